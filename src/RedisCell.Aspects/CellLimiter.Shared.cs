@@ -1,0 +1,83 @@
+using System;
+using System.Threading;
+using Microsoft.Extensions.Logging;
+
+namespace RedisCell.Aspects;
+
+public abstract partial class CellLimiter
+{
+    /// <summary>The environment variable read when no shared limiter was configured.</summary>
+    public const string RedisUrlVariable = "REDIS_URL";
+
+    // The one piece of static mutable state in the library: the limiter generated code calls.
+    private static CellLimiter? s_shared;
+    private static readonly object s_sharedLock = new();
+
+    /// <summary>
+    /// The limiter that code generated for the attributes calls.
+    /// </summary>
+    /// <remarks>
+    /// Set it once at startup with <see cref="ConfigureShared(CellLimiter)"/> (or through
+    /// dependency injection). When nothing was configured, the first use reads
+    /// <c>REDIS_URL</c> (a StackExchange.Redis configuration string or a <c>redis://</c> /
+    /// <c>rediss://</c> URL) and connects to it; without it, the limits are kept in this process
+    /// by an <see cref="InProcessCellLimiter"/>, and one warning says so.
+    /// </remarks>
+    public static CellLimiter Shared => Volatile.Read(ref s_shared) ?? CreateSharedFromEnvironment();
+
+    /// <summary>Makes <paramref name="limiter"/> the shared limiter and returns the previous one, if any.</summary>
+    /// <remarks>The previous limiter is not disposed: the caller that created it owns it.</remarks>
+    public static CellLimiter? ConfigureShared(CellLimiter limiter)
+    {
+        ArgumentNullException.ThrowIfNull(limiter);
+        lock (s_sharedLock)
+        {
+            CellLimiter? previous = s_shared;
+            Volatile.Write(ref s_shared, limiter);
+            return previous;
+        }
+    }
+
+    /// <summary>
+    /// Creates the limiter that <see cref="Shared"/> would create from the environment:
+    /// a <see cref="RedisCellLimiter"/> for <c>REDIS_URL</c>, else an <see cref="InProcessCellLimiter"/>.
+    /// </summary>
+    /// <param name="options">Options for the limiter; its logger receives the per-process warning.</param>
+    /// <param name="redisUrl">The connection to use, or <see langword="null"/> to read <c>REDIS_URL</c>.</param>
+    public static CellLimiter CreateFromEnvironment(RedisCellOptions? options = null, string? redisUrl = null)
+    {
+        options ??= new RedisCellOptions();
+        redisUrl ??= Environment.GetEnvironmentVariable(RedisUrlVariable);
+        if (!string.IsNullOrWhiteSpace(redisUrl))
+        {
+            return RedisCellLimiter.Connect(redisUrl, options);
+        }
+
+        const string warning = "REDIS_URL is not set and no limiter was configured: rate limits are kept in this process only, so each process allows the full limit.";
+        ILogger logger = options.LoggerFactory.CreateLogger("RedisCell.Aspects");
+        if (logger.IsEnabled(LogLevel.Warning))
+        {
+            logger.LogWarning(warning);
+        }
+        else
+        {
+            // Nobody configured logging; a silent per-process limit would be a surprise in production.
+            Console.Error.WriteLine("warn: RedisCell.Aspects: " + warning);
+        }
+
+        return new InProcessCellLimiter(options);
+    }
+
+    private static CellLimiter CreateSharedFromEnvironment()
+    {
+        lock (s_sharedLock)
+        {
+            if (s_shared is null)
+            {
+                Volatile.Write(ref s_shared, CreateFromEnvironment());
+            }
+
+            return s_shared!;
+        }
+    }
+}

@@ -1,0 +1,162 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace RedisCell.Aspects;
+
+/// <summary>
+/// Decides rate limits: GCRA exactly as redis-cell's <c>CL.THROTTLE</c>, and fixed windows.
+/// <see cref="RedisCellLimiter"/> keeps the state in Redis (or Garnet, or a Redis Cluster) so that
+/// every process shares one limit; <see cref="InProcessCellLimiter"/> is its in-process twin, with
+/// the same answers for the same clock.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <c>Check</c> methods return a <see cref="RateLimitResult"/>; <c>Acquire</c> methods throw
+/// <see cref="RateLimitExceededException"/> when the call is limited. Several rules passed together
+/// are decided atomically: a call refused by one rule consumes nothing from the others.
+/// </para>
+/// <para>
+/// The synchronous methods are synchronous all the way down (they never wait on a task), so they are
+/// safe on threads that must not block on async work.
+/// </para>
+/// <para>
+/// Code generated for <c>[Throttle]</c>, <c>[Gcra]</c>, <c>[RatePerSecond]</c> and <c>[TokenBudget]</c>
+/// calls <see cref="Shared"/>.
+/// </para>
+/// </remarks>
+public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
+{
+    /// <summary>Creates a limiter with validated options.</summary>
+    protected CellLimiter(RedisCellOptions? options)
+    {
+        RedisCellOptions copy = options?.Clone() ?? new RedisCellOptions();
+        copy.Validate();
+        Options = copy;
+    }
+
+    /// <summary>The options this limiter was created with (a copy: changing it has no effect).</summary>
+    public RedisCellOptions Options { get; }
+
+    /// <summary>Decides one rule, consuming its quantity when allowed.</summary>
+    public abstract RateLimitResult Check(in RateLimitRule rule);
+
+    /// <summary>Decides one rule, consuming its quantity when allowed.</summary>
+    public abstract ValueTask<RateLimitResult> CheckAsync(RateLimitRule rule, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Decides several rules atomically: when any is limited, none consumes anything. The result is
+    /// the deciding rule's: the limited rule that frees up last, or when all are allowed, the one
+    /// with the least remaining.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="rules"/> is empty.</exception>
+    public abstract RateLimitResult Check(ReadOnlySpan<RateLimitRule> rules);
+
+    /// <inheritdoc cref="Check(ReadOnlySpan{RateLimitRule})"/>
+    public abstract ValueTask<RateLimitResult> CheckAsync(ReadOnlyMemory<RateLimitRule> rules, CancellationToken cancellationToken = default);
+
+    /// <summary>Forgets everything stored under <paramref name="key"/>, so its next call starts afresh.</summary>
+    public abstract void Reset(string key);
+
+    /// <inheritdoc cref="Reset(string)"/>
+    public abstract ValueTask ResetAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>Decides one rule and throws when it is limited.</summary>
+    /// <exception cref="RateLimitExceededException">The call is over its limit.</exception>
+    public void Acquire(in RateLimitRule rule)
+    {
+        RateLimitResult result = Check(rule);
+        if (result.Limited) throw new RateLimitExceededException(result);
+    }
+
+    /// <inheritdoc cref="Acquire(in RateLimitRule)"/>
+    public ValueTask AcquireAsync(RateLimitRule rule, CancellationToken cancellationToken = default)
+    {
+        ValueTask<RateLimitResult> pending = CheckAsync(rule, cancellationToken);
+        if (pending.IsCompletedSuccessfully)
+        {
+            RateLimitResult result = pending.Result;
+            return result.Limited ? ValueTask.FromException(new RateLimitExceededException(result)) : default;
+        }
+
+        return AwaitAndThrowIfLimited(pending);
+    }
+
+    /// <summary>Decides several rules atomically and throws when any is limited.</summary>
+    /// <exception cref="RateLimitExceededException">The call is over one of its limits; nothing was consumed.</exception>
+    public void Acquire(ReadOnlySpan<RateLimitRule> rules)
+    {
+        RateLimitResult result = Check(rules);
+        if (result.Limited) throw new RateLimitExceededException(result);
+    }
+
+    /// <inheritdoc cref="Acquire(ReadOnlySpan{RateLimitRule})"/>
+    public ValueTask AcquireAsync(ReadOnlyMemory<RateLimitRule> rules, CancellationToken cancellationToken = default)
+    {
+        ValueTask<RateLimitResult> pending = CheckAsync(rules, cancellationToken);
+        if (pending.IsCompletedSuccessfully)
+        {
+            RateLimitResult result = pending.Result;
+            return result.Limited ? ValueTask.FromException(new RateLimitExceededException(result)) : default;
+        }
+
+        return AwaitAndThrowIfLimited(pending);
+    }
+
+    /// <summary>Releases the limiter's resources (a connection it opened itself).</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <inheritdoc cref="Dispose()"/>
+    public async ValueTask DisposeAsync()
+    {
+        await DisposeAsyncCore().ConfigureAwait(false);
+        Dispose(false);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases resources; <paramref name="disposing"/> is false when called from <see cref="DisposeAsync"/>.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+
+    /// <summary>Releases resources asynchronously.</summary>
+    protected virtual ValueTask DisposeAsyncCore() => default;
+
+    /// <summary>Picks the deciding result among several rules' results.</summary>
+    private protected static RateLimitResult Decide(ReadOnlySpan<RateLimitResult> results)
+    {
+        int chosen = 0;
+        for (int i = 1; i < results.Length; i++)
+        {
+            if (IsMoreBinding(results[i], results[chosen])) chosen = i;
+        }
+
+        return results[chosen];
+    }
+
+    private static bool IsMoreBinding(in RateLimitResult candidate, in RateLimitResult current)
+    {
+        if (candidate.Limited != current.Limited) return candidate.Limited;
+        if (!candidate.Limited) return candidate.Remaining < current.Remaining;
+
+        // A request that can never pass binds harder than any wait.
+        bool candidateNever = candidate.RetryAfterNanoseconds < 0, currentNever = current.RetryAfterNanoseconds < 0;
+        if (candidateNever != currentNever) return candidateNever;
+        return candidate.RetryAfterNanoseconds > current.RetryAfterNanoseconds;
+    }
+
+    private protected static void ThrowIfEmpty(int count, string paramName)
+    {
+        if (count == 0) throw new ArgumentException("At least one rule is needed.", paramName);
+    }
+
+    private static async ValueTask AwaitAndThrowIfLimited(ValueTask<RateLimitResult> pending)
+    {
+        RateLimitResult result = await pending.ConfigureAwait(false);
+        if (result.Limited) throw new RateLimitExceededException(result);
+    }
+}

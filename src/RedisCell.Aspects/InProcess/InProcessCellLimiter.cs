@@ -1,0 +1,298 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace RedisCell.Aspects;
+
+/// <summary>
+/// The in-process twin of <see cref="RedisCellLimiter"/>: the same algorithms, the same answers and
+/// the same stored state for the same clock, kept in this process's memory.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The clock is <see cref="RedisCellOptions.TimeProvider"/>, so tests can drive it with a fake.
+/// Keys expire by Redis's millisecond rule: a key written at <c>now</c> with a TTL of <c>ttl</c> ms
+/// lives while <c>floor(now / 1 ms) &lt;= floor(written / 1 ms) + ttl</c>.
+/// </para>
+/// <para>
+/// Expired keys are swept as calls arrive, so memory stays proportional to the keys in use.
+/// Limits are per process: use <see cref="RedisCellLimiter"/> to share them.
+/// </para>
+/// </remarks>
+public sealed class InProcessCellLimiter : CellLimiter
+{
+    private const int SweepEvery = 4096;
+
+    // The largest count fixed_window.lua reads: 15 decimal digits.
+    private static readonly Int128 MaxWindowCount = 999_999_999_999_999;
+
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private int _callsSinceSweep;
+
+    /// <summary>Creates an in-process limiter.</summary>
+    public InProcessCellLimiter(RedisCellOptions? options = null)
+        : base(options)
+    {
+        _time = Options.TimeProvider;
+    }
+
+    /// <summary>How many keys hold state right now, counting expired keys not yet swept.</summary>
+    public int Count => _entries.Count;
+
+    /// <inheritdoc />
+    public override RateLimitResult Check(in RateLimitRule rule)
+    {
+        ValidateRule(rule);
+        long nowNs = NowNanoseconds();
+        MaybeSweep(nowNs);
+        while (true)
+        {
+            Entry entry = _entries.GetOrAdd(rule.Key, static _ => new Entry());
+            lock (entry)
+            {
+                if (entry.Removed) continue;
+                RateLimitResult result = Decide(entry, rule, nowNs, out Write write);
+                if (!result.Limited) write.ApplyTo(entry);
+                DropIfEmpty(rule.Key, entry, nowNs);
+                return result;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public override ValueTask<RateLimitResult> CheckAsync(RateLimitRule rule, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<RateLimitResult>(cancellationToken);
+        return new ValueTask<RateLimitResult>(Check(rule));
+    }
+
+    /// <inheritdoc />
+    public override RateLimitResult Check(ReadOnlySpan<RateLimitRule> rules)
+    {
+        ThrowIfEmpty(rules.Length, nameof(rules));
+        if (rules.Length == 1) return Check(rules[0]);
+        foreach (RateLimitRule rule in rules) ValidateRule(rule);
+
+        long nowNs = NowNanoseconds();
+        MaybeSweep(nowNs);
+
+        // Lock each distinct key once, in ordinal order, so concurrent multi-rule calls cannot deadlock.
+        var keys = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (RateLimitRule rule in rules) keys.Add(rule.Key);
+        string[] orderedKeys = [.. keys];
+        var entries = new Entry[orderedKeys.Length];
+        var results = new RateLimitResult[rules.Length];
+        var writes = new Write[rules.Length];
+        while (true)
+        {
+            int locked = 0;
+            try
+            {
+                bool stale = false;
+                while (locked < orderedKeys.Length && !stale)
+                {
+                    Entry entry = _entries.GetOrAdd(orderedKeys[locked], static _ => new Entry());
+                    Monitor.Enter(entry);
+                    entries[locked++] = entry;
+                    stale = entry.Removed;
+                }
+
+                if (stale) continue;
+
+                // As multi.lua: decide every rule from the state before the call, then write them all or none.
+                bool anyLimited = false;
+                for (int i = 0; i < rules.Length; i++)
+                {
+                    results[i] = Decide(EntryFor(rules[i].Key, orderedKeys, entries), rules[i], nowNs, out writes[i]);
+                    anyLimited |= results[i].Limited;
+                }
+
+                if (!anyLimited)
+                {
+                    for (int i = 0; i < rules.Length; i++) writes[i].ApplyTo(EntryFor(rules[i].Key, orderedKeys, entries));
+                }
+
+                for (int k = 0; k < orderedKeys.Length; k++) DropIfEmpty(orderedKeys[k], entries[k], nowNs);
+                return Decide(results);
+            }
+            finally
+            {
+                for (int k = 0; k < locked; k++) Monitor.Exit(entries[k]);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public override ValueTask<RateLimitResult> CheckAsync(ReadOnlyMemory<RateLimitRule> rules, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<RateLimitResult>(cancellationToken);
+        return new ValueTask<RateLimitResult>(Check(rules.Span));
+    }
+
+    /// <inheritdoc />
+    public override void Reset(string key)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        if (_entries.TryGetValue(key, out Entry? entry))
+        {
+            lock (entry)
+            {
+                entry.HasValue = false;
+                DropIfEmpty(key, entry, 0);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public override ValueTask ResetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        Reset(key);
+        return default;
+    }
+
+    /// <summary>
+    /// Reads a key as Redis would show it: the stored value (a GCRA TAT in decimal nanoseconds or a
+    /// window count) and its <c>PTTL</c> in milliseconds, or (<see langword="null"/>, -2) when missing.
+    /// </summary>
+    public (string? Value, long PttlMilliseconds) Inspect(string key)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        long nowMs = NowNanoseconds() / Decisions.NanosecondsPerMillisecond;
+        if (_entries.TryGetValue(key, out Entry? entry))
+        {
+            lock (entry)
+            {
+                if (entry.IsLive(nowMs)) return (entry.Value.ToString(), entry.DeadlineMs - nowMs);
+            }
+        }
+
+        return (null, -2);
+    }
+
+    private long NowNanoseconds() => (_time.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
+
+    private static void ValidateRule(in RateLimitRule rule)
+    {
+        if (rule.Policy is null) throw new ArgumentException("The rule has no policy; create rules with the RateLimitRule constructor.", nameof(rule));
+    }
+
+    private static Entry EntryFor(string key, string[] orderedKeys, Entry[] entries) =>
+        entries[Array.BinarySearch(orderedKeys, key, StringComparer.Ordinal)];
+
+    // Decides one rule against an entry's current state without changing it.
+    private static RateLimitResult Decide(Entry entry, in RateLimitRule rule, long nowNs, out Write write)
+    {
+        long nowMs = nowNs / Decisions.NanosecondsPerMillisecond;
+        bool live = entry.IsLive(nowMs);
+        switch (rule.Policy)
+        {
+            case GcraPolicy gcra:
+            {
+                Decisions.Gcra decision = Decisions.DecideGcra(gcra, live ? entry.Value : null, nowNs, rule.Quantity);
+                write = decision.TtlMs > 0
+                    ? Write.Store(decision.NewTat, nowMs + decision.TtlMs)
+                    : Write.Delete; // Redis refuses a 0 ms TTL, so the script deletes the key; so do we.
+                return Decisions.ToResult(rule, decision);
+            }
+
+            case FixedWindowPolicy window:
+            {
+                if (live && entry.Value > MaxWindowCount)
+                {
+                    throw new RedisCellException(
+                        $"Key '{rule.Key}' holds \"{entry.Value}\", not a window counter; it was left untouched. Two policies share one key.", rule.Key);
+                }
+
+                long? used = live ? (long)entry.Value : null;
+                Decisions.Window decision = Decisions.DecideWindow(window, used, live ? entry.DeadlineMs - nowMs : -2, rule.Quantity);
+                write = rule.Quantity == 0 ? Write.None
+                    : live ? Write.Increment(rule.Quantity)
+                    : Write.Store(rule.Quantity, nowMs + window.WindowMilliseconds);
+                return Decisions.ToResult(rule, decision);
+            }
+
+            default:
+                throw new ArgumentException($"Policy type {rule.Policy.GetType().Name} is not supported.", nameof(rule));
+        }
+    }
+
+    private void DropIfEmpty(string key, Entry entry, long nowNs)
+    {
+        if (entry.Removed || entry.IsLive(nowNs / Decisions.NanosecondsPerMillisecond)) return;
+        entry.Removed = true;
+        _entries.TryRemove(new KeyValuePair<string, Entry>(key, entry));
+    }
+
+    private void MaybeSweep(long nowNs)
+    {
+        if (Interlocked.Increment(ref _callsSinceSweep) < Math.Max(SweepEvery, _entries.Count)) return;
+        Interlocked.Exchange(ref _callsSinceSweep, 0);
+        foreach (KeyValuePair<string, Entry> pair in _entries)
+        {
+            if (!Monitor.TryEnter(pair.Value)) continue;
+            try
+            {
+                DropIfEmpty(pair.Key, pair.Value, nowNs);
+            }
+            finally
+            {
+                Monitor.Exit(pair.Value);
+            }
+        }
+    }
+
+    // A write decided by Decide and applied only when the whole call is allowed.
+    private readonly struct Write
+    {
+        private readonly byte _op;
+        private readonly Int128 _value;
+        private readonly long _deadlineMs;
+
+        private Write(byte op, Int128 value, long deadlineMs)
+        {
+            _op = op;
+            _value = value;
+            _deadlineMs = deadlineMs;
+        }
+
+        public static Write None => default;
+
+        public static Write Delete => new(1, 0, 0);
+
+        public static Write Store(Int128 value, long deadlineMs) => new(2, value, deadlineMs);
+
+        public static Write Increment(long by) => new(3, by, 0);
+
+        public void ApplyTo(Entry entry)
+        {
+            switch (_op)
+            {
+                case 1:
+                    entry.HasValue = false;
+                    break;
+                case 2:
+                    entry.HasValue = true;
+                    entry.Value = _value;
+                    entry.DeadlineMs = _deadlineMs;
+                    break;
+                case 3:
+                    entry.Value += _value;
+                    break;
+            }
+        }
+    }
+
+    // One key's state, guarded by locking the entry itself. A removed entry is never used again.
+    private sealed class Entry
+    {
+        public bool HasValue;
+        public bool Removed;
+        public Int128 Value;
+        public long DeadlineMs;
+
+        public bool IsLive(long nowMs) => HasValue && nowMs <= DeadlineMs;
+    }
+}

@@ -1,0 +1,77 @@
+using System;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace RedisCell.Aspects;
+
+/// <summary>Creates rate-limit keys from templates and caller values. See <see cref="RateLimitKeyBuilder"/>.</summary>
+public static class RateLimitKey
+{
+    /// <summary>The longest key kept as written; longer keys are shortened with a hash.</summary>
+    public const int MaxLength = 256;
+
+    /// <summary>How a <see langword="null"/> value is written in a key.</summary>
+    public const string NullValue = "%N";
+
+    // Head kept readable in a shortened key, and the longest hash tag kept as it is.
+    private const int ShortenedHeadLength = 64;
+    private const int KeptHashTagLength = 64;
+
+    /// <summary>Builds a key from an interpolated template: literals as written, values escaped.</summary>
+    /// <example><c>RateLimitKey.Create($"user:{userId}:orders")</c></example>
+    public static string Create(ref RateLimitKeyBuilder template) => template.ToStringAndClear();
+
+    /// <summary>Escapes one value so it can be placed in a key.</summary>
+    public static string Escape(string? value)
+    {
+        var builder = new RateLimitKeyBuilder(0, 1, stackalloc char[128]);
+        builder.AppendFormatted(value);
+        return builder.ToStringAndClear();
+    }
+
+    internal static bool NeedsEscape(char c) => c is '%' or ':' or '{' or '}' || c < ' ' || c == '\u007F';
+
+    internal static char HexDigit(int value) => (char)(value < 10 ? '0' + value : 'A' + value - 10);
+
+    /// <summary>
+    /// Returns <paramref name="key"/> as a string when it is short enough, else a shortened key:
+    /// a readable head, the key's hash tag when it has one, and the SHA-256 of the whole key.
+    /// </summary>
+    internal static string Bound(ReadOnlySpan<char> key)
+    {
+        if (key.Length <= MaxLength) return key.ToString();
+
+        var shortened = new StringBuilder(MaxLength);
+        foreach (char c in key.Slice(0, ShortenedHeadLength))
+        {
+            // The head must not open a hash tag of its own.
+            shortened.Append(c is '{' or '}' ? '_' : c);
+        }
+
+        ReadOnlySpan<char> tag = HashTag(key);
+        if (!tag.IsEmpty)
+        {
+            shortened.Append('{');
+            if (tag.Length <= KeptHashTagLength) shortened.Append(tag);
+            else shortened.Append('#').Append(Sha256Hex(tag), 0, 32);
+            shortened.Append('}');
+        }
+
+        return shortened.Append('#').Append(Sha256Hex(key)).ToString();
+    }
+
+    /// <summary>The Redis Cluster hash tag of a key: the text between the first '{' and the next '}', when not empty.</summary>
+    internal static ReadOnlySpan<char> HashTag(ReadOnlySpan<char> key)
+    {
+        int open = key.IndexOf('{');
+        if (open < 0) return default;
+        int close = key.Slice(open + 1).IndexOf('}');
+        return close <= 0 ? default : key.Slice(open + 1, close);
+    }
+
+    private static string Sha256Hex(ReadOnlySpan<char> text)
+    {
+        byte[] utf8 = Encoding.UTF8.GetBytes(text.ToArray());
+        return Convert.ToHexString(SHA256.HashData(utf8)).ToLowerInvariant();
+    }
+}

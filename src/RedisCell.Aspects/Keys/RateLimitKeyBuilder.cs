@@ -1,0 +1,143 @@
+using System;
+using System.Buffers;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+
+namespace RedisCell.Aspects;
+
+/// <summary>
+/// Builds a rate-limit key from a template's literal text and the caller's values, so that
+/// <c>$"user:{userId}"</c> becomes a key no value can forge.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Literal text is copied as written: a template can name a Redis Cluster hash tag
+/// (<c>{{user:{userId}}}</c> in an attribute is the literal <c>{</c>, the value, the literal <c>}</c>).
+/// Values are formatted with the invariant culture and escaped: <c>%</c>, <c>:</c>, <c>{</c>,
+/// <c>}</c> and control characters become <c>%XX</c>, so one value cannot pose as two
+/// (<c>"a:b"</c> vs <c>"a"</c>, <c>"b"</c>) and cannot choose a cluster slot. A
+/// <see langword="null"/> value is written <c>%N</c>, distinct from the empty string.
+/// </para>
+/// <para>
+/// Value types are formatted through <see cref="ISpanFormattable"/> without boxing; the only
+/// allocation is the final string. Keys longer than <see cref="RateLimitKey.MaxLength"/> are
+/// shortened to a readable head and a SHA-256 of the whole key, keeping the hash tag.
+/// </para>
+/// </remarks>
+[InterpolatedStringHandler]
+public ref struct RateLimitKeyBuilder
+{
+    private char[]? _rented;
+    private Span<char> _chars;
+    private int _length;
+
+    /// <summary>Creates a builder for an interpolated template.</summary>
+    public RateLimitKeyBuilder(int literalLength, int formattedCount)
+    {
+        _rented = ArrayPool<char>.Shared.Rent(Math.Max(literalLength + (formattedCount * 16), 32));
+        _chars = _rented;
+        _length = 0;
+    }
+
+    /// <summary>Creates a builder that starts in <paramref name="initialBuffer"/> (typically stack memory).</summary>
+    public RateLimitKeyBuilder(int literalLength, int formattedCount, Span<char> initialBuffer)
+    {
+        _rented = null;
+        _chars = initialBuffer;
+        _length = 0;
+    }
+
+    /// <summary>Appends template text as written.</summary>
+    public void AppendLiteral(string value)
+    {
+        if (value is null) return;
+        EnsureRoom(value.Length);
+        value.AsSpan().CopyTo(_chars.Slice(_length));
+        _length += value.Length;
+    }
+
+    /// <summary>Appends a value, escaped.</summary>
+    public void AppendFormatted(string? value)
+    {
+        if (value is null)
+        {
+            AppendLiteral(RateLimitKey.NullValue);
+            return;
+        }
+
+        AppendEscaped(value);
+    }
+
+    /// <summary>Appends a value, escaped.</summary>
+    public void AppendFormatted(scoped ReadOnlySpan<char> value) => AppendEscaped(value);
+
+    /// <summary>Appends a value formatted with the invariant culture, escaped.</summary>
+    public void AppendFormatted<T>(T value)
+    {
+        if (value is null)
+        {
+            AppendLiteral(RateLimitKey.NullValue);
+            return;
+        }
+
+        // For value types the JIT removes these type tests and calls TryFormat without boxing.
+        if (value is ISpanFormattable)
+        {
+            Span<char> scratch = stackalloc char[64];
+            if (((ISpanFormattable)value).TryFormat(scratch, out int written, default, CultureInfo.InvariantCulture))
+            {
+                AppendEscaped(scratch.Slice(0, written));
+                return;
+            }
+        }
+
+        string? text = value is IFormattable formattable
+            ? formattable.ToString(null, CultureInfo.InvariantCulture)
+            : value.ToString();
+        AppendFormatted(text);
+    }
+
+    /// <summary>Returns the key (bounded to <see cref="RateLimitKey.MaxLength"/>) and releases the buffer.</summary>
+    public string ToStringAndClear()
+    {
+        string key = RateLimitKey.Bound(_chars.Slice(0, _length));
+        char[]? rented = _rented;
+        this = default;
+        if (rented is not null) ArrayPool<char>.Shared.Return(rented);
+        return key;
+    }
+
+    private void AppendEscaped(scoped ReadOnlySpan<char> value)
+    {
+        foreach (char c in value)
+        {
+            if (RateLimitKey.NeedsEscape(c))
+            {
+                EnsureRoom(3);
+                _chars[_length++] = '%';
+                _chars[_length++] = RateLimitKey.HexDigit(c >> 4);
+                _chars[_length++] = RateLimitKey.HexDigit(c & 0xF);
+            }
+            else
+            {
+                EnsureRoom(1);
+                _chars[_length++] = c;
+            }
+        }
+    }
+
+    private void EnsureRoom(int count)
+    {
+        if (_length + count > _chars.Length) Grow(count);
+    }
+
+    private void Grow(int additional)
+    {
+        char[] bigger = ArrayPool<char>.Shared.Rent(Math.Max(_chars.Length * 2, _length + additional));
+        _chars.Slice(0, _length).CopyTo(bigger);
+        char[]? old = _rented;
+        _rented = bigger;
+        _chars = bigger;
+        if (old is not null) ArrayPool<char>.Shared.Return(old);
+    }
+}

@@ -1,0 +1,51 @@
+using System;
+
+namespace RedisCell.Aspects;
+
+/// <summary>
+/// At most <see cref="RateLimitPolicy.Limit"/> units per window, the window starting at the first
+/// request for a key (the blog's <c>INCR</c> + <c>EXPIRE</c> decorator, made atomic).
+/// <c>[RatePerSecond(n)]</c> is <see cref="PerSecond"/>; the LLM token budget is
+/// <see cref="TokensPerMinute"/>.
+/// </summary>
+/// <remarks>
+/// The window is measured by the store's clock: on Redis it is the key's own millisecond TTL, so
+/// every client shares the server's notion of time and every counter expires.
+/// </remarks>
+public sealed class FixedWindowPolicy : RateLimitPolicy
+{
+    /// <summary>The longest window accepted: one year.</summary>
+    public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(366);
+
+    /// <summary>Creates a policy allowing <paramref name="limit"/> units per <paramref name="window"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="limit"/> is below 1 or <paramref name="window"/> is not a whole number of
+    /// milliseconds from 1 ms to <see cref="MaxWindow"/>.
+    /// </exception>
+    public FixedWindowPolicy(long limit, TimeSpan window)
+        : base(limit >= 1 ? limit : throw new ArgumentOutOfRangeException(nameof(limit), limit, "The limit must be at least 1."))
+    {
+        if (window < TimeSpan.FromMilliseconds(1) || window > MaxWindow || window.Ticks % TimeSpan.TicksPerMillisecond != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(window), window, $"The window must be a whole number of milliseconds from 1 ms to {MaxWindow.TotalDays} days.");
+        }
+
+        Window = window;
+        WindowMilliseconds = (long)window.TotalMilliseconds;
+    }
+
+    /// <summary>The window length.</summary>
+    public TimeSpan Window { get; }
+
+    /// <summary>The window length in milliseconds.</summary>
+    public long WindowMilliseconds { get; }
+
+    /// <summary><paramref name="limit"/> calls per one-second window: <c>[RatePerSecond(limit)]</c>.</summary>
+    public static FixedWindowPolicy PerSecond(long limit) => new(limit, TimeSpan.FromSeconds(1));
+
+    /// <summary><paramref name="tokens"/> per one-minute window: the LLM gateway's token budget.</summary>
+    public static FixedWindowPolicy TokensPerMinute(long tokens) => new(tokens, TimeSpan.FromMinutes(1));
+
+    /// <inheritdoc />
+    public override string ToString() => $"fixed_window(limit={Limit}, window={WindowMilliseconds}ms)";
+}

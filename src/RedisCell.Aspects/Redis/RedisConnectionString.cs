@@ -1,0 +1,75 @@
+using System;
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace RedisCell.Aspects;
+
+/// <summary>
+/// Reads the two forms a Redis connection is commonly written in: a StackExchange.Redis
+/// configuration string (<c>host:6379,password=…,ssl=true</c>) and a URL
+/// (<c>redis://user:password@host:6379/2</c>, <c>rediss://</c> for TLS).
+/// </summary>
+public static class RedisConnectionString
+{
+    /// <summary>Parses <paramref name="value"/> into StackExchange.Redis options.</summary>
+    /// <exception cref="ArgumentException">The value is empty or not a valid URL or configuration string.</exception>
+    public static ConfigurationOptions Parse(string value)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(value);
+        value = value.Trim();
+        if (!value.StartsWith("redis://", StringComparison.OrdinalIgnoreCase)
+            && !value.StartsWith("rediss://", StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                return ConfigurationOptions.Parse(value);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new ArgumentException($"'{value}' is neither a redis:// URL nor a StackExchange.Redis configuration string: {ex.Message}", nameof(value), ex);
+            }
+        }
+
+        if (!Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) || string.IsNullOrEmpty(uri.Host))
+        {
+            throw new ArgumentException($"'{value}' is not a valid redis:// URL.", nameof(value));
+        }
+
+        var options = new ConfigurationOptions
+        {
+            Ssl = uri.Scheme.Equals("rediss", StringComparison.OrdinalIgnoreCase),
+        };
+        int port = uri.IsDefaultPort || uri.Port <= 0 ? 6379 : uri.Port;
+        options.EndPoints.Add(uri.Host, port);
+        if (options.Ssl) options.SslHost = uri.Host;
+
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+        {
+            string[] parts = uri.UserInfo.Split(':', 2);
+            string user = Uri.UnescapeDataString(parts[0]);
+            if (parts.Length == 2)
+            {
+                if (user.Length > 0) options.User = user;
+                options.Password = Uri.UnescapeDataString(parts[1]);
+            }
+            else
+            {
+                // redis://secret@host: the lone user-info part is the password, as redis-cli reads it.
+                options.Password = user;
+            }
+        }
+
+        string path = uri.AbsolutePath.Trim('/');
+        if (path.Length > 0)
+        {
+            if (!int.TryParse(path, NumberStyles.None, CultureInfo.InvariantCulture, out int database))
+            {
+                throw new ArgumentException($"'{path}' in '{value}' is not a database number.", nameof(value));
+            }
+
+            options.DefaultDatabase = database;
+        }
+
+        return options;
+    }
+}

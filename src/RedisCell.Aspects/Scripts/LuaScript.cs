@@ -1,0 +1,54 @@
+using System;
+using System.IO;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace RedisCell.Aspects;
+
+/// <summary>A Lua script shipped with the library, with the SHA-1 that <c>EVALSHA</c> needs.</summary>
+internal sealed class LuaScript
+{
+    // Marks where a script's stand-alone entry code starts; composed scripts keep only what is above.
+    private const string EntryMarker = "-- @entry";
+
+    private LuaScript(string text)
+    {
+        Text = text;
+        Hash = SHA1.HashData(Encoding.UTF8.GetBytes(text));
+    }
+
+    /// <summary>redis-cell's <c>CL.THROTTLE</c>, stand-alone.</summary>
+    public static LuaScript ClThrottle { get; } = new(Load("cl_throttle.lua"));
+
+    /// <summary>The fixed window, stand-alone.</summary>
+    public static LuaScript FixedWindow { get; } = new(Load("fixed_window.lua"));
+
+    /// <summary>Several rules decided together: the two scripts' functions and the multi-rule driver.</summary>
+    public static LuaScript Multi { get; } = new(
+        FunctionsOf(Load("cl_throttle.lua")) + FunctionsOf(Load("fixed_window.lua")) + Load("multi.lua"));
+
+    /// <summary>The script source.</summary>
+    public string Text { get; }
+
+    /// <summary>The SHA-1 of <see cref="Text"/>, as <c>EVALSHA</c> expects it.</summary>
+    public byte[] Hash { get; }
+
+    /// <summary>The SHA-1 as lower-case hex.</summary>
+    public string HashHex => Convert.ToHexString(Hash).ToLowerInvariant();
+
+    /// <summary>Reads one of the embedded scripts.</summary>
+    public static string Load(string fileName)
+    {
+        using Stream stream = typeof(LuaScript).Assembly.GetManifestResourceStream("RedisCell.Aspects.Scripts." + fileName)
+            ?? throw new InvalidOperationException($"The embedded script {fileName} is missing from the assembly.");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return reader.ReadToEnd().Replace("\r\n", "\n");
+    }
+
+    private static string FunctionsOf(string script)
+    {
+        int entry = script.IndexOf(EntryMarker, StringComparison.Ordinal);
+        if (entry < 0) throw new InvalidOperationException("An embedded script has no '" + EntryMarker + "' section.");
+        return script.Substring(0, entry);
+    }
+}

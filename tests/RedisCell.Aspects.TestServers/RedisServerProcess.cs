@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using StackExchange.Redis;
+
+namespace RedisCell.Aspects.TestServers;
+
+/// <summary>
+/// Debian's <c>redis-server</c> as a child process on a loopback port, with persistence off.
+/// It can be killed and started again on the same port, to test what callers see during an outage.
+/// </summary>
+public sealed class RedisServerProcess : IAsyncDisposable
+{
+    private readonly string[] _extraArguments;
+    private Process? _process;
+
+    private RedisServerProcess(int port, string[] extraArguments)
+    {
+        Port = port;
+        _extraArguments = extraArguments;
+    }
+
+    /// <summary>The executable's path, or null when redis-server is not installed.</summary>
+    public static string? Executable { get; } = FindOnPath("redis-server");
+
+    /// <summary>True when redis-server is on PATH.</summary>
+    public static bool IsInstalled => Executable is not null;
+
+    /// <summary>The port the server listens on.</summary>
+    public int Port { get; }
+
+    /// <summary>A StackExchange.Redis configuration string for this server.</summary>
+    public string Configuration => $"127.0.0.1:{Port},allowAdmin=true,abortConnect=false";
+
+    /// <summary>True while the child process runs.</summary>
+    public bool IsRunning => _process is { HasExited: false };
+
+    /// <summary>Starts a server on a free port and waits until it answers PING.</summary>
+    public static async Task<RedisServerProcess> StartAsync(int? port = null, params string[] extraArguments)
+    {
+        var server = new RedisServerProcess(port ?? FreePort.Next(), extraArguments);
+        await server.StartAgainAsync().ConfigureAwait(false);
+        return server;
+    }
+
+    /// <summary>Starts the server again (after <see cref="Kill"/>) on the same port.</summary>
+    public async Task StartAgainAsync()
+    {
+        if (Executable is null) throw new InvalidOperationException("redis-server is not on PATH; install it (apt-get install redis-server).");
+        if (IsRunning) return;
+        var start = new ProcessStartInfo(Executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", "--daemonize", "no", "--enable-debug-command", "yes" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (string argument in _extraArguments) start.ArgumentList.Add(argument);
+        _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        await WaitUntilAnsweringAsync(Port, TimeSpan.FromSeconds(20)).ConfigureAwait(false);
+    }
+
+    /// <summary>Kills the server at once (SIGKILL), as a crash would.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(5000);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        Kill();
+        _process?.Dispose();
+        return default;
+    }
+
+    /// <summary>Waits until something on <paramref name="port"/> answers PING.</summary>
+    public static async Task WaitUntilAnsweringAsync(int port, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        Exception? last = null;
+        while (deadline.Elapsed < timeout)
+        {
+            try
+            {
+                var options = ConfigurationOptions.Parse($"127.0.0.1:{port}");
+                options.ConnectTimeout = 1000;
+                options.AbortOnConnectFail = true;
+                await using ConnectionMultiplexer probe = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+                await probe.GetDatabase().PingAsync().ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
+            {
+                last = ex;
+                await Task.Delay(50).ConfigureAwait(false);
+            }
+        }
+
+        throw new TimeoutException($"Nothing answered PING on 127.0.0.1:{port} within {timeout}.", last);
+    }
+
+    private static string? FindOnPath(string name)
+    {
+        foreach (string directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
+        {
+            if (directory.Length == 0) continue;
+            string candidate = Path.Combine(directory, name);
+            if (File.Exists(candidate)) return candidate;
+        }
+
+        return null;
+    }
+}
