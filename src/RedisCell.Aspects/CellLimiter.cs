@@ -28,7 +28,7 @@ namespace RedisCell.Aspects;
 public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
 {
     /// <summary>Creates a limiter with validated options.</summary>
-    protected CellLimiter(RedisCellOptions? options)
+    private protected CellLimiter(RedisCellOptions? options)
     {
         RedisCellOptions copy = options?.Clone() ?? new RedisCellOptions();
         copy.Validate();
@@ -39,27 +39,70 @@ public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
     public RedisCellOptions Options { get; }
 
     /// <summary>Decides one rule, consuming its quantity when allowed.</summary>
-    public abstract RateLimitResult Check(in RateLimitRule rule);
+    /// <exception cref="ArgumentException">The rule was not created with its constructor.</exception>
+    /// <exception cref="RedisCellException">The key holds something that is not this limiter's state.</exception>
+    public RateLimitResult Check(in RateLimitRule rule)
+    {
+        ValidateRule(rule, nameof(rule));
+        return CheckCore(rule);
+    }
 
-    /// <summary>Decides one rule, consuming its quantity when allowed.</summary>
-    public abstract ValueTask<RateLimitResult> CheckAsync(RateLimitRule rule, CancellationToken cancellationToken = default);
+    /// <inheritdoc cref="Check(in RateLimitRule)"/>
+    public ValueTask<RateLimitResult> CheckAsync(RateLimitRule rule, CancellationToken cancellationToken = default)
+    {
+        ValidateRule(rule, nameof(rule));
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<RateLimitResult>(cancellationToken);
+        return CheckCoreAsync(rule, cancellationToken);
+    }
 
     /// <summary>
     /// Decides several rules atomically: when any is limited, none consumes anything. The result is
     /// the deciding rule's: the limited rule that frees up last, or when all are allowed, the one
     /// with the least remaining.
     /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="rules"/> is empty.</exception>
-    public abstract RateLimitResult Check(ReadOnlySpan<RateLimitRule> rules);
+    /// <exception cref="ArgumentException"><paramref name="rules"/> is empty or holds a rule not created with its constructor.</exception>
+    /// <exception cref="RedisCellException">A key holds something that is not this limiter's state.</exception>
+    public RateLimitResult Check(ReadOnlySpan<RateLimitRule> rules)
+    {
+        ValidateRules(rules, nameof(rules));
+        return rules.Length == 1 ? CheckCore(rules[0]) : CheckManyCore(rules);
+    }
 
     /// <inheritdoc cref="Check(ReadOnlySpan{RateLimitRule})"/>
-    public abstract ValueTask<RateLimitResult> CheckAsync(ReadOnlyMemory<RateLimitRule> rules, CancellationToken cancellationToken = default);
+    public ValueTask<RateLimitResult> CheckAsync(ReadOnlyMemory<RateLimitRule> rules, CancellationToken cancellationToken = default)
+    {
+        ValidateRules(rules.Span, nameof(rules));
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<RateLimitResult>(cancellationToken);
+        return rules.Length == 1 ? CheckCoreAsync(rules.Span[0], cancellationToken) : CheckManyCoreAsync(rules, cancellationToken);
+    }
 
     /// <summary>Forgets everything stored under <paramref name="key"/>, so its next call starts afresh.</summary>
-    public abstract void Reset(string key);
+    /// <exception cref="ArgumentException"><paramref name="key"/> is null or empty.</exception>
+    public void Reset(string key)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        ResetCore(key);
+    }
 
     /// <inheritdoc cref="Reset(string)"/>
-    public abstract ValueTask ResetAsync(string key, CancellationToken cancellationToken = default);
+    public ValueTask ResetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
+        return ResetCoreAsync(key, cancellationToken);
+    }
+
+    private protected abstract RateLimitResult CheckCore(in RateLimitRule rule);
+
+    private protected abstract ValueTask<RateLimitResult> CheckCoreAsync(RateLimitRule rule, CancellationToken cancellationToken);
+
+    private protected abstract RateLimitResult CheckManyCore(ReadOnlySpan<RateLimitRule> rules);
+
+    private protected abstract ValueTask<RateLimitResult> CheckManyCoreAsync(ReadOnlyMemory<RateLimitRule> rules, CancellationToken cancellationToken);
+
+    private protected abstract void ResetCore(string key);
+
+    private protected abstract ValueTask ResetCoreAsync(string key, CancellationToken cancellationToken);
 
     /// <summary>Decides one rule and throws when it is limited.</summary>
     /// <exception cref="RateLimitExceededException">The call is over its limit.</exception>
@@ -149,9 +192,19 @@ public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
         return candidate.RetryAfterNanoseconds > current.RetryAfterNanoseconds;
     }
 
-    private protected static void ThrowIfEmpty(int count, string paramName)
+    private static void ValidateRule(in RateLimitRule rule, string paramName)
     {
-        if (count == 0) throw new ArgumentException("At least one rule is needed.", paramName);
+        // default(RateLimitRule) bypasses the constructor's checks.
+        if (rule.Policy is null || rule.Key is null)
+        {
+            throw new ArgumentException("The rule has no policy or key; create rules with the RateLimitRule constructor.", paramName);
+        }
+    }
+
+    private static void ValidateRules(ReadOnlySpan<RateLimitRule> rules, string paramName)
+    {
+        if (rules.IsEmpty) throw new ArgumentException("At least one rule is needed.", paramName);
+        foreach (RateLimitRule rule in rules) ValidateRule(rule, paramName);
     }
 
     private static async ValueTask AwaitAndThrowIfLimited(ValueTask<RateLimitResult> pending)

@@ -43,9 +43,8 @@ public sealed class InProcessCellLimiter : CellLimiter
     public int Count => _entries.Count;
 
     /// <inheritdoc />
-    public override RateLimitResult Check(in RateLimitRule rule)
+    private protected override RateLimitResult CheckCore(in RateLimitRule rule)
     {
-        ValidateRule(rule);
         long nowNs = NowNanoseconds();
         MaybeSweep(nowNs);
         while (true)
@@ -62,20 +61,12 @@ public sealed class InProcessCellLimiter : CellLimiter
         }
     }
 
-    /// <inheritdoc />
-    public override ValueTask<RateLimitResult> CheckAsync(RateLimitRule rule, CancellationToken cancellationToken = default)
-    {
-        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<RateLimitResult>(cancellationToken);
-        return new ValueTask<RateLimitResult>(Check(rule));
-    }
+    private protected override ValueTask<RateLimitResult> CheckCoreAsync(RateLimitRule rule, CancellationToken cancellationToken) =>
+        new(CheckCore(rule));
 
     /// <inheritdoc />
-    public override RateLimitResult Check(ReadOnlySpan<RateLimitRule> rules)
+    private protected override RateLimitResult CheckManyCore(ReadOnlySpan<RateLimitRule> rules)
     {
-        ThrowIfEmpty(rules.Length, nameof(rules));
-        if (rules.Length == 1) return Check(rules[0]);
-        foreach (RateLimitRule rule in rules) ValidateRule(rule);
-
         long nowNs = NowNanoseconds();
         MaybeSweep(nowNs);
 
@@ -125,17 +116,11 @@ public sealed class InProcessCellLimiter : CellLimiter
         }
     }
 
-    /// <inheritdoc />
-    public override ValueTask<RateLimitResult> CheckAsync(ReadOnlyMemory<RateLimitRule> rules, CancellationToken cancellationToken = default)
-    {
-        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<RateLimitResult>(cancellationToken);
-        return new ValueTask<RateLimitResult>(Check(rules.Span));
-    }
+    private protected override ValueTask<RateLimitResult> CheckManyCoreAsync(ReadOnlyMemory<RateLimitRule> rules, CancellationToken cancellationToken) =>
+        new(CheckManyCore(rules.Span));
 
-    /// <inheritdoc />
-    public override void Reset(string key)
+    private protected override void ResetCore(string key)
     {
-        ArgumentException.ThrowIfNullOrEmpty(key);
         if (_entries.TryGetValue(key, out Entry? entry))
         {
             lock (entry)
@@ -146,10 +131,9 @@ public sealed class InProcessCellLimiter : CellLimiter
         }
     }
 
-    /// <inheritdoc />
-    public override ValueTask ResetAsync(string key, CancellationToken cancellationToken = default)
+    private protected override ValueTask ResetCoreAsync(string key, CancellationToken cancellationToken)
     {
-        Reset(key);
+        ResetCore(key);
         return default;
     }
 
@@ -173,11 +157,6 @@ public sealed class InProcessCellLimiter : CellLimiter
     }
 
     private long NowNanoseconds() => (_time.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
-
-    private static void ValidateRule(in RateLimitRule rule)
-    {
-        if (rule.Policy is null) throw new ArgumentException("The rule has no policy; create rules with the RateLimitRule constructor.", nameof(rule));
-    }
 
     private static Entry EntryFor(string key, string[] orderedKeys, Entry[] entries) =>
         entries[Array.BinarySearch(orderedKeys, key, StringComparer.Ordinal)];

@@ -63,51 +63,39 @@ public sealed class RedisCellLimiter : CellLimiter
         return new RedisCellLimiter(redis, options, ownsConnection: true);
     }
 
-    /// <inheritdoc />
-    public override RateLimitResult Check(in RateLimitRule rule)
+    private protected override RateLimitResult CheckCore(in RateLimitRule rule)
     {
         ScriptCall call = ScriptCall.For(rule, ClientNow());
         return call.Parse(rule, Evaluate(call));
     }
 
-    /// <inheritdoc />
-    public override async ValueTask<RateLimitResult> CheckAsync(RateLimitRule rule, CancellationToken cancellationToken = default)
+    private protected override async ValueTask<RateLimitResult> CheckCoreAsync(RateLimitRule rule, CancellationToken cancellationToken)
     {
         ScriptCall call = ScriptCall.For(rule, ClientNow());
         RedisResult reply = await EvaluateAsync(call, cancellationToken).ConfigureAwait(false);
         return call.Parse(rule, reply);
     }
 
-    /// <inheritdoc />
-    public override RateLimitResult Check(ReadOnlySpan<RateLimitRule> rules)
+    private protected override RateLimitResult CheckManyCore(ReadOnlySpan<RateLimitRule> rules)
     {
-        ThrowIfEmpty(rules.Length, nameof(rules));
-        if (rules.Length == 1) return Check(rules[0]);
         ScriptCall call = ScriptCall.ForMany(rules, ClientNow());
         return ParseMany(rules, Evaluate(call));
     }
 
-    /// <inheritdoc />
-    public override async ValueTask<RateLimitResult> CheckAsync(ReadOnlyMemory<RateLimitRule> rules, CancellationToken cancellationToken = default)
+    private protected override async ValueTask<RateLimitResult> CheckManyCoreAsync(ReadOnlyMemory<RateLimitRule> rules, CancellationToken cancellationToken)
     {
-        ThrowIfEmpty(rules.Length, nameof(rules));
-        if (rules.Length == 1) return await CheckAsync(rules.Span[0], cancellationToken).ConfigureAwait(false);
         ScriptCall call = ScriptCall.ForMany(rules.Span, ClientNow());
         RedisResult reply = await EvaluateAsync(call, cancellationToken).ConfigureAwait(false);
         return ParseMany(rules.Span, reply);
     }
 
-    /// <inheritdoc />
-    public override void Reset(string key)
+    private protected override void ResetCore(string key)
     {
-        ArgumentException.ThrowIfNullOrEmpty(key);
         _database.KeyDelete(key);
     }
 
-    /// <inheritdoc />
-    public override async ValueTask ResetAsync(string key, CancellationToken cancellationToken = default)
+    private protected override async ValueTask ResetCoreAsync(string key, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrEmpty(key);
         await _database.KeyDeleteAsync(key).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
