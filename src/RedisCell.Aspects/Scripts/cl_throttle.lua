@@ -82,6 +82,14 @@ local function reply_seconds(s, n)
   return s
 end
 
+-- True when a key that GET reported missing holds a value of another type. Redis answers GET on a
+-- list with WRONGTYPE, but Garnet keeps such values in a separate store where GET sees nothing.
+local function holds_other_type(key)
+  local t = redis.call('TYPE', key)
+  if type(t) == 'table' then t = t.ok end
+  return t ~= 'none'
+end
+
 -- Exact decimal nanoseconds of {s, n}, for the precise reply.
 local function ns_text(s, n)
   if s < 0 then
@@ -133,7 +141,7 @@ local function gcra_decide(key, burst_text, count_text, period_text, quantity_te
   if not over and quantity > limit then over = true end
 
   local stored = redis.pcall('GET', key)
-  if type(stored) == 'table' then
+  if type(stored) == 'table' or (not stored and holds_other_type(key)) then
     return 'WRONGTYPE key ' .. key .. ' holds a value that is not a string, so it is not GCRA state; it was left untouched'
   end
   local tat_s, tat_n = now_s, now_n

@@ -9,6 +9,13 @@
 -- and every counter expires. A counter found without a TTL (left by a non-atomic INCR + EXPIRE)
 -- is given one instead of blocking its key forever. A refused call consumes nothing.
 
+-- True when a key that GET reported missing holds a value of another type (see cl_throttle.lua).
+local function holds_other_type(key)
+  local t = redis.call('TYPE', key)
+  if type(t) == 'table' then t = t.ok end
+  return t ~= 'none'
+end
+
 local function window_decide(key, limit_text, window_text, cost_text)
   if not string.find(limit_text or '', '^%d+$') or #limit_text > 15 or tonumber(limit_text) < 1 then
     return 'ERR limit must be an integer from 1 to 999999999999999'
@@ -24,7 +31,7 @@ local function window_decide(key, limit_text, window_text, cost_text)
   end
 
   local stored = redis.pcall('GET', key)
-  if type(stored) == 'table' then
+  if type(stored) == 'table' or (not stored and holds_other_type(key)) then
     return 'WRONGTYPE key ' .. key .. ' holds a value that is not a string, so it is not a window counter; it was left untouched'
   end
   local used, pttl = 0, -2
