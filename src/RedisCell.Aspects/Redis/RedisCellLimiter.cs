@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
 using StackExchange.Redis;
@@ -193,9 +192,12 @@ public sealed class RedisCellLimiter : CellLimiter
             (long)values[0] == 1,
             (long)values[1],
             (long)values[2],
-            long.Parse((string)values[5]!, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture),
-            long.Parse((string)values[6]!, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture));
+            Nanoseconds(values[5], values[6]),
+            Nanoseconds(values[7], values[8]));
     }
+
+    // The precise reply carries each duration as {high, low} = high * 1e9 + low, exact beyond 2^53.
+    private static long Nanoseconds(RedisResult high, RedisResult low) => ((long)high * 1_000_000_000L) + (long)low;
 
     private static RateLimitResult ParseWindow(in RateLimitRule rule, RedisResult reply)
     {

@@ -14,14 +14,19 @@ public sealed class GcraConformanceTests
 {
     private const long RealTimeMarginMs = 60_000;
 
-    public static TheoryData<string, string> EngineFiles
+    /// <summary>Engine, vector file, and which arithmetic: the relative fast path the script picks, or its exact pair path forced.</summary>
+    public static TheoryData<string, string, string> EngineFiles
     {
         get
         {
-            var data = new TheoryData<string, string>();
+            var data = new TheoryData<string, string, string>();
             foreach (string engine in Engine.Available)
             {
-                foreach (string file in GcraVector.Files) data.Add(engine, file);
+                foreach (string file in GcraVector.Files)
+                {
+                    data.Add(engine, file, "as shipped");
+                    data.Add(engine, file, "pairs forced");
+                }
             }
 
             return data;
@@ -59,13 +64,13 @@ public sealed class GcraConformanceTests
     /// </summary>
     [Theory]
     [MemberData(nameof(EngineFiles))]
-    public async Task LuaScriptMatchesTheModule(string engine, string file)
+    public async Task LuaScriptMatchesTheModule(string engine, string file, string arithmetic)
     {
         IReadOnlyList<GcraVector> vectors = GcraVector.Load(file);
         ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
         IDatabase db = redis.GetDatabase();
         string prefix = Engine.UniquePrefix("conformance");
-        string probe = ProbeScript();
+        string probe = ProbeScript(forcePairs: arithmetic == "pairs forced");
         var state = new Dictionary<string, (string Value, long DeadlineMs)>();
         try
         {
@@ -104,7 +109,7 @@ public sealed class GcraConformanceTests
                 Assert.True(expectedStored == stored, $"{engine} {v}: stored {stored ?? "nothing"}, the module {expectedStored ?? "nothing"}");
 
                 bool allowed = five[0] == 0;
-                long ttlMs = long.Parse((string)cell[6]!) / 1_000_000;
+                long ttlMs = (((long)cell[7] * 1_000_000_000L) + (long)cell[8]) / 1_000_000;
                 if (stored is null)
                 {
                     state.Remove(key);
@@ -134,11 +139,15 @@ public sealed class GcraConformanceTests
     }
 
     // cl_throttle.lua itself, with its final reply extended by GET and PTTL of the key, read inside the
-    // same atomic script execution so no real millisecond can expire the key in between.
-    private static string ProbeScript()
+    // same atomic script execution so no real millisecond can expire the key in between. Forcing the
+    // pairs sets the fast path's reach to nothing, so every call takes gcra_far.
+    private static string ProbeScript(bool forcePairs)
     {
         const string finalReturn = "return gcra_reply(d, ARGV[6] == '1')";
+        const string reach = "local NEAR = 4503599627370496";
         string text = LuaScript.ClThrottle.Text.TrimEnd();
+        Assert.Contains(reach, text);
+        if (forcePairs) text = text.Replace(reach, "local NEAR = -1");
         Assert.EndsWith(finalReturn, text);
         return text[..^finalReturn.Length]
             + "return {gcra_reply(d, ARGV[6] == '1'), redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}\n";
