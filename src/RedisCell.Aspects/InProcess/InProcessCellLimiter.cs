@@ -39,6 +39,8 @@ public sealed class InProcessCellLimiter : CellLimiter
         _time = Options.TimeProvider;
     }
 
+    private protected override string StoreName => "in_process";
+
     /// <summary>How many keys hold state right now, counting expired keys not yet swept.</summary>
     public int Count => _entries.Count;
 

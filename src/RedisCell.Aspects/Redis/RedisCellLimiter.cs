@@ -35,6 +35,8 @@ public sealed class RedisCellLimiter : CellLimiter
         _ownsConnection = ownsConnection;
     }
 
+    private protected override string StoreName => "redis";
+
     /// <summary>The connection this limiter uses.</summary>
     public IConnectionMultiplexer Connection => _redis;
 

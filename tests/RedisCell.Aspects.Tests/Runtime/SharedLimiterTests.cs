@@ -46,6 +46,18 @@ public sealed class SharedLimiterTests
         }
     }
 
+    [Fact]
+    public void NamedLimitersAreKeptApartFromTheDefault()
+    {
+        using var billing = new InProcessCellLimiter();
+        Assert.Null(CellLimiter.ConfigureShared("billing", billing));
+        Assert.Same(billing, CellLimiter.GetShared("billing"));
+        Assert.Same(CellLimiter.Shared, CellLimiter.GetShared(null));
+        Assert.Same(CellLimiter.Shared, CellLimiter.GetShared(""));
+        var missing = Assert.Throws<InvalidOperationException>(() => CellLimiter.GetShared("nope"));
+        Assert.Contains("ConfigureShared(\"nope\"", missing.Message);
+    }
+
     private sealed class RecordingLoggerFactory : ILoggerFactory, ILogger
     {
         public List<string> Messages { get; } = [];
