@@ -25,8 +25,9 @@ internal sealed class CellRateLimiterPolicy : IRateLimiterPolicy<string>
         _policy = policy;
         _key = key;
 
-        // The middleware follows a failed AttemptAcquire with AcquireAsync: deferring keeps request threads off Redis.
-        _options = new CellRateLimiterOptions { Limiter = limiter, AttemptAcquireBehavior = AttemptAcquireBehavior.Defer };
+        // The default AttemptAcquire defers on request (thread-pool) threads, and the middleware then
+        // calls AcquireAsync: one asynchronous round trip per request, no thread waiting on Redis.
+        _options = new CellRateLimiterOptions { Limiter = limiter };
     }
 
     public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => RedisCellRateLimiterOptionsExtensions.WriteRejectionAsync;

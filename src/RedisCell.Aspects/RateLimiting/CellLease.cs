@@ -25,7 +25,7 @@ internal sealed class CellLease : RateLimitLease
         _decided = decided;
     }
 
-    /// <summary>The lease returned without a decision (<see cref="AttemptAcquireBehavior.Defer"/>).</summary>
+    /// <summary>The lease an <c>AttemptAcquire</c> returns without deciding (see <see cref="AttemptAcquireBehavior.NeverBlockThreadPool"/>).</summary>
     public static CellLease Deferred { get; } = new(false, default, decided: false);
 
     public static CellLease For(in RateLimitResult result, bool acquired) => new(acquired, result, decided: true);
@@ -44,7 +44,7 @@ internal sealed class CellLease : RateLimitLease
         if (!_decided)
         {
             if (metadataName == CellLeaseMetadata.Deferred.Name) metadata = true;
-            else if (metadataName == MetadataName.ReasonPhrase.Name) metadata = "Not decided: AttemptAcquire defers to AcquireAsync.";
+            else if (metadataName == MetadataName.ReasonPhrase.Name) metadata = "Not decided: a synchronous decision would make a thread-pool thread wait for Redis; call AcquireAsync.";
             return metadata is not null;
         }
 

@@ -16,8 +16,9 @@ public static class CellLeaseMetadata
     public static MetadataName<RateLimitResult> Result { get; } = MetadataName.Create<RateLimitResult>("REDISCELL_RESULT");
 
     /// <summary>
-    /// <see langword="true"/> on the lease an <c>AttemptAcquire</c> returns without deciding
-    /// (<see cref="AttemptAcquireBehavior.Defer"/>): not a rejection, a request to call <c>AcquireAsync</c>.
+    /// <see langword="true"/> on the lease an <c>AttemptAcquire</c> returns without deciding, because
+    /// deciding would have made a thread-pool thread wait for Redis
+    /// (<see cref="AttemptAcquireBehavior.NeverBlockThreadPool"/>): not a rejection, a request to call <c>AcquireAsync</c>.
     /// </summary>
     public static MetadataName<bool> Deferred { get; } = MetadataName.Create<bool>("REDISCELL_DEFERRED");
 }

@@ -42,7 +42,7 @@ public sealed class CellPartitionedRateLimiter<TResource> : PartitionedRateLimit
 
         _partitioner = partitioner;
         _limiter = options?.Limiter;
-        _attemptBehavior = options?.AttemptAcquireBehavior ?? AttemptAcquireBehavior.Decide;
+        _attemptBehavior = options?.AttemptAcquireBehavior ?? AttemptAcquireBehavior.NeverBlockThreadPool;
     }
 
     /// <summary>Not kept: the state of every partition lives in the store. Use the <c>RedisCell.Aspects</c> meter for counts.</summary>
@@ -54,8 +54,9 @@ public sealed class CellPartitionedRateLimiter<TResource> : PartitionedRateLimit
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         RateLimitRule rule = RuleFor(resource, permitCount);
-        if (_attemptBehavior == AttemptAcquireBehavior.Defer) return CellLease.Deferred;
-        RateLimitResult result = Limiter.Check(rule);
+        CellLimiter limiter = Limiter;
+        if (!CellRateLimiter.CanDecideSynchronously(limiter, _attemptBehavior)) return CellLease.Deferred;
+        RateLimitResult result = limiter.Check(rule);
         return CellLease.For(result, CellRateLimiter.IsAcquired(result, rule.Quantity));
     }
 

@@ -28,7 +28,8 @@ namespace RedisCell.Aspects.RateLimiting;
 /// </para>
 /// <para>
 /// <see cref="System.Threading.RateLimiting.RateLimiter.AttemptAcquire(int)"/> follows <see cref="CellRateLimiterOptions.AttemptAcquireBehavior"/>:
-/// by default a synchronous round trip that never blocks on a task.
+/// by default it decides synchronously unless that would make a thread-pool thread wait for Redis, and
+/// then returns a lease marked <see cref="CellLeaseMetadata.Deferred"/> so the caller uses <c>AcquireAsync</c>.
 /// </para>
 /// </remarks>
 public sealed class CellRateLimiter : System.Threading.RateLimiting.RateLimiter
@@ -59,7 +60,7 @@ public sealed class CellRateLimiter : System.Threading.RateLimiting.RateLimiter
         Policy = policy;
         Key = key;
         _limiter = options?.Limiter;
-        _attemptBehavior = options?.AttemptAcquireBehavior ?? AttemptAcquireBehavior.Decide;
+        _attemptBehavior = options?.AttemptAcquireBehavior ?? AttemptAcquireBehavior.NeverBlockThreadPool;
         _remaining = policy.Limit;
     }
 
@@ -92,8 +93,9 @@ public sealed class CellRateLimiter : System.Threading.RateLimiting.RateLimiter
     protected override RateLimitLease AttemptAcquireCore(int permitCount)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (_attemptBehavior == AttemptAcquireBehavior.Defer) return CellLease.Deferred;
-        return Lease(Limiter.Check(new RateLimitRule(Policy, Key, permitCount)), permitCount);
+        CellLimiter limiter = Limiter;
+        if (!CanDecideSynchronously(limiter, _attemptBehavior)) return CellLease.Deferred;
+        return Lease(limiter.Check(new RateLimitRule(Policy, Key, permitCount)), permitCount);
     }
 
     /// <inheritdoc />
@@ -122,6 +124,10 @@ public sealed class CellRateLimiter : System.Threading.RateLimiting.RateLimiter
         Interlocked.Increment(ref acquired ? ref _successful : ref _failed);
         return CellLease.For(result, acquired);
     }
+
+    // A thread-pool thread must not wait for a Redis reply that another pool thread has to read.
+    internal static bool CanDecideSynchronously(CellLimiter limiter, AttemptAcquireBehavior behavior) =>
+        behavior == AttemptAcquireBehavior.AlwaysDecide || limiter is InProcessCellLimiter || !Thread.CurrentThread.IsThreadPoolThread;
 
     // A zero-permit request only reads: it is acquired when a permit is available.
     internal static bool IsAcquired(in RateLimitResult result, long quantity) =>

@@ -26,7 +26,4 @@ internal static partial class Log
         Message = "Rate limiter {LimiterName} keeps its limits in this process (InProcess is set): each instance of the application allows the full limit.")]
     public static partial void LimiterInProcess(ILogger logger, string limiterName);
 
-    [LoggerMessage(EventId = 110, EventName = "SynchronousAcquireDeferred", Level = LogLevel.Debug,
-        Message = "AttemptAcquire on rate limiter for '{Key}' deferred to AcquireAsync without a decision (AttemptAcquireBehavior.Defer).")]
-    public static partial void SynchronousAcquireDeferred(ILogger logger, string key);
 }
