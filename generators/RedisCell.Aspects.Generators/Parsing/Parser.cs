@@ -82,6 +82,11 @@ internal static class Parser
             return Escapes(method, invocation, "a 'base.' call cannot be intercepted; move the attribute to the override or use partial mode");
         }
 
+        if (context.SemanticModel.GetOperation(invocation, cancellationToken) is Microsoft.CodeAnalysis.Operations.IDynamicInvocationOperation)
+        {
+            return Escapes(method, invocation, "it is dispatched dynamically at run time");
+        }
+
         if (IsInExpressionTree(invocation, context.SemanticModel, cancellationToken))
         {
             return Escapes(method, invocation, "calls inside an expression tree cannot be intercepted");
@@ -317,15 +322,19 @@ internal static class Parser
     private static string? InaccessibleReason(IMethodSymbol method, Compilation compilation)
     {
         IAssemblySymbol assembly = compilation.Assembly;
-        for (ISymbol? symbol = method; symbol is IMethodSymbol or INamedTypeSymbol; symbol = symbol.ContainingType)
+        var chain = new List<ISymbol>();
+        for (ISymbol? symbol = method; symbol is IMethodSymbol or INamedTypeSymbol; symbol = symbol.ContainingType) chain.Insert(0, symbol);
+
+        // Outermost first: a public method of a private type is hidden by its type.
+        foreach (ISymbol symbol in chain)
         {
-            if (!compilation.IsSymbolAccessibleWithin(symbol, assembly))
-            {
-                string accessibility = AccessibilityText(symbol.DeclaredAccessibility);
-                return symbol.Equals(method, SymbolEqualityComparer.Default)
-                    ? accessibility
-                    : $"in the {accessibility} type '{symbol.ToDisplayString(SymbolText.Display)}'";
-            }
+            bool hidden = symbol.DeclaredAccessibility is Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal
+                || !compilation.IsSymbolAccessibleWithin(symbol, assembly);
+            if (!hidden) continue;
+            string accessibility = AccessibilityText(symbol.DeclaredAccessibility);
+            return ReferenceEquals(symbol, method)
+                ? accessibility
+                : $"in the {accessibility} type '{symbol.ToDisplayString(SymbolText.Display)}'";
         }
 
         foreach (ITypeSymbol type in method.Parameters.Select(p => p.Type).Append(method.ReturnType))
