@@ -66,13 +66,26 @@ public sealed class RedisServerProcess : IAsyncDisposable
         await WaitUntilAnsweringAsync(Port, TimeSpan.FromSeconds(20)).ConfigureAwait(false);
     }
 
-    /// <summary>Kills the server at once (SIGKILL), as a crash would.</summary>
+    /// <summary>Kills the server at once (SIGKILL), as a crash would, and waits until it is gone.</summary>
     public void Kill()
     {
-        if (_process is { HasExited: false })
+        Signal();
+        _process?.WaitForExit(5000);
+    }
+
+    /// <summary>
+    /// Sends SIGKILL without waiting: for process-exit handlers, which the test host may cut short,
+    /// so every server is signalled before any is waited for.
+    /// </summary>
+    public void Signal()
+    {
+        try
         {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(5000);
+            if (_process is { HasExited: false }) _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It exited between the check and the kill.
         }
     }
 
@@ -110,7 +123,8 @@ public sealed class RedisServerProcess : IAsyncDisposable
         throw new TimeoutException($"Nothing answered PING on 127.0.0.1:{port} within {timeout}.", last);
     }
 
-    private static string? FindOnPath(string name)
+    /// <summary>The path of <paramref name="name"/> on PATH, or null.</summary>
+    public static string? FindOnPath(string name)
     {
         foreach (string directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
         {
