@@ -33,8 +33,7 @@ namespace RedisCell.Aspects;
 /// may still run on the server; a late answer is dropped). Synchronous decisions never wait on a
 /// task: they use StackExchange.Redis's synchronous path on a connection whose <c>SyncTimeout</c>
 /// is the timeout. A limiter created with <see cref="Connect(string, RedisCellOptions?)"/> owns
-/// such a connection (it also fails fast while disconnected and reconnects within about half a
-/// second). On a connection you pass in whose <c>SyncTimeout</c> is longer, the first synchronous
+/// such a connection (it also fails fast while disconnected and retries reconnecting every 400 ms). On a connection you pass in whose <c>SyncTimeout</c> is longer, the first synchronous
 /// decision opens a dedicated connection with the same configuration string and the timeout as
 /// <c>SyncTimeout</c> (waiting at most the timeout for it); async-only applications never open it.
 /// </para>
@@ -58,10 +57,12 @@ public sealed class RedisCellLimiter : CellLimiter
     // What the scripts' clock() replies when the server will not run TIME inside a script.
     private const string ClockRefusedMarker = "TIME refused";
 
-    // Owned connections retry reconnecting every half second, checked every quarter second: a
-    // restarted server is used again within about 0.75 s, and a TCP connect gets 0.5 s.
-    private const int ReconnectIntervalMs = 500;
-    private static readonly TimeSpan s_heartbeat = TimeSpan.FromMilliseconds(250);
+    // Owned connections retry reconnecting every 400 ms, checked every 200 ms: a restarted server
+    // is used again within about 0.6 s. A TCP connect gets the same 400 ms (StackExchange.Redis
+    // abandons a connect attempt once the retry interval has passed); a server that far away could
+    // not answer within a rate limiter's timeout anyway.
+    private const int ReconnectIntervalMs = 400;
+    private static readonly TimeSpan s_heartbeat = TimeSpan.FromMilliseconds(200);
 
     private readonly IConnectionMultiplexer _redis;
     private readonly IDatabase _database;
@@ -111,7 +112,7 @@ public sealed class RedisCellLimiter : CellLimiter
     /// <remarks>
     /// The connection is tuned for decisions: its sync and async timeouts are
     /// <see cref="RedisCellOptions.Timeout"/>, commands fail at once while it is disconnected
-    /// instead of queueing, and it retries reconnecting every half second. It does not fail when the
+    /// instead of queueing, and it retries reconnecting every 400 ms. It does not fail when the
     /// server is down at startup; it keeps retrying in the background, and calls meanwhile follow
     /// the failure policy.
     /// </remarks>
@@ -255,7 +256,7 @@ public sealed class RedisCellLimiter : CellLimiter
 
     // A connection that decides within the timeout: both of StackExchange.Redis's timeouts are the
     // limiter's, nothing queues while disconnected (it would run late, after the caller was
-    // answered by the failure policy), and reconnecting is retried at a steady half second.
+    // answered by the failure policy), and reconnecting is retried at a steady 400 ms.
     private static ConfigurationOptions ForDecisions(ConfigurationOptions configuration, RedisCellOptions options)
     {
         ConfigurationOptions tuned = configuration.Clone();
