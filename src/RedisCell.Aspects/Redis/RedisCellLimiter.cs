@@ -147,6 +147,7 @@ public sealed class RedisCellLimiter : CellLimiter
 
     private protected override RateLimitResult CheckCore(in RateLimitRule rule)
     {
+        ThrowIfNotUtf16(rule.Key);
         ScriptCall call = ScriptCall.For(rule, ClientNow());
         ReadOnlySpan<RateLimitRule> rules = new(in rule);
         return TryEvaluate(call, out RedisResult? reply, out Exception? failure)
@@ -156,6 +157,7 @@ public sealed class RedisCellLimiter : CellLimiter
 
     private protected override async ValueTask<RateLimitResult> CheckCoreAsync(RateLimitRule rule, CancellationToken cancellationToken)
     {
+        ThrowIfNotUtf16(rule.Key);
         ScriptCall call = ScriptCall.For(rule, ClientNow());
         Outcome outcome = await TryEvaluateAsync(call, cancellationToken).ConfigureAwait(false);
         return outcome.Reply is not null ? call.Parse(rule, outcome.Reply) : FallBack(rule, outcome.Failure!);
@@ -179,6 +181,7 @@ public sealed class RedisCellLimiter : CellLimiter
     /// <remarks>Deletes exactly one key (no pattern), and what the local fallback counted for it.</remarks>
     private protected override void ResetCore(string key)
     {
+        ThrowIfNotUtf16(key);
         _fallback.Reset(key);
         try
         {
@@ -194,6 +197,7 @@ public sealed class RedisCellLimiter : CellLimiter
 
     private protected override async ValueTask ResetCoreAsync(string key, CancellationToken cancellationToken)
     {
+        ThrowIfNotUtf16(key);
         _fallback.Reset(key);
         Task<bool>? deletion = null;
         try
@@ -243,6 +247,28 @@ public sealed class RedisCellLimiter : CellLimiter
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Redis keys are UTF-8, where every lone UTF-16 surrogate becomes U+FFFD: two different keys
+    /// would be one. Keys built with <see cref="RateLimitKey"/> escape them; a raw key with one is refused.
+    /// </summary>
+    private static void ThrowIfNotUtf16(string key)
+    {
+        if (key.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') < 0) return;
+        for (int i = 0; i < key.Length; i++)
+        {
+            if (!char.IsSurrogate(key[i])) continue;
+            if (char.IsHighSurrogate(key[i]) && i + 1 < key.Length && char.IsLowSurrogate(key[i + 1]))
+            {
+                i++;
+                continue;
+            }
+
+            throw new ArgumentException(
+                $"The rate-limit key has a lone UTF-16 surrogate (U+{(int)key[i]:X4}) at index {i}; Redis would store it as U+FFFD and merge it with other keys. Build keys with RateLimitKey.Create, which escapes it.",
+                "rule");
+        }
     }
 
     private static RedisCellOptions Checked(RedisCellOptions? options)
@@ -475,7 +501,12 @@ public sealed class RedisCellLimiter : CellLimiter
     private RedisKey[] KeysFor(ReadOnlySpan<RateLimitRule> rules)
     {
         var keys = new RedisKey[rules.Length];
-        for (int i = 0; i < rules.Length; i++) keys[i] = rules[i].Key;
+        for (int i = 0; i < rules.Length; i++)
+        {
+            ThrowIfNotUtf16(rules[i].Key);
+            keys[i] = rules[i].Key;
+        }
+
         if (SharesOneSlot(keys)) return keys;
 
         string tag = ColocationTag(rules);
