@@ -15,6 +15,7 @@ cli() { redis-cli -p "$port" "$@"; }
 
 gcra=$(cli script load "$(cat "$here/src/RedisCell.Aspects/Scripts/cl_throttle.lua")")
 window=$(cli script load "$(cat "$here/src/RedisCell.Aspects/Scripts/fixed_window.lua")")
+naive=$(cli script load "$(cat "$here/tools/baselines/straightforward_gcra.lua")")
 bench() { redis-benchmark -p "$port" -n "$calls" -c 8 -P 1 -r 1000 -q "$@" >/dev/null; }
 
 cli config resetstat >/dev/null
@@ -34,9 +35,12 @@ limited_us=$(cli info commandstats | tr -d '\r' | sed -n 's/^cmdstat_evalsha:.*u
 cli config resetstat >/dev/null
 bench EVALSHA "$window" 1 window:__rand_int__ 1000000000 60000 1
 window_us=$(cli info commandstats | tr -d '\r' | sed -n 's/^cmdstat_evalsha:.*usec_per_call=\([0-9.]*\).*/\1/p')
+cli config resetstat >/dev/null
+bench EVALSHA "$naive" 1 naive:__rand_int__ 1000000 1000000 3600 1
+naive_us=$(cli info commandstats | tr -d '\r' | sed -n 's/^cmdstat_evalsha:.*usec_per_call=\([0-9.]*\).*/\1/p')
 
 printf '%-34s %8s %8s\n' "command ($calls calls)" "µs/call" "× SET"
-for row in "SET:$set_us" "cl_throttle.lua allowed:$allowed_us" "cl_throttle.lua limited:$limited_us" "fixed_window.lua allowed:$window_us"; do
+for row in "SET:$set_us" "straightforward GCRA script:$naive_us" "cl_throttle.lua allowed:$allowed_us" "cl_throttle.lua limited:$limited_us" "fixed_window.lua allowed:$window_us"; do
   name=${row%%:*}; us=${row##*:}
   printf '%-34s %8s %8.1f\n' "$name" "$us" "$(python3 -c "print($us/$set_us)")"
 done

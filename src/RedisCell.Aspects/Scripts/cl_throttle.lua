@@ -23,6 +23,7 @@
 local E9 = 1000000000
 local MAX_SAFE = 9007199254740991 -- 2^53 - 1
 local NEAR = 4503599627370496     -- 2^52 ns: the reach of the relative arithmetic
+local TYPE_PROBE = _VERSION ~= 'Lua 5.1' -- Garnet: GET does not see lists, sets or hashes
 
 -- A non-negative integer argument that is exact as a double, or nil.
 local function safe_int(text)
@@ -136,10 +137,10 @@ local function gcra_decide(key, burst_text, count_text, period_text, quantity_te
   if quantity > limit then over = true end
 
   -- Redis answers GET on a list with WRONGTYPE, but Garnet keeps such values in a separate store
-  -- where GET sees nothing: a missing key is asked its TYPE.
+  -- where GET sees nothing: there (Lua 5.4) a missing key is asked its TYPE.
   local stored = redis.pcall('GET', key)
   local other_type = type(stored) == 'table'
-  if not stored then
+  if not stored and TYPE_PROBE then
     local kind = redis.call('TYPE', key)
     other_type = (kind.ok or kind) ~= 'none'
   end

@@ -11,6 +11,7 @@
 -- Numbers handed to redis.call are integers: Garnet (Lua 5.4) rejects "1000.0".
 
 local WINDOW_MAX_COUNT = 999999999999999 -- 15 digits: exact as a double with room to add
+local TYPE_PROBE = _VERSION ~= 'Lua 5.1' -- Garnet: GET does not see lists, sets or hashes
 
 local function window_decide(key, limit_text, window_text, cost_text)
   local limit, window, cost = tonumber(limit_text), tonumber(window_text), 1
@@ -29,11 +30,11 @@ local function window_decide(key, limit_text, window_text, cost_text)
   -- Integers on Lua 5.4 too, whatever form the arguments came in.
   limit, window, cost = math.floor(limit), math.floor(window), math.floor(cost)
 
-  -- Redis answers GET on a set with WRONGTYPE, but Garnet keeps such values in a separate store
-  -- where GET sees nothing: a missing key is asked its TYPE.
+  -- Redis answers GET on a list with WRONGTYPE, but Garnet keeps such values in a separate store
+  -- where GET sees nothing: there (Lua 5.4) a missing key is asked its TYPE.
   local stored = redis.pcall('GET', key)
   local other_type = type(stored) == 'table'
-  if not stored then
+  if not stored and TYPE_PROBE then
     local kind = redis.call('TYPE', key)
     other_type = (kind.ok or kind) ~= 'none'
   end
