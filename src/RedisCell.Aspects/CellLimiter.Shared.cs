@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Immutable;
 using System.Threading;
 using Microsoft.Extensions.Logging;
 
@@ -9,8 +10,10 @@ public abstract partial class CellLimiter
     /// <summary>The environment variable read when no shared limiter was configured.</summary>
     public const string RedisUrlVariable = "REDIS_URL";
 
-    // The one piece of static mutable state in the library: the limiter generated code calls.
+    // The one piece of static mutable state in the library: the limiter generated code calls, and
+    // the named limiters an attribute can pick with Limiter = "name".
     private static CellLimiter? s_shared;
+    private static ImmutableDictionary<string, CellLimiter> s_named = ImmutableDictionary.Create<string, CellLimiter>(StringComparer.Ordinal);
     private static readonly object s_sharedLock = new();
 
     /// <summary>
@@ -34,6 +37,32 @@ public abstract partial class CellLimiter
         {
             CellLimiter? previous = s_shared;
             Volatile.Write(ref s_shared, limiter);
+            return previous;
+        }
+    }
+
+    /// <summary>
+    /// The shared limiter registered under <paramref name="name"/> (for apps that talk to more than
+    /// one Redis); <see langword="null"/> or empty means <see cref="Shared"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No limiter was registered under <paramref name="name"/>.</exception>
+    public static CellLimiter GetShared(string? name)
+    {
+        if (string.IsNullOrEmpty(name)) return Shared;
+        if (Volatile.Read(ref s_named).TryGetValue(name, out CellLimiter? limiter)) return limiter;
+        throw new InvalidOperationException(
+            $"No rate limiter is registered under the name '{name}'. Register it at startup with CellLimiter.ConfigureShared(\"{name}\", limiter) or services.AddRedisCell(\"{name}\", ...).");
+    }
+
+    /// <summary>Registers <paramref name="limiter"/> under <paramref name="name"/> and returns the one it replaces, if any.</summary>
+    public static CellLimiter? ConfigureShared(string name, CellLimiter limiter)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(limiter);
+        lock (s_sharedLock)
+        {
+            s_named.TryGetValue(name, out CellLimiter? previous);
+            Volatile.Write(ref s_named, s_named.SetItem(name, limiter));
             return previous;
         }
     }

@@ -44,7 +44,10 @@ public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
     public RateLimitResult Check(in RateLimitRule rule)
     {
         ValidateRule(rule, nameof(rule));
-        return CheckCore(rule);
+        long started = CellTelemetry.StartTimestamp();
+        RateLimitResult result = CheckCore(rule);
+        CellTelemetry.RecordDecision(result, StoreName, started);
+        return result;
     }
 
     /// <inheritdoc cref="Check(in RateLimitRule)"/>
@@ -52,7 +55,8 @@ public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
     {
         ValidateRule(rule, nameof(rule));
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<RateLimitResult>(cancellationToken);
-        return CheckCoreAsync(rule, cancellationToken);
+        long started = CellTelemetry.StartTimestamp();
+        return Recorded(CheckCoreAsync(rule, cancellationToken), started);
     }
 
     /// <summary>
@@ -65,7 +69,10 @@ public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
     public RateLimitResult Check(ReadOnlySpan<RateLimitRule> rules)
     {
         ValidateRules(rules, nameof(rules));
-        return rules.Length == 1 ? CheckCore(rules[0]) : CheckManyCore(rules);
+        long started = CellTelemetry.StartTimestamp();
+        RateLimitResult result = rules.Length == 1 ? CheckCore(rules[0]) : CheckManyCore(rules);
+        CellTelemetry.RecordDecision(result, StoreName, started);
+        return result;
     }
 
     /// <inheritdoc cref="Check(ReadOnlySpan{RateLimitRule})"/>
@@ -73,7 +80,8 @@ public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
     {
         ValidateRules(rules.Span, nameof(rules));
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<RateLimitResult>(cancellationToken);
-        return rules.Length == 1 ? CheckCoreAsync(rules.Span[0], cancellationToken) : CheckManyCoreAsync(rules, cancellationToken);
+        long started = CellTelemetry.StartTimestamp();
+        return Recorded(rules.Length == 1 ? CheckCoreAsync(rules.Span[0], cancellationToken) : CheckManyCoreAsync(rules, cancellationToken), started);
     }
 
     /// <summary>Forgets everything stored under <paramref name="key"/>, so its next call starts afresh.</summary>
@@ -91,6 +99,9 @@ public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
         return ResetCoreAsync(key, cancellationToken);
     }
+
+    /// <summary>Names the store in telemetry: <c>redis</c> or <c>in_process</c>.</summary>
+    private protected abstract string StoreName { get; }
 
     private protected abstract RateLimitResult CheckCore(in RateLimitRule rule);
 
@@ -205,6 +216,24 @@ public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
     {
         if (rules.IsEmpty) throw new ArgumentException("At least one rule is needed.", paramName);
         foreach (RateLimitRule rule in rules) ValidateRule(rule, paramName);
+    }
+
+    private ValueTask<RateLimitResult> Recorded(ValueTask<RateLimitResult> pending, long started)
+    {
+        if (pending.IsCompletedSuccessfully)
+        {
+            CellTelemetry.RecordDecision(pending.Result, StoreName, started);
+            return pending;
+        }
+
+        return AwaitAndRecord(pending, started);
+    }
+
+    private async ValueTask<RateLimitResult> AwaitAndRecord(ValueTask<RateLimitResult> pending, long started)
+    {
+        RateLimitResult result = await pending.ConfigureAwait(false);
+        CellTelemetry.RecordDecision(result, StoreName, started);
+        return result;
     }
 
     private static async ValueTask AwaitAndThrowIfLimited(ValueTask<RateLimitResult> pending)

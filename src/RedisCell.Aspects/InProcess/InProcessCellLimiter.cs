@@ -39,6 +39,8 @@ public sealed class InProcessCellLimiter : CellLimiter
         _time = Options.TimeProvider;
     }
 
+    private protected override string StoreName => "in_process";
+
     /// <summary>How many keys hold state right now, counting expired keys not yet swept.</summary>
     public int Count => _entries.Count;
 
@@ -136,6 +138,9 @@ public sealed class InProcessCellLimiter : CellLimiter
         ResetCore(key);
         return default;
     }
+
+    /// <summary>Decides like <see cref="CellLimiter.Check(in RateLimitRule)"/> without recording telemetry: for a limiter that falls back on this one and records the decision itself.</summary>
+    internal RateLimitResult CheckUnrecorded(ReadOnlySpan<RateLimitRule> rules) => rules.Length == 1 ? CheckCore(rules[0]) : CheckManyCore(rules);
 
     /// <summary>
     /// Reads a key as Redis would show it: the stored value (a GCRA TAT in decimal nanoseconds or a

@@ -66,40 +66,35 @@ public sealed class GcraPolicy : RateLimitPolicy
     /// Checks <c>CL.THROTTLE</c> parameters as this library accepts them, without creating a policy.
     /// </summary>
     /// <returns><see langword="null"/> when valid, else why not.</returns>
-    public static string? Check(long maxBurst, long count, long periodSeconds)
-    {
-        if (maxBurst < 0 || maxBurst > MaxBurstLimit) return $"max_burst must be from 0 to {MaxBurstLimit}, but was {maxBurst}.";
-        if (count < 1 || count > MaxCount) return $"count must be from 1 to {MaxCount}, but was {count}.";
-        if (periodSeconds < 1 || periodSeconds > MaxPeriodSeconds) return $"period must be from 1 to {MaxPeriodSeconds} seconds, but was {periodSeconds}.";
-        long interval = IntervalNanoseconds(count, periodSeconds);
-        if (interval < 1000)
-        {
-            return $"{count} requests per {periodSeconds}s is an emission interval of {interval} ns; it must be at least 1 microsecond.";
-        }
-
-        if (interval > long.MaxValue / (maxBurst + 1))
-        {
-            return $"the delay variation tolerance (period/count * (max_burst + 1)) of max_burst={maxBurst}, count={count}, period={periodSeconds}s does not fit in 63 bits of nanoseconds.";
-        }
-
-        return null;
-    }
+    public static string? Check(long maxBurst, long count, long periodSeconds) => Problem(maxBurst, count, periodSeconds).Message;
 
     // redis-cell: Duration::nanoseconds(((period_ns as f64) / (count as f64)) as i64).
     private static long IntervalNanoseconds(long count, long periodSeconds) =>
         (long)((double)(periodSeconds * 1_000_000_000L) / count);
 
-    private static long Validate(long maxBurst, long count, long periodSeconds, out long interval, out long tolerance)
+    private static (string? Parameter, string? Message) Problem(long maxBurst, long count, long periodSeconds)
     {
-        string? problem = Check(maxBurst, count, periodSeconds);
-        if (problem is not null)
+        if (maxBurst < 0 || maxBurst > MaxBurstLimit) return (nameof(maxBurst), $"max_burst must be from 0 to {MaxBurstLimit}, but was {maxBurst}.");
+        if (count < 1 || count > MaxCount) return (nameof(count), $"count must be from 1 to {MaxCount}, but was {count}.");
+        if (periodSeconds < 1 || periodSeconds > MaxPeriodSeconds) return (nameof(periodSeconds), $"period must be from 1 to {MaxPeriodSeconds} seconds, but was {periodSeconds}.");
+        long interval = IntervalNanoseconds(count, periodSeconds);
+        if (interval < 1000)
         {
-            string name = maxBurst < 0 || maxBurst > MaxBurstLimit ? nameof(maxBurst)
-                : count < 1 || count > MaxCount ? nameof(count)
-                : nameof(periodSeconds);
-            throw new ArgumentOutOfRangeException(name, problem);
+            return (nameof(count), $"{count} requests per {periodSeconds}s is an emission interval of {interval} ns; it must be at least 1 microsecond.");
         }
 
+        if (interval > long.MaxValue / (maxBurst + 1))
+        {
+            return (nameof(maxBurst), $"the delay variation tolerance (period/count * (max_burst + 1)) of max_burst={maxBurst}, count={count}, period={periodSeconds}s does not fit in 63 bits of nanoseconds.");
+        }
+
+        return (null, null);
+    }
+
+    private static long Validate(long maxBurst, long count, long periodSeconds, out long interval, out long tolerance)
+    {
+        (string? parameter, string? message) = Problem(maxBurst, count, periodSeconds);
+        if (message is not null) throw new ArgumentOutOfRangeException(parameter, message);
         interval = IntervalNanoseconds(count, periodSeconds);
         tolerance = interval * (maxBurst + 1);
         return maxBurst;

@@ -8,111 +8,68 @@
 --
 -- <now_us>  optional caller clock in microseconds since the epoch, for servers that refuse TIME
 --           in scripts. Empty or absent: the server clock (TIME) is used.
--- <precise> "1" appends retry_after and reset_after in nanoseconds (decimal strings) to the
---           reply; RedisCell.Aspects uses it for exact Retry-After values and its deny cache.
+-- <precise> "1" appends retry_after and reset_after in nanoseconds, each as two integers
+--           {high, low} = high * 1e9 + low with 0 <= low < 1e9; RedisCell.Aspects uses them for
+--           exact Retry-After values and its deny cache.
 --
 -- Why the arithmetic looks the way it does: a TAT needs about 61 bits of nanoseconds, Redis runs
--- Lua 5.1 (numbers are doubles, 53 bits) and Garnet runs Lua 5.4 (64-bit integers that wrap).
--- Every time and duration is therefore a pair {seconds, nanoseconds} with 0 <= ns < 1e9, and
--- every product is split so that no intermediate value reaches 2^52. The same code is then exact
--- on both engines. Numbers handed to redis.call are formatted with %d, because Garnet rejects
--- "3000.0" where Redis would accept 3000.
+-- Lua 5.1 (numbers are doubles, exact to 2^53) and Garnet runs Lua 5.4 (64-bit integers that wrap).
+-- Times are read as {seconds, nanoseconds}. When the tolerance fits in 2^52 ns (52 days; every
+-- realistic policy) and the stored TAT is near now, everything is computed in nanoseconds relative
+-- to now, where every value stays below 2^53 and plain arithmetic is exact on both engines. Beyond
+-- that, gcra_far does the same steps on {seconds, nanoseconds} pairs. Numbers handed to redis.call
+-- are integers: Garnet rejects "3000.0" where Redis would accept 3000.
 
 local E9 = 1000000000
-local MAX_SAFE = 9007199254740991 -- 2^53 - 1: above it a double no longer holds every integer
+local MAX_SAFE = 9007199254740991 -- 2^53 - 1
+local NEAR = 4503599627370496     -- 2^52 ns: the reach of the relative arithmetic
+local TYPE_PROBE = _VERSION ~= 'Lua 5.1' -- Garnet: GET does not see lists, sets or hashes
 
--- Normalises s + n/1e9 so that 0 <= n < 1e9; |n| stays below a few 1e9 here.
-local function norm(s, n)
-  local c = math.floor(n / E9)
-  return s + c, n - c * E9
+-- A non-negative integer argument that is exact as a double, or nil.
+local function safe_int(text)
+  local v = tonumber(text)
+  if v == nil or v < 0 or v > MAX_SAFE or v % 1 ~= 0 then return nil end
+  return v
 end
 
--- Parses a non-negative decimal integer of at most 20 digits into {high, low} = high * 1e9 + low,
--- or nil when the text is not such a number. A TAT can pass 2^63 - 1 when the tolerance is close
--- to it, so stored state is allowed up to 20 digits; arguments are bounded by parse_safe.
-local function parse_u64(text)
-  if type(text) ~= 'string' or not string.find(text, '^%d+$') then return nil end
-  local len = #text
-  if len <= 9 then return 0, tonumber(text) end
-  if len > 20 then return nil end
-  return tonumber(string.sub(text, 1, len - 9)), tonumber(string.sub(text, len - 8))
-end
-
--- Parses a non-negative integer that must stay exact as a double.
-local function parse_safe(text)
-  local high, low = parse_u64(text)
-  if high == nil or high > 9007198 then return nil end
-  local value = high * E9 + low
-  if value > MAX_SAFE then return nil end
-  return value
-end
-
--- {ts, tn} * m for 0 <= m <= 2^53 - 1, when the product is known to stay below about 2^62 ns.
-local function mul(ts, tn, m)
-  -- fmod is exact; m / E9 could round up to the next integer just below a multiple of 1e9.
-  local ml = math.fmod(m, E9)
-  local mh = (m - ml) / E9
-  local a = math.floor(ml / 100000)
-  local b = ml - a * 100000
-  local p = tn * a -- < 1e13: tn * a * 1e5 ns = floor(p / 1e4) s + (p mod 1e4) * 1e5 ns
-  local q = tn * b -- < 1e14
-  local ps = math.floor(p / 10000)
-  local qs = math.floor(q / E9)
-  local s = ts * mh * E9 + ts * ml + tn * mh + ps + qs
-  local n = (p - ps * 10000) * 100000 + (q - qs * E9)
-  return norm(s, n)
-end
-
--- Whole microseconds in {s, n}, truncated toward zero (time::Duration::num_microseconds).
-local function micros(s, n)
-  if s < 0 then
-    local ps, pn = norm(-s, -n)
-    return -(ps * 1000000 + math.floor(pn / 1000))
-  end
-  return s * 1000000 + math.floor(n / 1000)
-end
-
--- Whole seconds as the module replies them: truncated, plus one when a millisecond part remains.
+-- Seconds as the module replies them: truncated toward zero, plus one when a millisecond part
+-- remains (never for negative values). {s, n} is normalised.
 local function reply_seconds(s, n)
   if s < 0 then
-    local ps = norm(-s, -n)
-    return -ps
+    if n == 0 then return s end
+    return s + 1
   end
   if n >= 1000000 then return s + 1 end
   return s
 end
 
--- Exact decimal nanoseconds of {s, n}, for the precise reply.
-local function ns_text(s, n)
-  if s < 0 then
-    local ps, pn = norm(-s, -n)
-    return '-' .. ns_text(ps, pn)
-  end
-  if s == 0 then return string.format('%d', n) end
-  return string.format('%d%09d', s, n)
-end
-
--- Decides one GCRA request without writing anything. Returns a decision table, or a string
--- holding the error to reply with. now_s/now_n is the clock both engines agree on.
-local function gcra_decide(key, burst_text, count_text, period_text, quantity_text, now_s, now_n)
-  local burst = parse_safe(burst_text)
-  local count = parse_safe(count_text)
-  local period = parse_safe(period_text)
-  if burst == nil or burst >= MAX_SAFE then return 'ERR max_burst must be an integer from 0 to 2^53 - 2' end
-  if count == nil or count < 1 then return 'ERR count must be an integer from 1 to 2^53 - 1' end
-  if period == nil or period < 1 or period > 9223372036 then return 'ERR period must be an integer from 1 to 9223372036 seconds' end
-
-  local over, quantity = false, 1
-  if quantity_text ~= nil and quantity_text ~= '' then
-    if not string.find(quantity_text, '^%d+$') then return 'ERR quantity must be a non-negative integer' end
-    quantity = parse_safe(quantity_text)
-    -- A quantity beyond 2^53 is beyond any limit: it is refused without being multiplied.
-    if quantity == nil then over = true end
+-- The same decision on {seconds, nanoseconds} pairs, for tolerances beyond 2^52 ns or a stored
+-- TAT far from now. Its helpers are created only when it runs: every local function in a script
+-- is a new closure on every call.
+local function gcra_far(key, limit, t, dvt_approx, quantity, over, tat_s, tat_n, now_s, now_n)
+  -- Normalises {s, n} so that 0 <= n < 1e9, for |n| up to a few 1e9.
+  local function norm(s, n)
+    local c = math.floor(n / E9)
+    return s + c, n - c * E9
   end
 
-  -- Emission interval: f64 division, then truncation, as time::Duration in redis-cell.
-  local t = math.floor((period * E9) / count)
-  if t < 1000 then return 'ERR rate too high: the emission interval period/count must be at least 1 microsecond' end
+  -- {ts, tn} * m for 0 <= m < 2^53 when the product is known to stay below about 2^62 ns. The
+  -- product tn * m is split so that no partial product reaches 2^52.
+  local function mul(ts, tn, m)
+    local ml = math.fmod(m, E9)
+    local mh = (m - ml) / E9
+    local a = math.floor(ml / 100000)
+    local b = ml - a * 100000
+    local p, q = tn * a, tn * b -- p * 1e5 ns and q ns, p < 1e13, q < 1e14
+    local ps, qs = math.floor(p / 10000), math.floor(q / E9)
+    return norm(ts * mh * E9 + ts * ml + tn * mh + ps + qs, (p - ps * 10000) * 100000 + (q - qs * E9))
+  end
+
+  -- Whole microseconds of a non-negative {s, n}.
+  local function micros(s, n)
+    return s * 1000000 + math.floor(n / 1000)
+  end
+
   local ts, tn
   if t <= MAX_SAFE then
     tn = math.fmod(t, E9)
@@ -120,31 +77,13 @@ local function gcra_decide(key, burst_text, count_text, period_text, quantity_te
   else
     -- %.0f prints the exact integer a double holds; split its digits rather than divide.
     local digits = string.format('%.0f', t)
-    ts = tonumber(string.sub(digits, 1, #digits - 9))
-    tn = tonumber(string.sub(digits, #digits - 8))
+    ts, tn = tonumber(string.sub(digits, 1, #digits - 9)), tonumber(string.sub(digits, #digits - 8))
   end
-
-  local limit = burst + 1
-  if t * limit > 9.3e18 then return 'ERR delay variation tolerance (period/count * (max_burst + 1)) does not fit in 63 bits of nanoseconds' end
+  local too_big = 'ERR delay variation tolerance (period/count * (max_burst + 1)) does not fit in 63 bits of nanoseconds'
+  if dvt_approx > 9.3e18 then return too_big end
   local dvt_s, dvt_n = mul(ts, tn, limit)
-  if dvt_s > 9223372036 or (dvt_s == 9223372036 and dvt_n > 854775807) then
-    return 'ERR delay variation tolerance (period/count * (max_burst + 1)) does not fit in 63 bits of nanoseconds'
-  end
-  if not over and quantity > limit then over = true end
+  if dvt_s > 9223372036 or (dvt_s == 9223372036 and dvt_n > 854775807) then return too_big end
 
-  local stored = redis.pcall('GET', key)
-  if type(stored) == 'table' then
-    return 'WRONGTYPE key ' .. key .. ' holds a value that is not a string, so it is not GCRA state; it was left untouched'
-  end
-  local tat_s, tat_n = now_s, now_n
-  if stored then
-    tat_s, tat_n = parse_u64(stored)
-    if tat_s == nil then
-      return 'ERR key ' .. key .. ' holds "' .. string.sub(stored, 1, 40) .. '", not a GCRA timestamp (decimal nanoseconds); it was left untouched'
-    end
-  end
-
-  -- new_tat = max(tat, now) + increment; allowed when now >= new_tat - dvt.
   local limited, new_s, new_n, diff_s, diff_n = over, 0, 0, 0, 0
   if not over then
     local inc_s, inc_n = mul(ts, tn, quantity)
@@ -155,33 +94,101 @@ local function gcra_decide(key, burst_text, count_text, period_text, quantity_te
     limited = diff_s < 0
   end
 
-  local d = { key = key, limited = limited, limit = limit }
+  local d = { key = key, limited = limited, limit = limit, remaining = 0,
+              retry_s = -1, retry_n = 0, reset_s = 0, reset_n = 0, tat = false, ttl_ms = 0 }
   local ttl_s, ttl_n
   if limited then
     ttl_s, ttl_n = norm(tat_s - now_s, tat_n - now_n)
-    if over then
-      d.retry_s, d.retry_n = -1, 0
-    else
-      d.retry_s, d.retry_n = norm(-diff_s, -diff_n)
-    end
+    if not over then d.retry_s, d.retry_n = norm(-diff_s, -diff_n) end
   else
     ttl_s, ttl_n = norm(new_s - now_s, new_n - now_n)
-    d.retry_s, d.retry_n = -1, 0
     d.tat = string.format('%d%09d', new_s, new_n)
-    d.ttl_ms = ttl_s * 1000 + math.floor(ttl_n / 1000000)
+    d.ttl_ms = math.floor(ttl_s * 1000 + ttl_n / 1000000) -- an integer on Lua 5.4 too
   end
   d.reset_s, d.reset_n = ttl_s, ttl_n
 
-  -- remaining = trunc(micros(dvt - ttl) / micros(t)) when dvt - ttl > -t, never negative.
+  -- remaining = trunc(micros(dvt - ttl) / micros(t)), never negative.
   local next_s, next_n = norm(dvt_s - ttl_s, dvt_n - ttl_n)
-  local floor_s, floor_n = norm(-ts, -tn)
-  local remaining = 0
-  if next_s > floor_s or (next_s == floor_s and next_n > floor_n) then
-    local ratio = micros(next_s, next_n) / micros(ts, tn)
-    if ratio > 0 then remaining = math.floor(ratio) end
+  if next_s >= 0 and (next_s > 0 or next_n > 0) then
+    d.remaining = math.floor(micros(next_s, next_n) / micros(ts, tn))
   end
-  d.remaining = remaining
   return d
+end
+
+-- Decides one GCRA request without writing anything. Returns a decision table, or a string holding
+-- the error to reply with. {now_s, now_n} is the clock both engines agree on.
+local function gcra_decide(key, burst_text, count_text, period_text, quantity_text, now_s, now_n)
+  local burst, count, period = safe_int(burst_text), safe_int(count_text), safe_int(period_text)
+  if burst == nil or burst >= MAX_SAFE then return 'ERR max_burst must be an integer from 0 to 2^53 - 2' end
+  if count == nil or count < 1 then return 'ERR count must be an integer from 1 to 2^53 - 1' end
+  if period == nil or period < 1 or period > 9223372036 then return 'ERR period must be an integer from 1 to 9223372036 seconds' end
+  local quantity, over = 1, false
+  if quantity_text ~= nil and quantity_text ~= '' then
+    local q = tonumber(quantity_text)
+    if q == nil or q < 0 or q % 1 ~= 0 then return 'ERR quantity must be a non-negative integer' end
+    quantity = q
+  end
+
+  -- Emission interval: f64 division, then truncation, as time::Duration in redis-cell.
+  local t = math.floor(period * E9 / count)
+  if t < 1000 then return 'ERR rate too high: the emission interval period/count must be at least 1 microsecond' end
+  local limit = burst + 1
+  -- A quantity above the whole limit can never pass; it is refused without being multiplied.
+  if quantity > limit then over = true end
+
+  -- Redis answers GET on a list with WRONGTYPE, but Garnet keeps such values in a separate store
+  -- where GET sees nothing: there (Lua 5.4) a missing key is asked its TYPE.
+  local stored = redis.pcall('GET', key)
+  local other_type = type(stored) == 'table'
+  if not stored and TYPE_PROBE then
+    local kind = redis.call('TYPE', key)
+    other_type = (kind.ok or kind) ~= 'none'
+  end
+  if other_type then
+    return 'WRONGTYPE key ' .. key .. ' holds a value that is not a string, so it is not GCRA state; it was left untouched'
+  end
+  local tat_s, tat_n = now_s, now_n
+  if stored then
+    local len = #stored
+    if len == 0 or len > 20 or not string.find(stored, '^%d+$') then
+      return 'ERR key ' .. key .. ' holds "' .. string.sub(stored, 1, 40) .. '", not a GCRA timestamp (decimal nanoseconds); it was left untouched'
+    end
+    if len <= 9 then
+      tat_s, tat_n = 0, tonumber(stored)
+    else
+      tat_s, tat_n = tonumber(string.sub(stored, 1, len - 9)), tonumber(string.sub(stored, len - 8))
+    end
+  end
+
+  local dvt = (t + 0.0) * limit
+  if dvt <= NEAR and tat_s - now_s < 4500000 and now_s - tat_s < 4500000 then
+    -- Near: nanoseconds relative to now, all below 2^53.
+    dvt = t * limit
+    local tat = (tat_s - now_s) * E9 + (tat_n - now_n)
+    local limited, new = over, 0
+    if not over then
+      new = (tat > 0 and tat or 0) + t * quantity
+      limited = new > dvt
+    end
+    local ttl = limited and tat or new
+    local retry = -E9
+    if limited and not over then retry = new - dvt end
+    local remaining = 0
+    if dvt > ttl then remaining = math.floor(math.floor((dvt - ttl) / 1000) / math.floor(t / 1000)) end
+    local d = { key = key, limited = limited, limit = limit, remaining = remaining,
+                retry_s = math.floor(retry / E9), retry_n = 0, reset_s = math.floor(ttl / E9), reset_n = 0,
+                tat = false, ttl_ms = 0 }
+    d.retry_n = retry - d.retry_s * E9
+    d.reset_n = ttl - d.reset_s * E9
+    if not limited then
+      local x = now_n + new
+      local n = math.fmod(x, E9)
+      d.tat = string.format('%d%09d', now_s + (x - n) / E9, n)
+      d.ttl_ms = math.floor(new / 1000000)
+    end
+    return d
+  end
+  return gcra_far(key, limit, t, dvt, quantity, over, tat_s, tat_n, now_s, now_n)
 end
 
 -- Writes an allowed decision. A TTL that truncates to 0 ms cannot be set (Redis refuses PX 0):
@@ -189,42 +196,39 @@ end
 local function gcra_commit(d)
   if d.limited then return end
   if d.ttl_ms > 0 then
-    redis.call('SET', d.key, d.tat, 'PX', string.format('%d', d.ttl_ms))
+    redis.call('SET', d.key, d.tat, 'PX', d.ttl_ms)
   else
     redis.call('DEL', d.key)
   end
 end
 
 local function gcra_reply(d, precise)
-  local reply = {
-    d.limited and 1 or 0,
-    d.limit,
-    d.remaining,
-    reply_seconds(d.retry_s, d.retry_n),
-    reply_seconds(d.reset_s, d.reset_n),
-  }
+  local retry_s, reset_s = reply_seconds(d.retry_s, d.retry_n), reply_seconds(d.reset_s, d.reset_n)
   if precise then
-    reply[6] = ns_text(d.retry_s, d.retry_n)
-    reply[7] = ns_text(d.reset_s, d.reset_n)
+    return { d.limited and 1 or 0, d.limit, d.remaining, retry_s, reset_s, d.retry_s, d.retry_n, d.reset_s, d.reset_n }
   end
-  return reply
+  return { d.limited and 1 or 0, d.limit, d.remaining, retry_s, reset_s }
 end
 
--- Reads the clock: the caller's microseconds when given, else the server's TIME.
+-- Reads the clock: the caller's microseconds when given, else the server's TIME. Returns nil and
+-- the error to reply with when neither can be read. A server may refuse TIME inside scripts (an ACL
+-- without it, some managed services); its own error does not say which command was refused, so
+-- this one does, and the caller can tell the user to send the client clock instead.
 local function clock(now_us_text)
   if now_us_text ~= nil and now_us_text ~= '' then
-    local us = parse_safe(now_us_text)
-    if us == nil then return nil end
+    local us = safe_int(now_us_text)
+    if us == nil then return nil, 'ERR now_us must be a non-negative integer of microseconds' end
     local s = math.floor(us / 1000000)
     return s, (us - s * 1000000) * 1000
   end
-  local t = redis.call('TIME')
-  return tonumber(t[1]), tonumber(t[2]) * 1000
+  local time = redis.pcall('TIME')
+  if time.err then return nil, 'ERR TIME refused inside a script: ' .. time.err end
+  return tonumber(time[1]), tonumber(time[2]) * 1000
 end
 
 -- @entry: the lines below run only when this file is used on its own.
 local now_s, now_n = clock(ARGV[5])
-if now_s == nil then return redis.error_reply('ERR now_us must be a non-negative integer of microseconds') end
+if now_s == nil then return redis.error_reply(now_n) end
 local d = gcra_decide(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], now_s, now_n)
 if type(d) == 'string' then return redis.error_reply(d) end
 gcra_commit(d)

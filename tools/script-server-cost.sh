@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Server time per call of the shipped scripts beside a plain SET, from INFO commandstats, in one run
+# on one redis-server started here on a free loopback port. The machine is shared and noisy: read
+# the ratio to SET, not the absolute microseconds.
+#
+#   tools/script-server-cost.sh [calls=200000]
+set -euo pipefail
+calls=${1:-200000}
+here=$(cd "$(dirname "$0")/.." && pwd)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes --pidfile "/tmp/rc-cost-$port.pid" >/dev/null
+trap 'kill "$(cat /tmp/rc-cost-'"$port"'.pid)" 2>/dev/null || true' EXIT
+until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.05; done
+cli() { redis-cli -p "$port" "$@"; }
+
+gcra=$(cli script load "$(cat "$here/src/RedisCell.Aspects/Scripts/cl_throttle.lua")")
+window=$(cli script load "$(cat "$here/src/RedisCell.Aspects/Scripts/fixed_window.lua")")
+naive=$(cli script load "$(cat "$here/tools/baselines/straightforward_gcra.lua")")
+bench() { redis-benchmark -p "$port" -n "$calls" -c 8 -P 1 -r 1000 -q "$@" >/dev/null; }
+
+cli config resetstat >/dev/null
+bench SET key:__rand_int__ v
+# Allowed: 1000 keys, each allowed at a high rate (burst 1e6, 1e6 per hour).
+bench EVALSHA "$gcra" 1 gcra:__rand_int__ 1000000 1000000 3600 1
+# Limited: one key at one request per hour, so all but the first call are refused.
+bench EVALSHA "$gcra" 1 gcra-hot 0 1 3600 1
+cli config resetstat >/dev/null
+bench SET key:__rand_int__ v
+set_us=$(cli info commandstats | tr -d '\r' | sed -n 's/^cmdstat_set:.*usec_per_call=\([0-9.]*\).*/\1/p')
+bench EVALSHA "$gcra" 1 gcra:__rand_int__ 1000000 1000000 3600 1
+allowed_us=$(cli info commandstats | tr -d '\r' | sed -n 's/^cmdstat_evalsha:.*usec_per_call=\([0-9.]*\).*/\1/p')
+cli config resetstat >/dev/null
+bench EVALSHA "$gcra" 1 gcra-hot 0 1 3600 1
+limited_us=$(cli info commandstats | tr -d '\r' | sed -n 's/^cmdstat_evalsha:.*usec_per_call=\([0-9.]*\).*/\1/p')
+cli config resetstat >/dev/null
+bench EVALSHA "$window" 1 window:__rand_int__ 1000000000 60000 1
+window_us=$(cli info commandstats | tr -d '\r' | sed -n 's/^cmdstat_evalsha:.*usec_per_call=\([0-9.]*\).*/\1/p')
+cli config resetstat >/dev/null
+bench EVALSHA "$naive" 1 naive:__rand_int__ 1000000 1000000 3600 1
+naive_us=$(cli info commandstats | tr -d '\r' | sed -n 's/^cmdstat_evalsha:.*usec_per_call=\([0-9.]*\).*/\1/p')
+
+printf '%-34s %8s %8s\n' "command ($calls calls)" "µs/call" "× SET"
+for row in "SET:$set_us" "straightforward GCRA script:$naive_us" "cl_throttle.lua allowed:$allowed_us" "cl_throttle.lua limited:$limited_us" "fixed_window.lua allowed:$window_us"; do
+  name=${row%%:*}; us=${row##*:}
+  printf '%-34s %8s %8.1f\n' "$name" "$us" "$(python3 -c "print($us/$set_us)")"
+done
+echo "redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')"
