@@ -57,8 +57,8 @@ internal static class Emitter
             writer.Open("");
 
             string call = target.IsStatic
-                ? $"{target.ContainingType}.{target.Name}{TypeArgumentList(target.MethodTypeParameters)}"
-                : $"@this.{target.Name}{TypeArgumentList(target.MethodTypeParameters)}";
+                ? $"{target.ContainingType}.{target.Name}{TypeParameterList(target.MethodTypeParameters)}"
+                : $"@this.{target.Name}{TypeParameterList(target.MethodTypeParameters)}";
             string? helperReceiver = target.Receiver == ReceiverKind.Value ? $"{target.ContainingType} @this" : null;
             WriteBody(writer, target, fieldPrefix, call, call, helperReceiver, "@this");
             writer.Close();
@@ -96,7 +96,7 @@ internal static class Emitter
         writer.Line($"{model.Modifiers} {model.ReturnsByRef}{target.ReturnType} {target.Name}{typeParameters}({string.Join(", ", target.Parameters.Select(Declaration))})");
         if (!model.Modifiers.Split(' ').Contains("override")) WriteConstraints(writer, target.MethodTypeParameters);
         writer.Open("");
-        string core = target.Name.TrimStart('@') + "Core" + TypeArgumentList(target.MethodTypeParameters);
+        string core = target.Name.TrimStart('@') + "Core" + TypeParameterList(target.MethodTypeParameters);
         string policies = $"global::{GeneratedNamespace}.RateLimitPolicies";
         if (target.IsStatic)
         {
@@ -316,10 +316,9 @@ internal static class Emitter
         _ => "",
     };
 
+    /// <summary><c>&lt;T1, T2&gt;</c>: a declaration's type parameter list, or a call's explicit type arguments.</summary>
     private static string TypeParameterList(EquatableArray<TypeParameterModel> parameters) =>
         parameters.IsEmpty ? "" : "<" + string.Join(", ", parameters.Select(p => p.Name)) + ">";
-
-    private static string TypeArgumentList(EquatableArray<TypeParameterModel> parameters) => TypeParameterList(parameters);
 
     private static void WriteConstraints(SourceWriter writer, EquatableArray<TypeParameterModel> parameters)
     {

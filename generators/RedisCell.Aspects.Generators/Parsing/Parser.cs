@@ -42,6 +42,7 @@ internal static class Parser
         }
         else
         {
+            // Interceptor mode: call sites emit the code; the declaration only reports what is wrong, once.
             ParseTarget(method, compilation, interceptorMode: true, diagnostics, cancellationToken);
         }
 
