@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using StackExchange.Redis;
 
 namespace RedisCell.Aspects.TestServers;
@@ -63,18 +64,56 @@ public sealed class RedisServerProcess : IAsyncDisposable
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
+        StartWatchdog(_process.Id);
         await WaitUntilAnsweringAsync(Port, TimeSpan.FromSeconds(20)).ConfigureAwait(false);
     }
 
-    /// <summary>Kills the server at once (SIGKILL), as a crash would.</summary>
+    // Exit handlers are not guaranteed to run (a test host can be killed or cut them short), and a
+    // server outliving its tests holds a port and a core. A shell loop beside each server kills it
+    // within half a second of this process going away, and ends by itself once the server is gone.
+    private static void StartWatchdog(int serverPid)
+    {
+        var watch = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        watch.ArgumentList.Add("-c");
+        watch.ArgumentList.Add("while kill -0 \"$1\" 2>/dev/null && kill -0 \"$2\" 2>/dev/null; do sleep 0.5; done; kill -CONT \"$2\" 2>/dev/null; kill -9 \"$2\" 2>/dev/null");
+        watch.ArgumentList.Add("redis-watchdog");
+        watch.ArgumentList.Add(Environment.ProcessId.ToString());
+        watch.ArgumentList.Add(serverPid.ToString());
+        using Process? watchdog = Process.Start(watch);
+    }
+
+    /// <summary>Kills the server at once (SIGKILL), as a crash would, and waits until it is gone.</summary>
     public void Kill()
     {
-        if (_process is { HasExited: false })
+        Signal();
+        _process?.WaitForExit(5000);
+    }
+
+    /// <summary>
+    /// Sends SIGKILL without waiting: for process-exit handlers, which the test host may cut short,
+    /// so every server is signalled before any is waited for.
+    /// </summary>
+    public void Signal()
+    {
+        if (_process is { HasExited: false } && OperatingSystem.IsLinux()) SendKill(_process.Id, SigCont); // a paused server dies only once resumed
+        try
         {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(5000);
+            if (_process is { HasExited: false }) _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It exited between the check and the kill.
         }
     }
+
+    /// <summary>
+    /// Freezes the server (SIGSTOP): its socket stays open and accepts connections, but nothing is
+    /// answered, as with a server stuck in a long command or a network that drops replies.
+    /// </summary>
+    public void Pause() => SendSignal(SigStop);
+
+    /// <summary>Lets a paused server run again (SIGCONT).</summary>
+    public void Resume() => SendSignal(SigCont);
 
     /// <inheritdoc />
     public ValueTask DisposeAsync()
@@ -84,33 +123,54 @@ public sealed class RedisServerProcess : IAsyncDisposable
         return default;
     }
 
-    /// <summary>Waits until something on <paramref name="port"/> answers PING.</summary>
+    /// <summary>
+    /// Waits until something on <paramref name="port"/> answers PING, asking every few milliseconds
+    /// on a plain socket, so the moment it returns is within a few milliseconds of the server
+    /// answering (outage tests measure recovery from it).
+    /// </summary>
     public static async Task WaitUntilAnsweringAsync(int port, TimeSpan timeout)
     {
         var deadline = Stopwatch.StartNew();
         Exception? last = null;
+        byte[] ping = "PING\r\n"u8.ToArray();
+        var reply = new byte[64];
         while (deadline.Elapsed < timeout)
         {
             try
             {
-                var options = ConfigurationOptions.Parse($"127.0.0.1:{port}");
-                options.ConnectTimeout = 1000;
-                options.AbortOnConnectFail = true;
-                await using ConnectionMultiplexer probe = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
-                await probe.GetDatabase().PingAsync().ConfigureAwait(false);
-                return;
+                using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                await socket.ConnectAsync(System.Net.IPAddress.Loopback, port, attempt.Token).ConfigureAwait(false);
+                await socket.SendAsync(ping, attempt.Token).ConfigureAwait(false);
+                int read = await socket.ReceiveAsync(reply, attempt.Token).ConfigureAwait(false);
+                if (read >= 5 && System.Text.Encoding.ASCII.GetString(reply, 0, read).StartsWith("+PONG", StringComparison.Ordinal)) return;
+                last = new InvalidOperationException("Answered: " + System.Text.Encoding.ASCII.GetString(reply, 0, read));
             }
-            catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
+            catch (Exception ex) when (ex is System.Net.Sockets.SocketException or OperationCanceledException)
             {
                 last = ex;
-                await Task.Delay(50).ConfigureAwait(false);
             }
+
+            await Task.Delay(5).ConfigureAwait(false);
         }
 
         throw new TimeoutException($"Nothing answered PING on 127.0.0.1:{port} within {timeout}.", last);
     }
 
-    private static string? FindOnPath(string name)
+    private const int SigCont = 18, SigStop = 19; // Linux
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendKill(int pid, int signal);
+
+    private void SendSignal(int signal)
+    {
+        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("Pausing redis-server uses Linux signal numbers.");
+        if (_process is not { HasExited: false }) throw new InvalidOperationException("redis-server is not running.");
+        if (SendKill(_process.Id, signal) != 0) throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}.");
+    }
+
+    /// <summary>The path of <paramref name="name"/> on PATH, or null.</summary>
+    public static string? FindOnPath(string name)
     {
         foreach (string directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
         {
