@@ -7,11 +7,11 @@ public static class Demo
 {
     public const long TokensPerMinute = 2_000;
 
-    public static async Task<IReadOnlyList<LlmGateway.Reply>> RunAsync(string redisConfiguration, TextWriter output)
+    public static async Task<IReadOnlyList<LlmGateway.Reply>> RunAsync(string redisConfiguration, TextWriter output, RedisCellOptions? options = null)
     {
         // Each run gets its own key prefix, so a rerun within the minute starts with full budgets.
         string prefix = $"llm-budget:{Guid.NewGuid():N}:";
-        await using TokenBudgetLimiter budget = TokenBudgetLimiter.Connect(redisConfiguration, TokensPerMinute, prefix);
+        await using TokenBudgetLimiter budget = TokenBudgetLimiter.Connect(redisConfiguration, TokensPerMinute, prefix, options);
         var gateway = new LlmGateway(budget);
         var replies = new List<LlmGateway.Reply>();
 

@@ -1,3 +1,4 @@
+using System;
 using Microsoft.Extensions.Logging;
 
 namespace RedisCell.Aspects;
@@ -26,4 +27,8 @@ internal static partial class Log
         Message = "Rate limiter {LimiterName} keeps its limits in this process (InProcess is set): each instance of the application allows the full limit.")]
     public static partial void LimiterInProcess(ILogger logger, string limiterName);
 
+
+    [LoggerMessage(EventId = 105, EventName = "LimiterWarmUpFailed", Level = LogLevel.Debug,
+        Message = "Rate limiter {LimiterName} could not load its scripts at startup; the first decisions will.")]
+    public static partial void LimiterWarmUpFailed(ILogger logger, string limiterName, Exception exception);
 }

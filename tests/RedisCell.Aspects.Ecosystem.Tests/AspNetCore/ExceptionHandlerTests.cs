@@ -168,6 +168,8 @@ public sealed class ExceptionHandlerTests
         {
             builder.Configuration["RedisCell:Connection"] = connection;
             builder.Configuration["RedisCell:KeyPrefix"] = prefix;
+            builder.Configuration["RedisCell:Timeout"] = Servers.TestTimeout.ToString();
+            builder.Configuration["RedisCell:FailurePolicy"] = "FailClosed";
             builder.Services.AddRedisCell();
             builder.Services.AddRedisCellExceptionHandler();
         },

@@ -27,6 +27,8 @@ public sealed class RateLimiterMiddlewareTests
             {
                 builder.Configuration["RedisCell:Connection"] = connection;
                 builder.Configuration["RedisCell:KeyPrefix"] = Servers.UniquePrefix("middleware");
+                builder.Configuration["RedisCell:Timeout"] = Servers.TestTimeout.ToString();
+                builder.Configuration["RedisCell:FailurePolicy"] = "FailClosed";
                 builder.Services.AddRedisCell();
                 builder.Services.AddRateLimiter(o => o.AddRedisCellPolicy("orders", policy, http => (string)http.GetRouteValue("userId")!));
             },

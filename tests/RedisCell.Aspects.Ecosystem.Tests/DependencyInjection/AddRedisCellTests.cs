@@ -24,6 +24,7 @@ public sealed class AddRedisCellTests
                 ["RedisCell:FailurePolicy"] = "FailClosed",
                 ["RedisCell:Clock"] = "client",
                 ["RedisCell:Database"] = "0",
+                ["RedisCell:Timeout"] = Servers.TestTimeout.ToString(),
             },
             services => services.AddRedisCell());
         await host.StartAsync();
@@ -98,6 +99,10 @@ public sealed class AddRedisCellTests
                 ["RedisCell:KeyPrefix"] = prefix,
                 ["RedisCell:Limiters:billing:Connection"] = Servers.SecondGarnetConfiguration,
                 ["RedisCell:Limiters:billing:KeyPrefix"] = prefix + "billing:",
+                ["RedisCell:Timeout"] = Servers.TestTimeout.ToString(),
+                ["RedisCell:FailurePolicy"] = "FailClosed",
+                ["RedisCell:Limiters:billing:Timeout"] = Servers.TestTimeout.ToString(),
+                ["RedisCell:Limiters:billing:FailurePolicy"] = "FailClosed",
             },
             services =>
             {

@@ -65,6 +65,22 @@ public static class Servers
     /// <summary>The redis-server child process; fails (never skips) when redis-server is not installed.</summary>
     public static Task<RedisServerProcess> RedisServerAsync() => s_redis.Value;
 
+    /// <summary>
+    /// How long a decision may wait in tests that are not about failures. The library's default
+    /// (100 ms) is a production budget; on a loaded two-core machine a call can take longer, and one
+    /// that fell back on the failure policy would make a count silently wrong. Tests use FailClosed,
+    /// so such a call fails loudly instead.
+    /// </summary>
+    public static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Limiter options for tests that are not about failures: <see cref="TestTimeout"/>, FailClosed.</summary>
+    public static RedisCellOptions Options(string keyPrefix) => new()
+    {
+        KeyPrefix = keyPrefix,
+        Timeout = TestTimeout,
+        FailurePolicy = RateLimiterFailurePolicy.FailClosed,
+    };
+
     /// <summary>A key prefix no other test uses.</summary>
     public static string UniquePrefix(string test) => $"eco:{test}:{Guid.NewGuid():N}:";
 

@@ -20,7 +20,7 @@ public sealed class SharedStateTests
     {
         ConnectionMultiplexer connection = await Servers.ConnectionAsync(engine);
         IDatabase db = connection.GetDatabase();
-        using var library = new RedisCellLimiter(connection, new RedisCellOptions { KeyPrefix = "" });
+        using var library = new RedisCellLimiter(connection, Servers.Options(""));
         string userId = "mig-" + Guid.NewGuid().ToString("N");
         string key = $"user:{userId}";
         var policy = new GcraPolicy(maxBurst: 2, count: 1, periodSeconds: 60);
@@ -58,7 +58,7 @@ public sealed class SharedStateTests
     {
         ConnectionMultiplexer connection = await Servers.ConnectionAsync(engine);
         IDatabase db = connection.GetDatabase();
-        using var library = new RedisCellLimiter(connection, new RedisCellOptions { KeyPrefix = "" });
+        using var library = new RedisCellLimiter(connection, Servers.Options(""));
         string key = "agree:" + Guid.NewGuid().ToString("N");
         var rule = new RateLimitRule(new GcraPolicy(0, 10, 3600), key);
 

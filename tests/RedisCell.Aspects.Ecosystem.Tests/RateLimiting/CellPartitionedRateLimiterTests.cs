@@ -14,7 +14,7 @@ public sealed class CellPartitionedRateLimiterTests
     [MemberData(nameof(Servers.All), MemberType = typeof(Servers))]
     public async Task EachResourceIsLimitedUnderItsOwnKey(string engine)
     {
-        using var store = new RedisCellLimiter(await Servers.ConnectionAsync(engine), new RedisCellOptions { KeyPrefix = Servers.UniquePrefix("partitioned") });
+        using var store = new RedisCellLimiter(await Servers.ConnectionAsync(engine), Servers.Options(Servers.UniquePrefix("partitioned")));
         using var limiter = new CellPartitionedRateLimiter<Request>(
             request => new RateLimitRule(TwoPerMinute, RateLimitKey.Create($"user:{request.User}")),
             new CellRateLimiterOptions { Limiter = store });

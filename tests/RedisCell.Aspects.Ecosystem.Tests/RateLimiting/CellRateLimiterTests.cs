@@ -13,7 +13,7 @@ public sealed class CellRateLimiterTests
     [MemberData(nameof(Servers.All), MemberType = typeof(Servers))]
     public async Task RejectedLeasesCarryRetryAfterAndTheStoresAnswer(string engine)
     {
-        using var store = new RedisCellLimiter(await Servers.ConnectionAsync(engine), new RedisCellOptions { KeyPrefix = Servers.UniquePrefix("lease") });
+        using var store = new RedisCellLimiter(await Servers.ConnectionAsync(engine), Servers.Options(Servers.UniquePrefix("lease")));
         using var limiter = new CellRateLimiter(TwoPerMinute, "user:1", new CellRateLimiterOptions { Limiter = store });
 
         using RateLimitLease first = await limiter.AcquireAsync();

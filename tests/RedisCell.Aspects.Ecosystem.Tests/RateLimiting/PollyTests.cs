@@ -16,7 +16,7 @@ public sealed class PollyTests
     [MemberData(nameof(Servers.All), MemberType = typeof(Servers))]
     public async Task APipelineRefusesTheThirdCallWithRetryAfter(string engine)
     {
-        using var store = new RedisCellLimiter(await Servers.ConnectionAsync(engine), new RedisCellOptions { KeyPrefix = Servers.UniquePrefix("polly") });
+        using var store = new RedisCellLimiter(await Servers.ConnectionAsync(engine), Servers.Options(Servers.UniquePrefix("polly")));
         using var limiter = new CellRateLimiter(TwoPerMinute, "downstream", new CellRateLimiterOptions { Limiter = store });
         ResiliencePipeline pipeline = new ResiliencePipelineBuilder().AddRateLimiter(limiter).Build();
 

@@ -76,6 +76,6 @@ public sealed class SynchronousAcquireTests
     {
         string prefix = Servers.UniquePrefix(test);
         IConnectionMultiplexer connection = await Servers.ConnectionAsync(engine);
-        return (new RedisCellLimiter(connection, new RedisCellOptions { KeyPrefix = prefix }), prefix);
+        return (new RedisCellLimiter(connection, Servers.Options(prefix)), prefix);
     }
 }

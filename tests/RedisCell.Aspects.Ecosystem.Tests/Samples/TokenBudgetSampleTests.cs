@@ -11,7 +11,7 @@ public sealed class TokenBudgetSampleTests
     {
         string configuration = (await Servers.ConnectionAsync(engine)).Configuration;
         var output = new StringWriter();
-        IReadOnlyList<LlmGateway.Reply> replies = await Demo.RunAsync(configuration, output);
+        IReadOnlyList<LlmGateway.Reply> replies = await Demo.RunAsync(configuration, output, Servers.Options(RedisCellOptions.DefaultKeyPrefix));
 
         Assert.Equal([true, true, true, true, false, true], replies.Select(r => r.Served));
         LlmGateway.Reply refused = replies[4];

@@ -14,7 +14,7 @@ public sealed class TelemetryTests
     public async Task DecisionsAreCountedByPolicyAndResultAndTimed(string engine)
     {
         var policy = new GcraPolicy(1, 1, 71);
-        using var store = new RedisCellLimiter(await Servers.ConnectionAsync(engine), new RedisCellOptions { KeyPrefix = Servers.UniquePrefix("metrics") });
+        using var store = new RedisCellLimiter(await Servers.ConnectionAsync(engine), Servers.Options(Servers.UniquePrefix("metrics")));
         using var measurements = new Measurements(policy.ToString());
 
         var rule = new RateLimitRule(policy, "k");
@@ -63,7 +63,7 @@ public sealed class TelemetryTests
     public async Task EachDecisionIsASpanUnderTheCallersActivity(string engine)
     {
         var policy = new GcraPolicy(0, 1, 72);
-        using var store = new RedisCellLimiter(await Servers.ConnectionAsync(engine), new RedisCellOptions { KeyPrefix = Servers.UniquePrefix("spans") });
+        using var store = new RedisCellLimiter(await Servers.ConnectionAsync(engine), Servers.Options(Servers.UniquePrefix("spans")));
         using var spans = new Spans();
         using var request = new ActivitySource("test.request");
         using var requestListener = new ActivityListener { ShouldListenTo = s => s.Name == "test.request", Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData };
@@ -109,7 +109,7 @@ public sealed class TelemetryTests
         ConnectionMultiplexer connection = await Servers.ConnectionAsync(engine);
         await connection.GetDatabase().HashSetAsync(prefix + "not-a-tat", "field", "value");
         await connection.GetDatabase().KeyExpireAsync(prefix + "not-a-tat", TimeSpan.FromMinutes(5));
-        using var store = new RedisCellLimiter(connection, new RedisCellOptions { KeyPrefix = prefix });
+        using var store = new RedisCellLimiter(connection, Servers.Options(prefix));
         var policy = new GcraPolicy(1, 1, 73);
         using var spans = new Spans();
         using var measurements = new Measurements(policy.ToString());
