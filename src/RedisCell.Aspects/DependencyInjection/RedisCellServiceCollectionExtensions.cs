@@ -43,7 +43,8 @@ public static class RedisCellServiceCollectionExtensions
     /// Registers a named limiter, for applications that talk to more than one Redis: a keyed
     /// singleton <see cref="CellLimiter"/> (service key <paramref name="name"/>) bound from
     /// <c>RedisCell:Limiters:{name}</c>, which becomes <see cref="CellLimiter.GetShared(string)"/>
-    /// for <paramref name="name"/> when the host starts (attributes pick it with <c>Limiter = "name"</c>).
+    /// for <paramref name="name"/> while the host runs. Attributes use the default limiter; code that
+    /// talks to the other Redis asks for this one by name or injects it.
     /// </summary>
     /// <param name="services">The services to add to.</param>
     /// <param name="name">The limiter's name.</param>

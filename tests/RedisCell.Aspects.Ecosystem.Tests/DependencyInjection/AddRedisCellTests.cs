@@ -282,4 +282,24 @@ public sealed class AddRedisCellTests
         var failure = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<CellLimiter>());
         Assert.Contains("RedisCell:KeyPrefix: KeyPrefix '{all-in-one-slot}' contains a brace", failure.Message);
     }
+
+    [Fact]
+    public async Task TheHostLoadsTheScriptsAtStartupWithoutWritingAnything()
+    {
+        await using RedisCell.Aspects.TestServers.RedisServerProcess fresh = await RedisCell.Aspects.TestServers.RedisServerProcess.StartAsync();
+        await using ConnectionMultiplexer probe = await Servers.ConnectAsync(fresh.Configuration);
+        IServer server = probe.GetServer(probe.GetEndPoints()[0]);
+        string script = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Scripts", "cl_throttle.lua"));
+        byte[] sha = System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(script));
+        Assert.False(server.ScriptExists(sha));
+
+        using IHost host = Hosts.Build(
+            new Dictionary<string, string?> { ["RedisCell:Connection"] = fresh.Configuration, ["RedisCell:Timeout"] = Servers.TestTimeout.ToString() },
+            services => services.AddRedisCell());
+        await host.StartAsync();
+
+        Assert.True(server.ScriptExists(sha));
+        Assert.Equal(0, await server.DatabaseSizeAsync());
+        await host.StopAsync();
+    }
 }
