@@ -1,7 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
-using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
@@ -44,14 +43,8 @@ public sealed class KeyTemplateAngleAliasCodeFix : CodeFixProvider
             if (changes is null || changes.Count == 0) continue;
 
             context.RegisterCodeFix(
-                CodeAction.Create(Title, cancellationToken => Apply(context.Document, changes, cancellationToken), equivalenceKey: Title),
+                CodeAction.Create(Title, cancellationToken => TemplateLiteral.Apply(context.Document, changes, cancellationToken), equivalenceKey: Title),
                 diagnostic);
         }
-    }
-
-    private static async Task<Document> Apply(Document document, IReadOnlyList<TextChange> changes, CancellationToken cancellationToken)
-    {
-        SourceText text = await document.GetTextAsync(cancellationToken).ConfigureAwait(false);
-        return document.WithText(text.WithChanges(changes));
     }
 }

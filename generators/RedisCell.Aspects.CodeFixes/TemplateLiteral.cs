@@ -1,4 +1,6 @@
 using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -57,5 +59,12 @@ internal static class TemplateLiteral
         }
 
         return found;
+    }
+
+    /// <summary>The document with <paramref name="changes"/> applied.</summary>
+    public static async Task<Document> Apply(Document document, IReadOnlyList<TextChange> changes, CancellationToken cancellationToken)
+    {
+        SourceText text = await document.GetTextAsync(cancellationToken).ConfigureAwait(false);
+        return document.WithText(text.WithChanges(changes));
     }
 }
