@@ -244,7 +244,11 @@ internal static class RuleParser
         return NullKind.Reference;
     }
 
-    private static ISymbol? FindReadableMember(ITypeSymbol type, string name, ISymbol within, Compilation compilation)
+    /// <summary>
+    /// The instance field or property <paramref name="name"/> of <paramref name="type"/> (or its bases,
+    /// interfaces or constraints) that code running <paramref name="within"/> can read, or null.
+    /// </summary>
+    internal static ISymbol? FindReadableMember(ITypeSymbol type, string name, ISymbol within, Compilation compilation)
     {
         foreach (ITypeSymbol candidate in SelfAndBases(type))
         {
