@@ -4,8 +4,8 @@ namespace RedisCell.Aspects.Generators.Diagnostics;
 
 /// <summary>
 /// Every diagnostic the package reports, in one table. IDs are <c>RCA001</c>… in the order they
-/// were added. The generator reports RCA001–RCA012 (misuse it cannot turn into working code, so it
-/// must be reported even when analyzers are switched off); the analyzers report RCA013 on (calls
+/// were added. The generator reports RCA001–RCA012 and RCA020 (misuse it cannot turn into working
+/// code, so it must be reported even when analyzers are switched off); the analyzers report the rest (calls
 /// that escape the limiter, keys that collide, settings that disable interception). Each ID has a
 /// page at <c>docs/diagnostics/RCAxxx.md</c>, which is also its help link.
 /// </summary>
@@ -157,11 +157,11 @@ public static class DiagnosticDescriptors
         "Calls to rate-limited methods cannot be intercepted because the project does not enable interceptors in the namespace 'RedisCell.Aspects.Generated'; add <InterceptorsNamespaces>$(InterceptorsNamespaces);RedisCell.Aspects.Generated</InterceptorsNamespaces> to the project",
         Generation, DiagnosticSeverity.Error);
 
-    /// <summary>RCA020: a partial-mode method's Core method does not match its signature.</summary>
+    /// <summary>RCA020: a partial-mode method's Core method does not match its signature (reported by the generator).</summary>
     public static readonly DiagnosticDescriptor PartialCoreSignatureMismatch = Rule(
         "RCA020",
         "Core method does not match its partial rate-limited method",
-        "'{0}' is implemented by calling '{1}', whose {2}",
+        "'{0}' is implemented by calling '{1}', but {2}",
         Usage, DiagnosticSeverity.Error);
 
     /// <summary>RCA021: two different policies write the same Redis key.</summary>

@@ -404,9 +404,18 @@ internal static class Parser
         }
 
         string coreName = method.Name + "Core";
-        if (!method.ContainingType.GetMembers(coreName).OfType<IMethodSymbol>().Any())
+        IMethodSymbol[] cores = CoreMethod.CandidatesFor(method);
+        if (cores.Length == 0)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PartialCoreMissing, location, display, coreName));
+        }
+        else if (CoreMethod.Match(method, cores, compilation) is { Match: null, Closest: { } closest, Difference: { } difference })
+        {
+            // With ref/out/in shown: they are often the difference.
+            SymbolDisplayFormat signature = SymbolText.Display.AddParameterOptions(SymbolDisplayParameterOptions.IncludeModifiers)
+                .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.PartialCoreSignatureMismatch, location, method.ToDisplayString(signature), closest.ToDisplayString(signature), difference));
         }
 
         TargetMethod? target = ParseTarget(method, compilation, interceptorMode: false, diagnostics, cancellationToken);

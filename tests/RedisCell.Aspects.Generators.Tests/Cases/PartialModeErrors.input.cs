@@ -11,6 +11,11 @@ public partial class Reports
     partial void Quiet();
 
     private void QuietCore() { }
+
+    [Gcra(5, 10, 1)]
+    public partial long Sum(int id, long total);
+
+    private long SumCore(int id, int total) => total;
 }
 
 public class NotPartial

@@ -1,0 +1,116 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
+using RedisCell.Aspects.Analyzers.Tests.Infrastructure;
+
+namespace RedisCell.Aspects.Analyzers.Tests.GeneratorDiagnostics;
+
+/// <summary>
+/// RCA020 is reported by the generator (it is the one that writes the call to Core). The method is
+/// then left unimplemented, so the compiler's CS8795 stands beside it.
+/// </summary>
+public sealed class RCA020PartialCoreSignatureMismatchTests
+{
+    // The compiler's CS8795 sorts first at the same span, so each expectation lists it first.
+    private static DiagnosticResult[] Mismatch(int markup, string method, string core, string difference) =>
+    [
+        DiagnosticResult.CompilerError("CS8795").WithLocation(markup).WithArguments(method),
+        new DiagnosticResult("RCA020", DiagnosticSeverity.Error).WithLocation(markup).WithArguments(method, core, difference),
+    ];
+
+    [Fact]
+    public Task Each_kind_of_difference_is_described() => GeneratorDiagnosticVerifier.VerifyAsync("""
+        using System.Threading.Tasks;
+        using RedisCell.Aspects;
+
+        public partial class Reports
+        {
+            [Gcra(5, 10, 1)]
+            public partial int {|#0:Types|}(int id, long total);
+            private int TypesCore(int id, int total) => id;
+
+            [Gcra(5, 10, 1)]
+            public partial void {|#1:Count|}(int id);
+            private void CountCore() { }
+
+            [Gcra(5, 10, 1)]
+            public partial void {|#2:RefKinds|}(ref int id);
+            private void RefKindsCore(int id) { }
+
+            [Gcra(5, 10, 1)]
+            public partial int {|#3:Returns|}(int id);
+            private void ReturnsCore(int id) { }
+
+            [Gcra(5, 10, 1)]
+            public partial void {|#4:Statics|}();
+            private static void StaticsCore() { }
+
+            [Gcra(5, 10, 1)]
+            public partial void {|#5:Generic|}<T>(T value);
+            private void GenericCore(object value) { }
+
+            [Gcra(5, 10, 1)]
+            public partial Task<int> {|#6:Awaited|}();
+            private ValueTask<int> AwaitedCore() => new(1);
+
+            [Gcra(5, 10, 1)]
+            public partial void {|#7:Nullable|}(string? name);
+            private void NullableCore(string name) { }
+        }
+        """,
+        [
+            .. Mismatch(0, "Reports.Types(int, long)", "Reports.TypesCore(int, int)", "parameter 2 is 'int', expected 'long'"),
+            .. Mismatch(1, "Reports.Count(int)", "Reports.CountCore()", "it has 0 parameters, expected 1"),
+            .. Mismatch(2, "Reports.RefKinds(ref int)", "Reports.RefKindsCore(int)", "parameter 1 is 'int', expected 'ref int'"),
+            .. Mismatch(3, "Reports.Returns(int)", "Reports.ReturnsCore(int)", "it returns 'void', expected 'int'"),
+            .. Mismatch(4, "Reports.Statics()", "Reports.StaticsCore()", "it is static, expected an instance method"),
+            .. Mismatch(5, "Reports.Generic<T>(T)", "Reports.GenericCore(object)", "it has 0 type parameters, expected 1"),
+            .. Mismatch(6, "Reports.Awaited()", "Reports.AwaitedCore()", "it returns 'ValueTask<int>', expected 'Task<int>'"),
+            .. Mismatch(7, "Reports.Nullable(string?)", "Reports.NullableCore(string)", "parameter 1 is 'string', expected 'string?'"),
+        ]);
+
+    [Fact]
+    public Task Core_methods_the_generated_call_binds_to_are_accepted() => GeneratorDiagnosticVerifier.VerifyAsync("""
+        using System.Threading.Tasks;
+        using RedisCell.Aspects;
+
+        public partial class Reports
+        {
+            [Gcra(5, 10, 1)]
+            public partial long Same(int id, ref long total, out int count, in int mode);
+            private long SameCore(int id, ref long total, out int count, in int mode) { count = 0; return total; }
+
+            [Gcra(5, 10, 1)]
+            public partial object Widened(int id);
+            private string WidenedCore(long id) => "";
+
+            [Gcra(5, 10, 1)]
+            public partial void Discards(int id);
+            private int DiscardsCore(int id) => id;
+
+            [Gcra(5, 10, 1)]
+            public partial Task<int> Generic<T>(T value) where T : notnull;
+            private Task<int> GenericCore<U>(U value) where U : notnull => Task.FromResult(1);
+
+            [Gcra(5, 10, 1)]
+            public static partial void Overloaded(string name);
+            private static void OverloadedCore(int id) { }
+            private static void OverloadedCore(string name, int retries = 3) { }
+
+            [Gcra(5, 10, 1)]
+            public partial ref int ByRef(int[] values);
+            private ref int ByRefCore(int[] values) => ref values[0];
+        }
+        """);
+
+    [Fact]
+    public Task No_method_of_that_name_is_RCA010_not_RCA020() => GeneratorDiagnosticVerifier.VerifyAsync("""
+        using RedisCell.Aspects;
+
+        public partial class Reports
+        {
+            [Gcra(5, 10, 1)]
+            public partial void {|RCA010:{|CS8795:Build|}|}(int id);
+            private void BuildCor(int id) { }
+        }
+        """);
+}
