@@ -297,6 +297,14 @@ internal static class Parser
 
     private static string? UnsupportedReason(IMethodSymbol method, bool interceptorMode)
     {
+        // Partial mode stays open to them: a void partial method may call an async void Core, and
+        // limits event handlers too, since it does not depend on intercepting calls.
+        if (method.IsAsync && method.ReturnsVoid)
+        {
+            return "async void methods cannot be awaited, so the limiter could only block the calling thread, and as event handlers they are called through delegates, which are not intercepted; "
+                + $"return Task, or use partial mode (a partial void method with the body in an async void '{method.Name}Core')";
+        }
+
         if (method.MethodKind == MethodKind.LocalFunction) return "calls to local functions cannot be intercepted; use a method";
         if (method.MethodKind != MethodKind.Ordinary) return $"only ordinary methods can be rate limited, and this is a {Describe(method.MethodKind)}";
         if (method.IsVararg) return "methods with __arglist cannot be forwarded";
@@ -405,17 +413,18 @@ internal static class Parser
 
         string coreName = method.Name + "Core";
         IMethodSymbol[] cores = CoreMethod.CandidatesFor(method);
+        (IMethodSymbol? core, IMethodSymbol? closest, string? difference) = CoreMethod.Match(method, cores, compilation);
         if (cores.Length == 0)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PartialCoreMissing, location, display, coreName));
         }
-        else if (CoreMethod.Match(method, cores, compilation) is { Match: null, Closest: { } closest, Difference: { } difference })
+        else if (core is null)
         {
             // With ref/out/in shown: they are often the difference.
             SymbolDisplayFormat signature = SymbolText.Display.AddParameterOptions(SymbolDisplayParameterOptions.IncludeModifiers)
                 .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
             diagnostics.Add(DiagnosticInfo.Create(
-                DiagnosticDescriptors.PartialCoreSignatureMismatch, location, method.ToDisplayString(signature), closest.ToDisplayString(signature), difference));
+                DiagnosticDescriptors.PartialCoreSignatureMismatch, location, method.ToDisplayString(signature), closest!.ToDisplayString(signature), difference!));
         }
 
         TargetMethod? target = ParseTarget(method, compilation, interceptorMode: false, diagnostics, cancellationToken);

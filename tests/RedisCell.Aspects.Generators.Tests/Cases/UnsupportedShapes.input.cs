@@ -20,6 +20,9 @@ public class Service
 
     public void UseHidden() => Hidden();
 
+    [Gcra(5, 10, 1)]
+    public async void OnClick(object sender, EventArgs e) => await System.Threading.Tasks.Task.Yield();
+
     private sealed class Nested
     {
         [Gcra(5, 10, 1)]
