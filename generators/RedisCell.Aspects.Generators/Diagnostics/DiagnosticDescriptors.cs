@@ -15,8 +15,8 @@ public static class DiagnosticDescriptors
     private const string Generation = "RedisCell.Aspects.Generation";
     private const string HelpLinkBase = "https://github.com/RedisCell/RedisCell.Aspects/blob/main/docs/diagnostics/";
 
-    private static DiagnosticDescriptor Rule(string id, string title, string message, string category, DiagnosticSeverity severity, string? description = null) =>
-        new(id, title, message, category, severity, isEnabledByDefault: true, description: description, helpLinkUri: HelpLinkBase + id + ".md");
+    private static DiagnosticDescriptor Rule(string id, string title, string message, string category, DiagnosticSeverity severity, string? description = null, params string[] customTags) =>
+        new(id, title, message, category, severity, isEnabledByDefault: true, description: description, helpLinkUri: HelpLinkBase + id + ".md", customTags: customTags);
 
     /// <summary>RCA001: a limit's numbers are out of range.</summary>
     public static readonly DiagnosticDescriptor InvalidLimit = Rule(
@@ -169,5 +169,7 @@ public static class DiagnosticDescriptors
         "RCA021",
         "Two policies share one Redis key",
         "Key \"{0}\" on '{1}' is also written by {2} with a different policy; two policies on one key corrupt each other's state",
-        Usage, DiagnosticSeverity.Warning);
+        Usage, DiagnosticSeverity.Warning,
+        "Every attribute's policy reads and writes the state stored at its key. When two attributes with different algorithms or numbers can build the same key, each reads the other's state with its own rules, and both limits are wrong.",
+        WellKnownDiagnosticTags.CompilationEnd);
 }

@@ -1,0 +1,149 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using RedisCell.Aspects.Generators.Diagnostics;
+using RedisCell.Aspects.Generators.Model;
+using RedisCell.Aspects.Generators.Parsing;
+
+namespace RedisCell.Aspects.Generators.Analyzers;
+
+/// <summary>
+/// RCA021: two rate-limit attributes whose keys can be the same Redis key, with different policies.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The key an attribute uses is exactly its template's text with the values written in (or, without
+/// a template, the method's full name); the limiter adds only its configured prefix, the same for
+/// every key, and neither the algorithm nor the numbers. So <c>[Gcra]</c> and <c>[RatePerSecond]</c>
+/// on one method without keys share the method's key, and <c>"user:{id}"</c> on one method and
+/// <c>"user:{userId}"</c> on another share a key whenever the two values have the same text.
+/// </para>
+/// <para>
+/// Keys are compared by shape: literal text equal, holes in the same places (their names do not
+/// matter). Policies are compared by what the stored state means: GCRA by emission interval and
+/// tolerance (<c>[Gcra(15, 30, 60)]</c> and <c>[Gcra(15, 60, 120)]</c> are one policy), fixed
+/// windows by limit and window. Equal policies on one key are a shared budget, which is allowed.
+/// </para>
+/// </remarks>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class KeySharedByPoliciesAnalyzer : DiagnosticAnalyzer
+{
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = [DiagnosticDescriptors.KeySharedByPolicies];
+
+    /// <inheritdoc />
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            var uses = new ConcurrentBag<KeyUse>();
+            start.RegisterSymbolAction(symbol => Collect(symbol, uses), SymbolKind.Method);
+            start.RegisterCompilationEndAction(end => Report(end, uses));
+        });
+    }
+
+    private static void Collect(SymbolAnalysisContext context, ConcurrentBag<KeyUse> uses)
+    {
+        var method = (IMethodSymbol)context.Symbol;
+
+        // A partial method's attributes are read from its definition part, as the generator does.
+        if (method.PartialDefinitionPart is not null) return;
+        ISymbol within = method.IsPartialDefinition ? method.ContainingType : context.Compilation.Assembly;
+        foreach (AttributeData attribute in method.GetAttributes())
+        {
+            if (RateLimitAttributes.KindOf(attribute) is not { } kind) continue;
+
+            // Attributes the generator rejects (RCA001–RCA006) are not compared.
+            RuleModel? rule = RuleParser.Parse(method, attribute, kind, within, context.Compilation, new List<DiagnosticInfo>(), context.CancellationToken);
+            if (rule is null) continue;
+            if (attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken) is not Microsoft.CodeAnalysis.CSharp.Syntax.AttributeSyntax syntax) continue;
+
+            string? template = KeyTemplateArgument.TemplateOf(attribute);
+            Location location = (template is null ? null : KeyTemplateArgument.Find(syntax, attribute))?.GetLocation() ?? syntax.GetLocation();
+            uses.Add(new KeyUse(method, kind, ShapeOf(rule.Key), template ?? rule.Key.Constant!, PolicyOf(rule), location));
+        }
+    }
+
+    private static void Report(CompilationAnalysisContext context, ConcurrentBag<KeyUse> uses)
+    {
+        foreach (IGrouping<string, KeyUse> sameKey in uses.GroupBy(u => u.Shape))
+        {
+            KeyUse[] group = sameKey.ToArray();
+            if (group.Select(u => u.Policy).Distinct().Count() < 2) continue;
+            foreach (KeyUse use in group)
+            {
+                string[] others = group
+                    .Where(other => other.Policy != use.Policy)
+                    .Select(other => Describe(other, use))
+                    .Distinct()
+                    .OrderBy(text => text, System.StringComparer.Ordinal)
+                    .ToArray();
+                context.ReportDiagnostic(Diagnostic.Create(
+                    DiagnosticDescriptors.KeySharedByPolicies, use.Location, use.Text, use.Method.ToDisplayString(SymbolText.Display), Join(others)));
+            }
+        }
+    }
+
+    private static string Describe(KeyUse other, KeyUse reportedAt) =>
+        SymbolEqualityComparer.Default.Equals(other.Method, reportedAt.Method)
+            ? $"[{other.Kind}] on the same method"
+            : $"[{other.Kind}] on '{other.Method.ToDisplayString(SymbolText.Display)}'";
+
+    private static string Join(string[] parts) => parts.Length switch
+    {
+        1 => parts[0],
+        _ => string.Join(", ", parts.Take(parts.Length - 1)) + " and " + parts[parts.Length - 1],
+    };
+
+    /// <summary>What the stored state means: GCRA interval and tolerance, or a fixed window's limit and length.</summary>
+    private static string PolicyOf(RuleModel rule)
+    {
+        if (rule.Kind != RuleKind.Gcra)
+        {
+            long windowMilliseconds = rule.Kind == RuleKind.PerSecond ? 1000 : 60_000;
+            return $"window {rule.Limit}/{windowMilliseconds}ms";
+        }
+
+        // RuleParser returned the rule, so its numbers passed GcraPolicy.Check.
+        var gcra = new GcraPolicy(rule.MaxBurst, rule.Count, rule.PeriodSeconds);
+        return $"gcra {gcra.EmissionIntervalNanoseconds}ns/{gcra.DelayVariationToleranceNanoseconds}ns";
+    }
+
+    /// <summary>The key with its literal text kept and each value replaced by its position: <c>user:\0;</c>.</summary>
+    private static string ShapeOf(KeyModel key)
+    {
+        if (key.Constant is not null) return Escape(key.Constant);
+        var shape = new StringBuilder();
+        int value = 0;
+        foreach (KeyPart part in key.Parts)
+        {
+            if (part.Literal is not null) shape.Append(Escape(part.Literal));
+            else shape.Append('\\').Append(value++).Append(';');
+        }
+
+        return shape.ToString();
+    }
+
+    private static string Escape(string literal) => literal.Replace("\\", "\\\\");
+
+    private sealed class KeyUse(IMethodSymbol method, RateLimitAttributeKind kind, string shape, string text, string policy, Location location)
+    {
+        public IMethodSymbol Method { get; } = method;
+
+        public RateLimitAttributeKind Kind { get; } = kind;
+
+        public string Shape { get; } = shape;
+
+        public string Text { get; } = text;
+
+        public string Policy { get; } = policy;
+
+        public Location Location { get; } = location;
+    }
+}

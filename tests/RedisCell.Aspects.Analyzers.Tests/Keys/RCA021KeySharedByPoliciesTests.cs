@@ -1,0 +1,120 @@
+extern alias Generators;
+
+using Generators::RedisCell.Aspects.Generators.Analyzers;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
+using RedisCell.Aspects.Analyzers.Tests.Infrastructure;
+
+namespace RedisCell.Aspects.Analyzers.Tests.Keys;
+
+public sealed class RCA021KeySharedByPoliciesTests
+{
+    private static DiagnosticResult Shared(int markup, string key, string method, string others) =>
+        new DiagnosticResult("RCA021", DiagnosticSeverity.Warning).WithLocation(markup).WithArguments(key, method, others);
+
+    [Fact]
+    public Task Two_policies_on_one_method_with_the_same_key() => AnalyzerVerifier<KeySharedByPoliciesAnalyzer>.VerifyAsync("""
+        using RedisCell.Aspects;
+
+        public static class Api
+        {
+            [Throttle({|#0:"user:{userId}"|}, 15, 30, 60)]
+            [TokenBudget({|#1:"user:{userId}"|}, 5000)]
+            public static void Keyed(string userId) { }
+
+            [{|#2:Gcra(10, 100, 60)|}]
+            [{|#3:RatePerSecond(10)|}]
+            public static void Keyless() { }
+        }
+        """,
+        Shared(0, "user:{userId}", "Api.Keyed(string)", "[TokenBudget] on the same method"),
+        Shared(1, "user:{userId}", "Api.Keyed(string)", "[Throttle] on the same method"),
+        Shared(2, "Api.Keyless()", "Api.Keyless()", "[RatePerSecond] on the same method"),
+        Shared(3, "Api.Keyless()", "Api.Keyless()", "[Gcra] on the same method"));
+
+    [Fact]
+    public Task Templates_of_the_same_shape_across_methods() => AnalyzerVerifier<KeySharedByPoliciesAnalyzer>.VerifyAsync("""
+        using RedisCell.Aspects;
+
+        public static class Orders
+        {
+            [Throttle({|#0:"user:{id}"|}, 15, 30, 60)]
+            public static void Place(int id) { }
+        }
+
+        public static class Profiles
+        {
+            [Gcra(5, 10, 60, Key = {|#1:"user:<userId>"|})]
+            public static void Update(string userId) { }
+
+            [RatePerSecond(3, Key = {|#2:"user:{name}"|})]
+            public static void Rename(string name) { }
+        }
+        """,
+        Shared(0, "user:{id}", "Orders.Place(int)", "[Gcra] on 'Profiles.Update(string)' and [RatePerSecond] on 'Profiles.Rename(string)'"),
+        Shared(1, "user:<userId>", "Profiles.Update(string)", "[RatePerSecond] on 'Profiles.Rename(string)' and [Throttle] on 'Orders.Place(int)'"),
+        Shared(2, "user:{name}", "Profiles.Rename(string)", "[Gcra] on 'Profiles.Update(string)' and [Throttle] on 'Orders.Place(int)'"));
+
+    [Fact]
+    public Task A_hole_free_template_can_name_another_methods_default_key() => AnalyzerVerifier<KeySharedByPoliciesAnalyzer>.VerifyAsync("""
+        using RedisCell.Aspects;
+
+        namespace Shop
+        {
+            public static class Api
+            {
+                [{|#0:Gcra(15, 30, 60)|}]
+                public static void Send(int id) { }
+
+                [RatePerSecond(5, Key = {|#1:"Shop.Api.Send(int)"|})]
+                public static void Other() { }
+            }
+        }
+        """,
+        Shared(0, "Shop.Api.Send(int)", "Api.Send(int)", "[RatePerSecond] on 'Api.Other()'"),
+        Shared(1, "Shop.Api.Send(int)", "Api.Other()", "[Gcra] on 'Api.Send(int)'"));
+
+    [Fact]
+    public Task Shared_budgets_and_distinct_keys_are_not_reported() => AnalyzerVerifier<KeySharedByPoliciesAnalyzer>.VerifyAsync("""
+        using RedisCell.Aspects;
+
+        public static class Api
+        {
+            // One policy on one key: a budget shared on purpose (GCRA 15/30/60 and 15/60/120 store the same state).
+            [Throttle("user:{id}", 15, 30, 60)]
+            public static void Read(int id) { }
+
+            [Gcra(15, 60, 120, Key = "user:{userId}")]
+            public static void Write(int userId) { }
+
+            // Keys that differ in literal text or in where the values go.
+            [Throttle("user:{id}:burst", 5, 10, 1)]
+            [Throttle("user:{id}:daily", 0, 1000, 86400)]
+            public static void Layered(int id) { }
+
+            [RatePerSecond(10, Key = "{a}:{b}")]
+            public static void Two(string a, string b) { }
+
+            [RatePerSecond(20, Key = "{a}{b}")]
+            public static void Adjacent(string a, string b) { }
+
+            // Keyless attributes of different methods have different keys.
+            [Gcra(1, 1, 1)]
+            public static void First() { }
+
+            [RatePerSecond(100)]
+            public static void Second() { }
+
+            // Same limit and window: one policy.
+            [RatePerSecond(10, Key = "tenant:{t}")]
+            public static void A(string t) { }
+
+            [RatePerSecond(10, Key = "tenant:{t}")]
+            public static void B(string t) { }
+
+            // Rejected by the generator (RCA001), so not compared.
+            [Gcra(-1, 1, 1, Key = "tenant:{t}")]
+            public static void Invalid(string t) { }
+        }
+        """);
+}
