@@ -1,0 +1,43 @@
+using RedisCell.Aspects.Analyzers.Tests.Infrastructure;
+
+namespace RedisCell.Aspects.Analyzers.Tests.GeneratorDiagnostics;
+
+public sealed class RCA003KeyTemplateUnknownParameterTests
+{
+    [Fact]
+    public Task A_name_that_is_no_parameter_is_an_error_once_per_template() => GeneratorDiagnosticVerifier.VerifyAsync("""
+        using RedisCell.Aspects;
+
+        public static class Api
+        {
+            [{|#0:Throttle("user:{usr}:{usr.Length}", 15, 30, 60)|}]
+            public static void Misspelt(string user) { }
+
+            [{|RCA003:Gcra(15, 30, 60, Key = "<tenant>")|}]
+            public static void Alias(string user) { }
+
+            [{|RCA003:{|RCA003:TokenBudget("{a}:{b}", 5000)|}|}]
+            public static void TwoUnknown() { }
+        }
+        """,
+        new Microsoft.CodeAnalysis.Testing.DiagnosticResult("RCA003", Microsoft.CodeAnalysis.DiagnosticSeverity.Error)
+            .WithLocation(0)
+            .WithArguments("user:{usr}:{usr.Length}", "Api.Misspelt(string)", "usr"));
+
+    [Fact]
+    public Task Parameters_including_keywords_and_the_receiver_of_extensions_are_found() => GeneratorDiagnosticVerifier.VerifyAsync("""
+        using RedisCell.Aspects;
+
+        public static class Api
+        {
+            [Throttle("e:{@event}:{event}", 15, 30, 60)]
+            public static void Keyword(string @event) { }
+
+            [Throttle("s:{self}", 15, 30, 60)]
+            public static void Extension(this string self) { }
+
+            [Throttle("u:{User}", 15, 30, 60)]
+            public static void CaseMatters(string User) { }
+        }
+        """);
+}
