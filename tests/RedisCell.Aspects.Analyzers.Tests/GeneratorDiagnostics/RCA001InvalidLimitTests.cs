@@ -1,3 +1,4 @@
+using Microsoft.CodeAnalysis;
 using RedisCell.Aspects.Analyzers.Tests.Infrastructure;
 
 namespace RedisCell.Aspects.Analyzers.Tests.GeneratorDiagnostics;
@@ -42,8 +43,7 @@ public sealed class RCA001InvalidLimitTests
             public static void NegativeRate() { }
         }
         """,
-        new Microsoft.CodeAnalysis.Testing.DiagnosticResult("RCA001", Microsoft.CodeAnalysis.DiagnosticSeverity.Error)
-            .WithLocation(0)
+        GeneratorDiagnosticVerifier.Expect("RCA001", DiagnosticSeverity.Error, 0)
             .WithMessage("[Gcra] on 'Api.ToleranceOverflows()': " + GcraPolicy.Check(1, 1, 9223372036)));
 
     [Fact]

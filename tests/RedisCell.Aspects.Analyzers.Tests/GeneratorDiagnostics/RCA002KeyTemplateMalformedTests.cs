@@ -1,3 +1,4 @@
+using Microsoft.CodeAnalysis;
 using RedisCell.Aspects.Analyzers.Tests.Infrastructure;
 
 namespace RedisCell.Aspects.Analyzers.Tests.GeneratorDiagnostics;
@@ -26,8 +27,7 @@ public sealed class RCA002KeyTemplateMalformedTests
             public static void Empty() { }
         }
         """,
-        new Microsoft.CodeAnalysis.Testing.DiagnosticResult("RCA002", Microsoft.CodeAnalysis.DiagnosticSeverity.Error)
-            .WithLocation(0)
+        GeneratorDiagnosticVerifier.Expect("RCA002", DiagnosticSeverity.Error, 0)
             .WithArguments("user:{userId", "Api.Unclosed(string)", "the '{' at position 5 is never closed; write '{{' for a literal brace"));
 
     [Fact]

@@ -1,3 +1,4 @@
+using Microsoft.CodeAnalysis;
 using RedisCell.Aspects.Analyzers.Tests.Infrastructure;
 
 namespace RedisCell.Aspects.Analyzers.Tests.GeneratorDiagnostics;
@@ -20,8 +21,7 @@ public sealed class RCA003KeyTemplateUnknownParameterTests
             public static void TwoUnknown() { }
         }
         """,
-        new Microsoft.CodeAnalysis.Testing.DiagnosticResult("RCA003", Microsoft.CodeAnalysis.DiagnosticSeverity.Error)
-            .WithLocation(0)
+        GeneratorDiagnosticVerifier.Expect("RCA003", DiagnosticSeverity.Error, 0)
             .WithArguments("user:{usr}:{usr.Length}", "Api.Misspelt(string)", "usr"));
 
     [Fact]

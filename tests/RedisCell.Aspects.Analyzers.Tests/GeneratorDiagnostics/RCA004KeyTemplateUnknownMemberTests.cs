@@ -1,3 +1,4 @@
+using Microsoft.CodeAnalysis;
 using RedisCell.Aspects.Analyzers.Tests.Infrastructure;
 
 namespace RedisCell.Aspects.Analyzers.Tests.GeneratorDiagnostics;
@@ -36,8 +37,7 @@ public sealed class RCA004KeyTemplateUnknownMemberTests
             public static void Deeper(Order order) { }
         }
         """,
-        new Microsoft.CodeAnalysis.Testing.DiagnosticResult("RCA004", Microsoft.CodeAnalysis.DiagnosticSeverity.Error)
-            .WithLocation(0)
+        GeneratorDiagnosticVerifier.Expect("RCA004", DiagnosticSeverity.Error, 0)
             .WithArguments("o:{order.Missing}", "Api.Missing(Order)", "order.Missing", "Order", "Missing"));
 
     [Fact]

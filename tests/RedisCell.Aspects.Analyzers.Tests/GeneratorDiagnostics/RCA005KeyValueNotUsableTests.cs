@@ -1,3 +1,4 @@
+using Microsoft.CodeAnalysis;
 using RedisCell.Aspects.Analyzers.Tests.Infrastructure;
 
 namespace RedisCell.Aspects.Analyzers.Tests.GeneratorDiagnostics;
@@ -23,8 +24,7 @@ public sealed class RCA005KeyValueNotUsableTests
             public static void Pointer(Native native) { }
         }
         """,
-        new Microsoft.CodeAnalysis.Testing.DiagnosticResult("RCA005", Microsoft.CodeAnalysis.DiagnosticSeverity.Error)
-            .WithLocation(0)
+        GeneratorDiagnosticVerifier.Expect("RCA005", DiagnosticSeverity.Error, 0)
             .WithArguments("s:{bytes}", "Api.RefStruct(ReadOnlySpan<byte>)", "bytes", "is a ref struct; only ReadOnlySpan<char> and Span<char> can be written into a key"));
 
     [Fact]

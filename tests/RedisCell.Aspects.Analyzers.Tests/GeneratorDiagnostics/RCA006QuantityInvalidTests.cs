@@ -1,3 +1,4 @@
+using Microsoft.CodeAnalysis;
 using RedisCell.Aspects.Analyzers.Tests.Infrastructure;
 
 namespace RedisCell.Aspects.Analyzers.Tests.GeneratorDiagnostics;
@@ -23,11 +24,9 @@ public sealed class RCA006QuantityInvalidTests
             public static void Text(string name) { }
         }
         """,
-        new Microsoft.CodeAnalysis.Testing.DiagnosticResult("RCA006", Microsoft.CodeAnalysis.DiagnosticSeverity.Error)
-            .WithLocation(0)
+        GeneratorDiagnosticVerifier.Expect("RCA006", DiagnosticSeverity.Error, 0)
             .WithArguments("Cost", "tokens", "Api.Missing(string, int)", "names no parameter of the method"),
-        new Microsoft.CodeAnalysis.Testing.DiagnosticResult("RCA006", Microsoft.CodeAnalysis.DiagnosticSeverity.Error)
-            .WithLocation(1)
+        GeneratorDiagnosticVerifier.Expect("RCA006", DiagnosticSeverity.Error, 1)
             .WithArguments("Quantity", "weight", "Api.NotInteger(string, double)", "names 'weight' of type 'double', which is not an integer type"));
 
     [Fact]

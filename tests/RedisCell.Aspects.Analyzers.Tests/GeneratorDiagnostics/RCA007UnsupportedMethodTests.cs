@@ -1,3 +1,4 @@
+using Microsoft.CodeAnalysis;
 using RedisCell.Aspects.Analyzers.Tests.Infrastructure;
 
 namespace RedisCell.Aspects.Analyzers.Tests.GeneratorDiagnostics;
@@ -18,8 +19,7 @@ public sealed class RCA007UnsupportedMethodTests
             public void Click() => OnClick(this, EventArgs.Empty);
         }
         """,
-        new Microsoft.CodeAnalysis.Testing.DiagnosticResult("RCA007", Microsoft.CodeAnalysis.DiagnosticSeverity.Error)
-            .WithLocation(0)
+        GeneratorDiagnosticVerifier.Expect("RCA007", DiagnosticSeverity.Error, 0)
             .WithArguments(
                 "Form.OnClick(object, EventArgs)",
                 "async void methods cannot be awaited, so the limiter could only block the calling thread, and as event handlers they are called through delegates, which are not intercepted; return Task, or use partial mode (a partial void method with the body in an async void 'OnClickCore')"));

@@ -1,3 +1,4 @@
+using Microsoft.CodeAnalysis;
 using RedisCell.Aspects.Analyzers.Tests.Infrastructure;
 
 namespace RedisCell.Aspects.Analyzers.Tests.GeneratorDiagnostics;
@@ -26,8 +27,7 @@ public sealed class RCA008MethodNotAccessibleTests
             }
         }
         """,
-        new Microsoft.CodeAnalysis.Testing.DiagnosticResult("RCA008", Microsoft.CodeAnalysis.DiagnosticSeverity.Error)
-            .WithLocation(0)
+        GeneratorDiagnosticVerifier.Expect("RCA008", DiagnosticSeverity.Error, 0)
             .WithArguments("Service.Hidden()", "private", "Hidden"));
 
     [Fact]

@@ -1,3 +1,4 @@
+using Microsoft.CodeAnalysis;
 using RedisCell.Aspects.Analyzers.Tests.Infrastructure;
 
 namespace RedisCell.Aspects.Analyzers.Tests.GeneratorDiagnostics;
@@ -31,8 +32,7 @@ public sealed class RCA009CallNotInterceptedTests
             public static void Dynamic(dynamic value) => {|RCA009:new Service().Echo(value)|};
         }
         """,
-        new Microsoft.CodeAnalysis.Testing.DiagnosticResult("RCA009", Microsoft.CodeAnalysis.DiagnosticSeverity.Warning)
-            .WithLocation(0)
+        GeneratorDiagnosticVerifier.Expect("RCA009", DiagnosticSeverity.Warning, 0)
             .WithArguments("Service.Visible()", "a 'base.' call cannot be intercepted; move the attribute to the override or use partial mode"));
 
     [Fact]

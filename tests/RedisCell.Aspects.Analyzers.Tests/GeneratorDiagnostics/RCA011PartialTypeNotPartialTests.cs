@@ -1,3 +1,4 @@
+using Microsoft.CodeAnalysis;
 using RedisCell.Aspects.Analyzers.Tests.Infrastructure;
 
 namespace RedisCell.Aspects.Analyzers.Tests.GeneratorDiagnostics;
@@ -19,8 +20,7 @@ public sealed class RCA011PartialTypeNotPartialTests
             }
         }
         """,
-        new Microsoft.CodeAnalysis.Testing.DiagnosticResult("RCA011", Microsoft.CodeAnalysis.DiagnosticSeverity.Error)
-            .WithLocation(0)
+        GeneratorDiagnosticVerifier.Expect("RCA011", DiagnosticSeverity.Error, 0)
             .WithArguments("Outer.Inner.Run()", "Outer"));
 
     [Fact]

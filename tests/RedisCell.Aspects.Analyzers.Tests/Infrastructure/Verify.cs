@@ -82,6 +82,10 @@ internal static class CodeFixVerifier<TAnalyzer, TCodeFix>
 /// </summary>
 internal static class GeneratorDiagnosticVerifier
 {
+    /// <summary>An expected diagnostic at the markup location <c>{|#n:…|}</c>, for checking its message arguments.</summary>
+    public static DiagnosticResult Expect(string id, DiagnosticSeverity severity, int markupLocation) =>
+        new DiagnosticResult(id, severity).WithLocation(markupLocation);
+
     public static Task VerifyAsync(string source, params DiagnosticResult[] expected)
     {
         var test = new CSharpSourceGeneratorTest<RateLimitGenerator, DefaultVerifier>
