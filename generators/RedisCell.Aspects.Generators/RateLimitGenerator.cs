@@ -66,7 +66,10 @@ public sealed class RateLimitGenerator : IIncrementalGenerator
         IncrementalValuesProvider<DeclarationResult> declarations = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 attribute,
-                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax,
+                // Operators, conversions, accessors and finalizers too: they cannot be rate limited, and RCA007 says so.
+                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax
+                    or Microsoft.CodeAnalysis.CSharp.Syntax.AccessorDeclarationSyntax
+                    or Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax,
                 (syntaxContext, cancellationToken) => Parser.ParseDeclaration(syntaxContext, kind, cancellationToken))
             .Where(static result => result is not null)
             .Select(static (result, _) => result!)

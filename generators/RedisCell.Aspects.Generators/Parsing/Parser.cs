@@ -306,7 +306,7 @@ internal static class Parser
         }
 
         if (method.MethodKind == MethodKind.LocalFunction) return "calls to local functions cannot be intercepted; use a method";
-        if (method.MethodKind != MethodKind.Ordinary) return $"only ordinary methods can be rate limited, and this is a {Describe(method.MethodKind)}";
+        if (method.MethodKind != MethodKind.Ordinary) return $"only ordinary methods can be rate limited, and this is {Describe(method.MethodKind)}";
         if (method.IsVararg) return "methods with __arglist cannot be forwarded";
         if (method.IsStatic && (method.IsAbstract || method.IsVirtual)) return "static abstract and static virtual interface members are called through a type parameter, which an interceptor cannot forward";
         if (IsPointer(method.ReturnType) || method.Parameters.Any(p => IsPointer(p.Type))) return "pointer types would need unsafe generated code";
@@ -317,13 +317,13 @@ internal static class Parser
 
     private static string Describe(MethodKind kind) => kind switch
     {
-        MethodKind.UserDefinedOperator or MethodKind.Conversion => "operator",
-        MethodKind.PropertyGet or MethodKind.PropertySet => "property accessor",
-        MethodKind.EventAdd or MethodKind.EventRemove or MethodKind.EventRaise => "event accessor",
-        MethodKind.ExplicitInterfaceImplementation => "explicit interface implementation",
-        MethodKind.Constructor or MethodKind.StaticConstructor => "constructor",
-        MethodKind.Destructor => "finalizer",
-        _ => kind.ToString(),
+        MethodKind.UserDefinedOperator or MethodKind.Conversion => "an operator",
+        MethodKind.PropertyGet or MethodKind.PropertySet => "a property accessor",
+        MethodKind.EventAdd or MethodKind.EventRemove or MethodKind.EventRaise => "an event accessor",
+        MethodKind.ExplicitInterfaceImplementation => "an explicit interface implementation",
+        MethodKind.Constructor or MethodKind.StaticConstructor => "a constructor",
+        MethodKind.Destructor => "a finalizer",
+        _ => "a " + kind,
     };
 
     private static bool IsPointer(ITypeSymbol type) => type is IPointerTypeSymbol or IFunctionPointerTypeSymbol;

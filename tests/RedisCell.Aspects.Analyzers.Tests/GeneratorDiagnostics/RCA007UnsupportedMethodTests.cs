@@ -68,6 +68,35 @@ public sealed class RCA007UnsupportedMethodTests
             private void RunCore() { }
         }
 
+        public readonly struct Money
+        {
+            [Gcra(5, 10, 1)]
+            public static Money operator {|RCA007:+|}(Money a, Money b) => a;
+
+            [Gcra(5, 10, 1)]
+            public static implicit operator {|RCA007:decimal|}(Money m) => 0;
+
+            public int Cents
+            {
+                [Gcra(5, 10, 1)]
+                {|RCA007:get|} => 0;
+            }
+        }
+
+        public interface IJob { void Run(); }
+
+        public class Job : IJob
+        {
+            [Gcra(5, 10, 1)]
+            void IJob.{|RCA007:Run|}() { }
+        }
+
+        public class Resource
+        {
+            [Gcra(5, 10, 1)]
+            ~{|RCA007:Resource|}() { }
+        }
+
         public static class Local
         {
             public static void Outer()
