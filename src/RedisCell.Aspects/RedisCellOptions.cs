@@ -27,8 +27,62 @@ public sealed class RedisCellOptions
     /// <summary>The clock of the in-process limiter, and of GCRA when <see cref="Clock"/> is <see cref="ClockSource.Client"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
-    /// <summary>What to do when the store cannot decide in time.</summary>
+    /// <summary>The default <see cref="Timeout"/>: 100 ms.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The default <see cref="BreakDuration"/>: 250 ms.</summary>
+    public static readonly TimeSpan DefaultBreakDuration = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The default <see cref="FailureLogInterval"/>: 30 s.</summary>
+    public static readonly TimeSpan DefaultFailureLogInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// What to do when the store cannot decide in time: allow the call
+    /// (<see cref="RateLimiterFailurePolicy.FailOpen"/>, the default), refuse it with
+    /// <see cref="RateLimiterUnavailableException"/>, or decide it in this process
+    /// (<see cref="RateLimiterFailurePolicy.Local"/>). A policy's own
+    /// <see cref="RateLimitPolicy.FailurePolicy"/> overrides it.
+    /// </summary>
     public RateLimiterFailurePolicy FailurePolicy { get; set; } = RateLimiterFailurePolicy.FailOpen;
+
+    /// <summary>
+    /// The longest a decision waits for the store, from 1 ms to 1 hour (default 100 ms). Past it
+    /// the call follows the failure policy, whatever StackExchange.Redis's own timeouts are: the
+    /// asynchronous methods stop waiting, and the synchronous ones run on a connection whose
+    /// <c>SyncTimeout</c> is this value (see <see cref="RedisCellLimiter"/>).
+    /// </summary>
+    public TimeSpan Timeout { get; set; } = DefaultTimeout;
+
+    /// <summary>
+    /// How many failed decisions in a row open the circuit breaker (default 3, at least 1). While
+    /// it is open no call waits for the store: each follows the failure policy at once, and one
+    /// call per <see cref="BreakDuration"/> probes the store, closing the circuit when it answers.
+    /// </summary>
+    public int BreakAfterFailures { get; set; } = 3;
+
+    /// <summary>
+    /// How long the circuit breaker stays open before one call probes the store again, from 1 ms
+    /// to 1 hour (default 250 ms). While the connection itself reports no server, probing costs
+    /// nothing and the first call after it reconnects probes at once.
+    /// </summary>
+    public TimeSpan BreakDuration { get; set; } = DefaultBreakDuration;
+
+    /// <summary>
+    /// The share of each limit this process allows on its own while the store is unavailable and
+    /// the failure policy is <see cref="RateLimiterFailurePolicy.Local"/>: greater than 0 and at
+    /// most 1 (the default, the whole limit in every process). With <c>n</c> processes behind one
+    /// limit, <c>1.0 / n</c> keeps their total near the limit. A GCRA policy keeps
+    /// <c>floor(share * (max_burst + 1))</c> of its burst and <c>share</c> of its rate; a fixed
+    /// window keeps <c>floor(share * limit)</c> per window; never less than one request.
+    /// </summary>
+    public double LocalShare { get; set; } = 1.0;
+
+    /// <summary>
+    /// The least time between two log entries about decisions the store could not make (default
+    /// 30 s; zero logs every one). Each entry says how many decisions followed the failure policy
+    /// since the previous one. Metrics count every one.
+    /// </summary>
+    public TimeSpan FailureLogInterval { get; set; } = DefaultFailureLogInterval;
 
     /// <summary>The Redis logical database; -1 for the connection's default.</summary>
     public int Database { get; set; } = -1;
@@ -50,6 +104,30 @@ public sealed class RedisCellOptions
         if (TimeProvider is null) throw new ArgumentException("TimeProvider cannot be null.", nameof(TimeProvider));
         if (LoggerFactory is null) throw new ArgumentException("LoggerFactory cannot be null.", nameof(LoggerFactory));
         if (Database < -1) throw new ArgumentException($"Database {Database} is not a database index.", nameof(Database));
+        if (Timeout < TimeSpan.FromMilliseconds(1) || Timeout > TimeSpan.FromHours(1))
+        {
+            throw new ArgumentException($"Timeout {Timeout} must be from 1 ms to 1 hour: it bounds how long a decision may wait for the store.", nameof(Timeout));
+        }
+
+        if (BreakAfterFailures < 1)
+        {
+            throw new ArgumentException($"BreakAfterFailures {BreakAfterFailures} must be at least 1: it is how many failed decisions in a row open the circuit.", nameof(BreakAfterFailures));
+        }
+
+        if (BreakDuration < TimeSpan.FromMilliseconds(1) || BreakDuration > TimeSpan.FromHours(1))
+        {
+            throw new ArgumentException($"BreakDuration {BreakDuration} must be from 1 ms to 1 hour: it is how long the circuit stays open before probing the store.", nameof(BreakDuration));
+        }
+
+        if (!(LocalShare > 0 && LocalShare <= 1))
+        {
+            throw new ArgumentException($"LocalShare {LocalShare} must be greater than 0 and at most 1: it is the share of each limit one process allows while the store is unavailable.", nameof(LocalShare));
+        }
+
+        if (FailureLogInterval < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"FailureLogInterval {FailureLogInterval} cannot be negative.", nameof(FailureLogInterval));
+        }
     }
 
     internal RedisCellOptions Clone() => (RedisCellOptions)MemberwiseClone();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using StackExchange.Redis;
 
 namespace RedisCell.Aspects.TestServers;
@@ -66,15 +67,38 @@ public sealed class RedisServerProcess : IAsyncDisposable
         await WaitUntilAnsweringAsync(Port, TimeSpan.FromSeconds(20)).ConfigureAwait(false);
     }
 
-    /// <summary>Kills the server at once (SIGKILL), as a crash would.</summary>
+    /// <summary>Kills the server at once (SIGKILL), as a crash would, and waits until it is gone.</summary>
     public void Kill()
     {
-        if (_process is { HasExited: false })
+        Signal();
+        _process?.WaitForExit(5000);
+    }
+
+    /// <summary>
+    /// Sends SIGKILL without waiting: for process-exit handlers, which the test host may cut short,
+    /// so every server is signalled before any is waited for.
+    /// </summary>
+    public void Signal()
+    {
+        if (_process is { HasExited: false } && OperatingSystem.IsLinux()) SendKill(_process.Id, SigCont); // a paused server dies only once resumed
+        try
         {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(5000);
+            if (_process is { HasExited: false }) _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It exited between the check and the kill.
         }
     }
+
+    /// <summary>
+    /// Freezes the server (SIGSTOP): its socket stays open and accepts connections, but nothing is
+    /// answered, as with a server stuck in a long command or a network that drops replies.
+    /// </summary>
+    public void Pause() => SendSignal(SigStop);
+
+    /// <summary>Lets a paused server run again (SIGCONT).</summary>
+    public void Resume() => SendSignal(SigCont);
 
     /// <inheritdoc />
     public ValueTask DisposeAsync()
@@ -84,33 +108,54 @@ public sealed class RedisServerProcess : IAsyncDisposable
         return default;
     }
 
-    /// <summary>Waits until something on <paramref name="port"/> answers PING.</summary>
+    /// <summary>
+    /// Waits until something on <paramref name="port"/> answers PING, asking every few milliseconds
+    /// on a plain socket, so the moment it returns is within a few milliseconds of the server
+    /// answering (outage tests measure recovery from it).
+    /// </summary>
     public static async Task WaitUntilAnsweringAsync(int port, TimeSpan timeout)
     {
         var deadline = Stopwatch.StartNew();
         Exception? last = null;
+        byte[] ping = "PING\r\n"u8.ToArray();
+        var reply = new byte[64];
         while (deadline.Elapsed < timeout)
         {
             try
             {
-                var options = ConfigurationOptions.Parse($"127.0.0.1:{port}");
-                options.ConnectTimeout = 1000;
-                options.AbortOnConnectFail = true;
-                await using ConnectionMultiplexer probe = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
-                await probe.GetDatabase().PingAsync().ConfigureAwait(false);
-                return;
+                using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                await socket.ConnectAsync(System.Net.IPAddress.Loopback, port, attempt.Token).ConfigureAwait(false);
+                await socket.SendAsync(ping, attempt.Token).ConfigureAwait(false);
+                int read = await socket.ReceiveAsync(reply, attempt.Token).ConfigureAwait(false);
+                if (read >= 5 && System.Text.Encoding.ASCII.GetString(reply, 0, read).StartsWith("+PONG", StringComparison.Ordinal)) return;
+                last = new InvalidOperationException("Answered: " + System.Text.Encoding.ASCII.GetString(reply, 0, read));
             }
-            catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
+            catch (Exception ex) when (ex is System.Net.Sockets.SocketException or OperationCanceledException)
             {
                 last = ex;
-                await Task.Delay(50).ConfigureAwait(false);
             }
+
+            await Task.Delay(5).ConfigureAwait(false);
         }
 
         throw new TimeoutException($"Nothing answered PING on 127.0.0.1:{port} within {timeout}.", last);
     }
 
-    private static string? FindOnPath(string name)
+    private const int SigCont = 18, SigStop = 19; // Linux
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendKill(int pid, int signal);
+
+    private void SendSignal(int signal)
+    {
+        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("Pausing redis-server uses Linux signal numbers.");
+        if (_process is not { HasExited: false }) throw new InvalidOperationException("redis-server is not running.");
+        if (SendKill(_process.Id, signal) != 0) throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}.");
+    }
+
+    /// <summary>The path of <paramref name="name"/> on PATH, or null.</summary>
+    public static string? FindOnPath(string name)
     {
         foreach (string directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
         {

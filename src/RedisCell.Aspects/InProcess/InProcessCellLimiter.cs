@@ -171,6 +171,9 @@ public sealed class InProcessCellLimiter : CellLimiter
         return default;
     }
 
+    /// <summary>Decides like <see cref="CellLimiter.Check(in RateLimitRule)"/> without recording telemetry: for a limiter that falls back on this one and records the decision itself.</summary>
+    internal RateLimitResult CheckUnrecorded(ReadOnlySpan<RateLimitRule> rules) => rules.Length == 1 ? CheckCore(rules[0]) : CheckManyCore(rules);
+
     /// <summary>
     /// Reads a key as Redis would show it: the stored value (a GCRA TAT in decimal nanoseconds or a
     /// window count) and its <c>PTTL</c> in milliseconds, or (<see langword="null"/>, -2) when missing.

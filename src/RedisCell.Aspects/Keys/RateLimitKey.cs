@@ -17,6 +17,10 @@ public static class RateLimitKey
     private const int ShortenedHeadLength = 64;
     private const int KeptHashTagLength = 64;
 
+    // Precedes the hash of a shortened key. Escaping turns every '%' of a value into "%25", so no
+    // value can produce it: a short key cannot be forged to equal a long key's shortened form.
+    private const string ShortenedMarker = "%#";
+
     /// <summary>Builds a key from an interpolated template: literals as written, values escaped.</summary>
     /// <example><c>RateLimitKey.Create($"user:{userId}:orders")</c></example>
     public static string Create(ref RateLimitKeyBuilder template) => template.ToStringAndClear();
@@ -35,7 +39,7 @@ public static class RateLimitKey
 
     /// <summary>
     /// Returns <paramref name="key"/> as a string when it is short enough, else a shortened key:
-    /// a readable head, the key's hash tag when it has one, and the SHA-256 of the whole key.
+    /// a readable head, the key's hash tag when it has one, <c>%#</c> and the SHA-256 of the whole key.
     /// </summary>
     internal static string Bound(ReadOnlySpan<char> key)
     {
@@ -53,11 +57,11 @@ public static class RateLimitKey
         {
             shortened.Append('{');
             if (tag.Length <= KeptHashTagLength) shortened.Append(tag);
-            else shortened.Append('#').Append(Sha256Hex(tag), 0, 32);
+            else shortened.Append(ShortenedMarker).Append(Sha256Hex(tag), 0, 32);
             shortened.Append('}');
         }
 
-        return shortened.Append('#').Append(Sha256Hex(key)).ToString();
+        return shortened.Append(ShortenedMarker).Append(Sha256Hex(key)).ToString();
     }
 
     /// <summary>The Redis Cluster hash tag of a key: the text between the first '{' and the next '}', when not empty.</summary>

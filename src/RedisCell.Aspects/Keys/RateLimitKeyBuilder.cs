@@ -15,13 +15,17 @@ namespace RedisCell.Aspects;
 /// (<c>{{user:{userId}}}</c> in an attribute is the literal <c>{</c>, the value, the literal <c>}</c>).
 /// Values are formatted with the invariant culture and escaped: <c>%</c>, <c>:</c>, <c>{</c>,
 /// <c>}</c> and control characters become <c>%XX</c>, so one value cannot pose as two
-/// (<c>"a:b"</c> vs <c>"a"</c>, <c>"b"</c>) and cannot choose a cluster slot. A
-/// <see langword="null"/> value is written <c>%N</c>, distinct from the empty string.
+/// (<c>"a:b"</c> vs <c>"a"</c>, <c>"b"</c>) and cannot choose a cluster slot. A lone UTF-16
+/// surrogate becomes <c>%uXXXX</c> (UTF-8 would turn every one of them into the same character).
+/// A <see langword="null"/> value is written <c>%N</c>, distinct from the empty string. Other
+/// characters (<c>* ? [ ] #</c>, spaces, any Unicode) are kept: keys are only ever used whole,
+/// never as patterns.
 /// </para>
 /// <para>
 /// Value types are formatted through <see cref="ISpanFormattable"/> without boxing; the only
 /// allocation is the final string. Keys longer than <see cref="RateLimitKey.MaxLength"/> are
-/// shortened to a readable head and a SHA-256 of the whole key, keeping the hash tag.
+/// shortened to a readable head, the hash tag, <c>%#</c> and a SHA-256 of the whole key; no escaped
+/// value can contain <c>%#</c>, so a caller's value cannot spell out another key's shortened form.
 /// </para>
 /// </remarks>
 [InterpolatedStringHandler]
@@ -114,14 +118,30 @@ public ref struct RateLimitKeyBuilder
 
     private void AppendEscaped(scoped ReadOnlySpan<char> value)
     {
-        foreach (char c in value)
+        for (int i = 0; i < value.Length; i++)
         {
+            char c = value[i];
             if (RateLimitKey.NeedsEscape(c))
             {
                 EnsureRoom(3);
                 _chars[_length++] = '%';
                 _chars[_length++] = RateLimitKey.HexDigit(c >> 4);
                 _chars[_length++] = RateLimitKey.HexDigit(c & 0xF);
+            }
+            else if (char.IsSurrogate(c) && !IsPairAt(value, i))
+            {
+                // Redis keys are UTF-8, where every lone surrogate becomes the same U+FFFD: written
+                // as they are, "\uD800" and "\uDBFF" would be one key.
+                EnsureRoom(6);
+                _chars[_length++] = '%';
+                _chars[_length++] = 'u';
+                for (int shift = 12; shift >= 0; shift -= 4) _chars[_length++] = RateLimitKey.HexDigit((c >> shift) & 0xF);
+            }
+            else if (char.IsHighSurrogate(c))
+            {
+                EnsureRoom(2);
+                _chars[_length++] = c;
+                _chars[_length++] = value[++i];
             }
             else
             {
@@ -130,6 +150,9 @@ public ref struct RateLimitKeyBuilder
             }
         }
     }
+
+    private static bool IsPairAt(scoped ReadOnlySpan<char> value, int i) =>
+        char.IsHighSurrogate(value[i]) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]);
 
     private void EnsureRoom(int count)
     {

@@ -1,6 +1,10 @@
 using System;
+using System.Security.Cryptography;
+using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using RedisCell.Aspects.Resilience;
 using StackExchange.Redis;
 using StackExchange.Redis.KeyspaceIsolation;
 
@@ -12,15 +16,72 @@ namespace RedisCell.Aspects;
 /// clock: <c>cl_throttle.lua</c> for GCRA (state compatible with redis-cell's <c>CL.THROTTLE</c>)
 /// and <c>fixed_window.lua</c> for fixed windows.
 /// </summary>
+/// <remarks>
+/// <para>
+/// <b>When the store fails.</b> No decision waits longer than <see cref="RedisCellOptions.Timeout"/>.
+/// A decision the store cannot make in time (no connection, a timeout, a server that is loading,
+/// busy, out of memory or failing over) follows the failure policy: the policy's own
+/// <see cref="RateLimitPolicy.FailurePolicy"/>, else <see cref="RedisCellOptions.FailurePolicy"/>.
+/// After <see cref="RedisCellOptions.BreakAfterFailures"/> such failures in a row a circuit breaker
+/// opens: calls follow the failure policy at once, and one call per
+/// <see cref="RedisCellOptions.BreakDuration"/> probes the store until it answers. Errors that are
+/// not about availability (a key holding something else, a server that refuses <c>TIME</c>) are
+/// thrown as <see cref="RedisCellException"/> whatever the policy: allowing every call would hide them.
+/// </para>
+/// <para>
+/// <b>How the timeout is kept.</b> Asynchronous decisions stop waiting at the timeout (the command
+/// may still run on the server; a late answer is dropped). Synchronous decisions never wait on a
+/// task: they use StackExchange.Redis's synchronous path on a connection whose <c>SyncTimeout</c>
+/// is the timeout. A limiter created with <see cref="Connect(string, RedisCellOptions?)"/> owns
+/// such a connection (it also fails fast while disconnected and retries reconnecting every 400 ms). On a connection you pass in whose <c>SyncTimeout</c> is longer, the first synchronous
+/// decision opens a dedicated connection with the same configuration string and the timeout as
+/// <c>SyncTimeout</c> (waiting at most the timeout for it); async-only applications never open it.
+/// </para>
+/// <para>
+/// <b>Redis Cluster.</b> Every script touches one hash slot. A multi-rule check whose keys already
+/// share a slot (same hash tag, or a single server, where no slot is computed) uses them as they
+/// are. Otherwise every key of that call is stored under a hash tag derived from the call's
+/// policies, <c>{rc-multi:&lt;16 hex digits&gt;}</c> followed by the key: a key such as
+/// <c>global</c> stays one counter for every caller of that combination of policies (a tag derived
+/// from the key values would split it per user). Such a key is not the key the same rule uses on
+/// its own; to share state between them, give the templates a common hash tag
+/// (<c>{user:{userId}}:minute</c> and <c>{user:{userId}}:tokens</c>), which also spreads the load
+/// across slots.
+/// </para>
+/// </remarks>
 public sealed class RedisCellLimiter : CellLimiter
 {
     private const string Precise = "1";
+    private const string MultiTagPrefix = "{rc-multi:";
+
+    // What the scripts' clock() replies when the server will not run TIME inside a script.
+    private const string ClockRefusedMarker = "TIME refused";
+
+    // Owned connections retry reconnecting every 400 ms, checked every 200 ms: a restarted server
+    // is used again within about 0.6 s. A TCP connect gets the same 400 ms (StackExchange.Redis
+    // abandons a connect attempt once the retry interval has passed); a server that far away could
+    // not answer within a rate limiter's timeout anyway.
+    private const int ReconnectIntervalMs = 400;
+    private static readonly TimeSpan s_heartbeat = TimeSpan.FromMilliseconds(200);
 
     private readonly IConnectionMultiplexer _redis;
     private readonly IDatabase _database;
     private readonly bool _ownsConnection;
+    private readonly TimeSpan _timeout;
+    private readonly CircuitBreaker _breaker;
+    private readonly StoreFallback _fallback;
+    private readonly ILogger _logger;
+    private readonly object _syncLock = new();
+    private IDatabase? _syncDatabase;
+    private Task<ConnectionMultiplexer>? _syncConnecting;
+    private bool _disposed;
 
     /// <summary>Creates a limiter on an existing connection, which the caller keeps owning.</summary>
+    /// <remarks>
+    /// Recovery after an outage follows the connection's own reconnect policy; for a restarted
+    /// server to be used again within a second, give it <c>ReconnectRetryPolicy = new LinearRetry(500)</c>
+    /// and <c>BacklogPolicy = BacklogPolicy.FailFast</c> (what <see cref="Connect(ConfigurationOptions, RedisCellOptions?)"/> sets).
+    /// </remarks>
     public RedisCellLimiter(IConnectionMultiplexer redis, RedisCellOptions? options = null)
         : this(redis, options, ownsConnection: false)
     {
@@ -30,9 +91,13 @@ public sealed class RedisCellLimiter : CellLimiter
         : base(options)
     {
         _redis = redis ?? throw new ArgumentNullException(nameof(redis));
-        IDatabase database = redis.GetDatabase(Options.Database);
-        _database = Options.KeyPrefix.Length == 0 ? database : database.WithKeyPrefix(Options.KeyPrefix);
+        _database = Prefixed(redis);
         _ownsConnection = ownsConnection;
+        _timeout = Options.Timeout;
+        _logger = Options.LoggerFactory.CreateLogger("RedisCell.Aspects.RedisCellLimiter");
+        _breaker = new CircuitBreaker(Options.BreakAfterFailures, Options.BreakDuration);
+        _fallback = new StoreFallback(Options, _logger, StoreName);
+        if (ownsConnection || redis.TimeoutMilliseconds <= TimeoutMilliseconds(Options)) _syncDatabase = _database;
     }
 
     private protected override string StoreName => "redis";
@@ -45,72 +110,438 @@ public sealed class RedisCellLimiter : CellLimiter
     /// <c>redis://</c> URL) and creates a limiter that owns the connection.
     /// </summary>
     /// <remarks>
-    /// The connection does not fail when the server is down at startup; it keeps retrying in the
-    /// background, and calls meanwhile follow the failure policy.
+    /// The connection is tuned for decisions: its sync and async timeouts are
+    /// <see cref="RedisCellOptions.Timeout"/>, commands fail at once while it is disconnected
+    /// instead of queueing, and it retries reconnecting every 400 ms. It does not fail when the
+    /// server is down at startup; it keeps retrying in the background, and calls meanwhile follow
+    /// the failure policy.
     /// </remarks>
-    public static RedisCellLimiter Connect(string configuration, RedisCellOptions? options = null)
-    {
-        ConfigurationOptions parsed = RedisConnectionString.Parse(configuration);
-        parsed.AbortOnConnectFail = false;
-        return new RedisCellLimiter(ConnectionMultiplexer.Connect(parsed), options, ownsConnection: true);
-    }
+    public static RedisCellLimiter Connect(string configuration, RedisCellOptions? options = null) =>
+        Connect(RedisConnectionString.Parse(configuration), options);
 
     /// <inheritdoc cref="Connect(string, RedisCellOptions?)"/>
-    public static async Task<RedisCellLimiter> ConnectAsync(string configuration, RedisCellOptions? options = null)
+    public static async Task<RedisCellLimiter> ConnectAsync(string configuration, RedisCellOptions? options = null) =>
+        await ConnectAsync(RedisConnectionString.Parse(configuration), options).ConfigureAwait(false);
+
+    /// <summary>
+    /// Connects with <paramref name="configuration"/> (copied, then tuned for decisions; see
+    /// <see cref="Connect(string, RedisCellOptions?)"/>) and creates a limiter that owns the connection.
+    /// Use it when the connection needs more than a string can say, such as certificate callbacks.
+    /// </summary>
+    public static RedisCellLimiter Connect(ConfigurationOptions configuration, RedisCellOptions? options = null)
     {
-        ConfigurationOptions parsed = RedisConnectionString.Parse(configuration);
-        parsed.AbortOnConnectFail = false;
-        ConnectionMultiplexer redis = await ConnectionMultiplexer.ConnectAsync(parsed).ConfigureAwait(false);
-        return new RedisCellLimiter(redis, options, ownsConnection: true);
+        ArgumentNullException.ThrowIfNull(configuration);
+        RedisCellOptions checkedOptions = Checked(options);
+        ConnectionMultiplexer redis = ConnectionMultiplexer.Connect(ForDecisions(configuration, checkedOptions));
+        return new RedisCellLimiter(redis, checkedOptions, ownsConnection: true);
+    }
+
+    /// <inheritdoc cref="Connect(ConfigurationOptions, RedisCellOptions?)"/>
+    public static async Task<RedisCellLimiter> ConnectAsync(ConfigurationOptions configuration, RedisCellOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        RedisCellOptions checkedOptions = Checked(options);
+        ConnectionMultiplexer redis = await ConnectionMultiplexer.ConnectAsync(ForDecisions(configuration, checkedOptions)).ConfigureAwait(false);
+        return new RedisCellLimiter(redis, checkedOptions, ownsConnection: true);
     }
 
     private protected override RateLimitResult CheckCore(in RateLimitRule rule)
     {
+        ThrowIfNotUtf16(rule.Key);
         ScriptCall call = ScriptCall.For(rule, ClientNow());
-        return call.Parse(rule, Evaluate(call));
+        ReadOnlySpan<RateLimitRule> rules = new(in rule);
+        return TryEvaluate(call, out RedisResult? reply, out Exception? failure)
+            ? call.Parse(rule, reply)
+            : _fallback.Decide(rules, failure);
     }
 
     private protected override async ValueTask<RateLimitResult> CheckCoreAsync(RateLimitRule rule, CancellationToken cancellationToken)
     {
+        ThrowIfNotUtf16(rule.Key);
         ScriptCall call = ScriptCall.For(rule, ClientNow());
-        RedisResult reply = await EvaluateAsync(call, cancellationToken).ConfigureAwait(false);
-        return call.Parse(rule, reply);
+        Outcome outcome = await TryEvaluateAsync(call, cancellationToken).ConfigureAwait(false);
+        return outcome.Reply is not null ? call.Parse(rule, outcome.Reply) : FallBack(rule, outcome.Failure!);
     }
 
     private protected override RateLimitResult CheckManyCore(ReadOnlySpan<RateLimitRule> rules)
     {
-        ScriptCall call = ScriptCall.ForMany(rules, ClientNow());
-        return ParseMany(rules, Evaluate(call));
+        ScriptCall call = ScriptCall.ForMany(rules, KeysFor(rules), ClientNow());
+        return TryEvaluate(call, out RedisResult? reply, out Exception? failure)
+            ? ParseMany(rules, reply)
+            : _fallback.Decide(rules, failure);
     }
 
     private protected override async ValueTask<RateLimitResult> CheckManyCoreAsync(ReadOnlyMemory<RateLimitRule> rules, CancellationToken cancellationToken)
     {
-        ScriptCall call = ScriptCall.ForMany(rules.Span, ClientNow());
-        RedisResult reply = await EvaluateAsync(call, cancellationToken).ConfigureAwait(false);
-        return ParseMany(rules.Span, reply);
+        ScriptCall call = ScriptCall.ForMany(rules.Span, KeysFor(rules.Span), ClientNow());
+        Outcome outcome = await TryEvaluateAsync(call, cancellationToken).ConfigureAwait(false);
+        return outcome.Reply is not null ? ParseMany(rules.Span, outcome.Reply) : _fallback.Decide(rules.Span, outcome.Failure!);
     }
 
+    /// <remarks>Deletes exactly one key (no pattern), and what the local fallback counted for it.</remarks>
     private protected override void ResetCore(string key)
     {
-        _database.KeyDelete(key);
+        ThrowIfNotUtf16(key);
+        _fallback.Reset(key);
+        try
+        {
+            IDatabase database = SyncDatabase();
+            ThrowIfDisconnected(database);
+            database.KeyDelete(key);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw ResetUnavailable(key, ex);
+        }
     }
 
     private protected override async ValueTask ResetCoreAsync(string key, CancellationToken cancellationToken)
     {
-        await _database.KeyDeleteAsync(key).WaitAsync(cancellationToken).ConfigureAwait(false);
+        ThrowIfNotUtf16(key);
+        _fallback.Reset(key);
+        Task<bool>? deletion = null;
+        try
+        {
+            ThrowIfDisconnected(_database);
+            deletion = _database.KeyDeleteAsync(key);
+            await deletion.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            Observe(deletion);
+            throw ResetUnavailable(key, ex);
+        }
     }
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
-        if (disposing && _ownsConnection) _redis.Dispose();
+        if (!disposing) return;
+        DisposeDedicatedConnection();
+        if (_ownsConnection) _redis.Dispose();
     }
 
     /// <inheritdoc />
     protected override async ValueTask DisposeAsyncCore()
     {
+        DisposeDedicatedConnection();
         if (_ownsConnection) await _redis.DisposeAsync().ConfigureAwait(false);
     }
+
+    /// <summary>Whether <paramref name="error"/> says the store could not decide, rather than that the call or the data is wrong.</summary>
+    internal static bool IsUnavailable(Exception error) => error switch
+    {
+        TimeoutException => true, // ours, and StackExchange.Redis's RedisTimeoutException
+        RedisConnectionException => true,
+        RedisServerException server => IsTransient(server.Message),
+        _ => false,
+    };
+
+    private static bool IsTransient(string message)
+    {
+        // Replies of a server that is alive but cannot decide now: loading its data, running a slow
+        // script, out of memory, a replica after failover, or a cluster that is reconfiguring.
+        foreach (string prefix in (ReadOnlySpan<string>)["LOADING", "BUSY", "OOM", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "NOREPLICAS"])
+        {
+            if (message.StartsWith(prefix, StringComparison.Ordinal)) return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Redis keys are UTF-8, where every lone UTF-16 surrogate becomes U+FFFD: two different keys
+    /// would be one. Keys built with <see cref="RateLimitKey"/> escape them; a raw key with one is refused.
+    /// </summary>
+    private static void ThrowIfNotUtf16(string key)
+    {
+        if (key.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') < 0) return;
+        for (int i = 0; i < key.Length; i++)
+        {
+            if (!char.IsSurrogate(key[i])) continue;
+            if (char.IsHighSurrogate(key[i]) && i + 1 < key.Length && char.IsLowSurrogate(key[i + 1]))
+            {
+                i++;
+                continue;
+            }
+
+            throw new ArgumentException(
+                $"The rate-limit key has a lone UTF-16 surrogate (U+{(int)key[i]:X4}) at index {i}; Redis would store it as U+FFFD and merge it with other keys. Build keys with RateLimitKey.Create, which escapes it.",
+                "rule");
+        }
+    }
+
+    private static RedisCellOptions Checked(RedisCellOptions? options)
+    {
+        RedisCellOptions copy = options?.Clone() ?? new RedisCellOptions();
+        copy.Validate();
+        return copy;
+    }
+
+    private static int TimeoutMilliseconds(RedisCellOptions options) => (int)Math.Ceiling(options.Timeout.TotalMilliseconds);
+
+    // A connection that decides within the timeout: both of StackExchange.Redis's timeouts are the
+    // limiter's, nothing queues while disconnected (it would run late, after the caller was
+    // answered by the failure policy), and reconnecting is retried at a steady 400 ms.
+    private static ConfigurationOptions ForDecisions(ConfigurationOptions configuration, RedisCellOptions options)
+    {
+        ConfigurationOptions tuned = configuration.Clone();
+        int timeoutMs = TimeoutMilliseconds(options);
+        tuned.AbortOnConnectFail = false;
+        tuned.SyncTimeout = timeoutMs;
+        tuned.AsyncTimeout = timeoutMs;
+        tuned.BacklogPolicy = BacklogPolicy.FailFast;
+        tuned.ReconnectRetryPolicy = new LinearRetry(ReconnectIntervalMs);
+        tuned.HeartbeatInterval = s_heartbeat;
+        return tuned;
+    }
+
+    private IDatabase Prefixed(IConnectionMultiplexer redis)
+    {
+        IDatabase database = redis.GetDatabase(Options.Database);
+        return Options.KeyPrefix.Length == 0 ? database : database.WithKeyPrefix(Options.KeyPrefix);
+    }
+
+    private RateLimitResult FallBack(in RateLimitRule rule, Exception failure) => _fallback.Decide(new ReadOnlySpan<RateLimitRule>(in rule), failure);
+
+    private RateLimiterUnavailableException ResetUnavailable(string key, Exception error) =>
+        new($"The rate-limit store could not reset '{key}' ({_fallback.Describe(error)}).", error);
+
+    // The synchronous path: StackExchange.Redis's own blocking call on a connection whose
+    // SyncTimeout is the limiter's timeout. Returns false when the store could not decide.
+    private bool TryEvaluate(in ScriptCall call, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out RedisResult? reply, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out Exception? failure)
+    {
+        reply = null;
+        failure = null;
+        if (!_breaker.TryEnter(_redis.IsConnected, out bool probe))
+        {
+            failure = StoreCircuitOpenException.Instance;
+            return false;
+        }
+
+        try
+        {
+            IDatabase database = SyncDatabase();
+            ThrowIfDisconnected(database);
+            try
+            {
+                reply = database.ScriptEvaluate(call.Script.Hash, call.Keys, call.Values);
+            }
+            catch (RedisServerException ex) when (IsNoScript(ex))
+            {
+                // The server lost its script cache (restart, SCRIPT FLUSH, failover): send the text once.
+                reply = database.ScriptEvaluate(call.Script.Text, call.Keys, call.Values);
+            }
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            Failed(probe);
+            failure = ex;
+            return false;
+        }
+        catch (RedisServerException ex)
+        {
+            Answered(probe);
+            throw Translate(ex, call);
+        }
+        catch
+        {
+            _breaker.OnAbandoned(probe);
+            throw;
+        }
+
+        Answered(probe);
+        return true;
+    }
+
+    // The asynchronous path: stops waiting at the timeout, whatever the connection's own timeouts.
+    private async ValueTask<Outcome> TryEvaluateAsync(ScriptCall call, CancellationToken cancellationToken)
+    {
+        if (!_breaker.TryEnter(_redis.IsConnected, out bool probe)) return new Outcome(null, StoreCircuitOpenException.Instance);
+        Task<RedisResult>? evaluation = null;
+        RedisResult reply;
+        try
+        {
+            ThrowIfDisconnected(_database);
+            evaluation = EvaluateAsync(_database, call);
+            reply = await evaluation.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            Observe(evaluation);
+            Failed(probe);
+            return new Outcome(null, ex);
+        }
+        catch (RedisServerException ex)
+        {
+            Answered(probe);
+            throw Translate(ex, call);
+        }
+        catch
+        {
+            Observe(evaluation);
+            _breaker.OnAbandoned(probe);
+            throw;
+        }
+
+        Answered(probe);
+        return new Outcome(reply, null);
+    }
+
+    private static async Task<RedisResult> EvaluateAsync(IDatabase database, ScriptCall call)
+    {
+        try
+        {
+            return await database.ScriptEvaluateAsync(call.Script.Hash, call.Keys, call.Values).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (IsNoScript(ex))
+        {
+            return await database.ScriptEvaluateAsync(call.Script.Text, call.Keys, call.Values).ConfigureAwait(false);
+        }
+    }
+
+    // A command abandoned at the timeout may still fail later; its exception is observed here so it
+    // is not reported as unobserved.
+    private static void Observe(Task? abandoned)
+    {
+        if (abandoned is { IsCompleted: false }) _ = abandoned.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+    }
+
+    // A connection with no server at all would queue the command (or fail it) without asking anyone:
+    // that is a failure now, not after the timeout.
+    private static void ThrowIfDisconnected(IDatabase database)
+    {
+        if (!database.Multiplexer.IsConnected)
+        {
+            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.None, "The connection has no server to send the decision to.");
+        }
+    }
+
+    private void Answered(bool probe)
+    {
+        if (_breaker.OnSuccess(probe, out TimeSpan outage, out long skipped)) Log.CircuitClosed(_logger, outage, skipped);
+    }
+
+    private void Failed(bool probe)
+    {
+        if (_breaker.OnFailure(probe)) Log.CircuitOpened(_logger, Options.BreakAfterFailures, Options.BreakDuration);
+    }
+
+    // The database synchronous decisions use: the limiter's own when its SyncTimeout is within the
+    // timeout, else a dedicated connection opened on first use.
+    private IDatabase SyncDatabase() => Volatile.Read(ref _syncDatabase) ?? OpenDedicatedConnection();
+
+    private IDatabase OpenDedicatedConnection()
+    {
+        Task<ConnectionMultiplexer> connecting;
+        lock (_syncLock)
+        {
+            if (_syncDatabase is not null) return _syncDatabase;
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_syncConnecting is null)
+            {
+                ConfigurationOptions configuration;
+                try
+                {
+                    configuration = ForDecisions(ConfigurationOptions.Parse(_redis.Configuration), Options);
+                }
+                catch (Exception ex) when (ex is ArgumentException or FormatException or NotSupportedException)
+                {
+                    Log.SyncConnectionNotOpened(_logger, _redis.TimeoutMilliseconds, ex);
+                    Volatile.Write(ref _syncDatabase, _database);
+                    return _database;
+                }
+
+                _syncConnecting = ConnectionMultiplexer.ConnectAsync(configuration);
+            }
+
+            connecting = _syncConnecting;
+        }
+
+        // The one wait on a task in the synchronous path: opening the connection, once per limiter,
+        // bounded by the timeout like any decision.
+        try
+        {
+            if (!connecting.Wait(_timeout)) throw new TimeoutException("The dedicated connection for synchronous decisions is still opening.");
+        }
+        catch (AggregateException ex)
+        {
+            Log.SyncConnectionNotOpened(_logger, _redis.TimeoutMilliseconds, ex.InnerException ?? ex);
+            Volatile.Write(ref _syncDatabase, _database);
+            return _database;
+        }
+
+        lock (_syncLock)
+        {
+            if (_syncDatabase is null)
+            {
+                Log.SyncConnectionOpened(_logger, TimeoutMilliseconds(Options), _redis.TimeoutMilliseconds);
+                Volatile.Write(ref _syncDatabase, Prefixed(connecting.Result));
+            }
+
+            return _syncDatabase;
+        }
+    }
+
+    private void DisposeDedicatedConnection()
+    {
+        Task<ConnectionMultiplexer>? connecting;
+        lock (_syncLock)
+        {
+            _disposed = true;
+            connecting = _syncConnecting;
+        }
+
+        if (connecting is null) return;
+        if (connecting.IsCompletedSuccessfully) connecting.Result.Dispose();
+        else _ = connecting.ContinueWith(static t => t.Result.Dispose(), TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously);
+    }
+
+    // On a cluster, the keys of one script must share a slot (see the class remarks).
+    private RedisKey[] KeysFor(ReadOnlySpan<RateLimitRule> rules)
+    {
+        var keys = new RedisKey[rules.Length];
+        for (int i = 0; i < rules.Length; i++)
+        {
+            ThrowIfNotUtf16(rules[i].Key);
+            keys[i] = rules[i].Key;
+        }
+
+        if (SharesOneSlot(keys)) return keys;
+
+        string tag = ColocationTag(rules);
+        for (int i = 0; i < rules.Length; i++) keys[i] = tag + rules[i].Key;
+        return keys;
+    }
+
+    private bool SharesOneSlot(RedisKey[] keys)
+    {
+        // StackExchange.Redis computes no slot (-1) off a cluster: a single server pays nothing here.
+        string prefix = Options.KeyPrefix;
+        int first = _redis.GetHashSlot(prefix + (string?)keys[0]);
+        if (first < 0) return true;
+        for (int i = 1; i < keys.Length; i++)
+        {
+            if (_redis.GetHashSlot(prefix + (string?)keys[i]) != first) return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The hash tag that co-locates the keys of a multi-rule call on a cluster: derived from the
+    /// call's policies (sorted, so the order of the rules does not matter), not from its keys.
+    /// </summary>
+    internal static string ColocationTag(ReadOnlySpan<RateLimitRule> rules)
+    {
+        var policies = new string[rules.Length];
+        for (int i = 0; i < rules.Length; i++) policies[i] = rules[i].Policy.ToString();
+        Array.Sort(policies, StringComparer.Ordinal);
+        byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', policies)));
+        return MultiTagPrefix + Convert.ToHexString(hash, 0, 8).ToLowerInvariant() + "}";
+    }
+
+    private readonly record struct Outcome(RedisResult? Reply, Exception? Failure);
 
     private static RateLimitResult ParseMany(ReadOnlySpan<RateLimitRule> rules, RedisResult reply)
     {
@@ -130,55 +561,15 @@ public sealed class RedisCellLimiter : CellLimiter
         ? (Options.TimeProvider.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10
         : RedisValue.EmptyString;
 
-    private RedisResult Evaluate(in ScriptCall call)
-    {
-        try
-        {
-            try
-            {
-                return _database.ScriptEvaluate(call.Script.Hash, call.Keys, call.Values);
-            }
-            catch (RedisServerException ex) when (IsNoScript(ex))
-            {
-                // The server lost its script cache (restart, SCRIPT FLUSH, failover): send the text once.
-                return _database.ScriptEvaluate(call.Script.Text, call.Keys, call.Values);
-            }
-        }
-        catch (RedisServerException ex)
-        {
-            throw Translate(ex, call);
-        }
-    }
-
-    private async Task<RedisResult> EvaluateAsync(ScriptCall call, CancellationToken cancellationToken)
-    {
-        try
-        {
-            try
-            {
-                return await _database.ScriptEvaluateAsync(call.Script.Hash, call.Keys, call.Values).WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (RedisServerException ex) when (IsNoScript(ex))
-            {
-                return await _database.ScriptEvaluateAsync(call.Script.Text, call.Keys, call.Values).WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (RedisServerException ex)
-        {
-            throw Translate(ex, call);
-        }
-    }
-
     private static bool IsNoScript(RedisServerException ex) => ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal);
 
     private Exception Translate(RedisServerException ex, in ScriptCall call)
     {
         string key = call.Keys.Length == 1 ? (string)call.Keys[0]! : string.Join(", ", Array.ConvertAll(call.Keys, k => (string)k!));
-        if (Options.Clock == ClockSource.Server && ex.Message.Contains("TIME", StringComparison.Ordinal)
-            && !ex.Message.Contains("timestamp", StringComparison.Ordinal))
+        if (ex.Message.Contains(ClockRefusedMarker, StringComparison.Ordinal))
         {
             return new RedisCellException(
-                $"The server refused to read its clock (TIME) inside a script: {ex.Message}. Set RedisCellOptions.Clock = ClockSource.Client to send this process's clock instead.",
+                $"The server refused to let the rate-limit script read its clock (TIME): {ex.Message}. Set RedisCellOptions.Clock = ClockSource.Client to send this process's clock with each call instead (keep the clocks of every client in sync).",
                 key,
                 ex);
         }
@@ -242,15 +633,13 @@ public sealed class RedisCellLimiter : CellLimiter
             _ => throw new ArgumentException($"Policy type {rule.Policy.GetType().Name} is not supported.", nameof(rule)),
         };
 
-        public static ScriptCall ForMany(ReadOnlySpan<RateLimitRule> rules, RedisValue nowUs)
+        public static ScriptCall ForMany(ReadOnlySpan<RateLimitRule> rules, RedisKey[] keys, RedisValue nowUs)
         {
-            var keys = new RedisKey[rules.Length];
             var values = new RedisValue[1 + (5 * rules.Length)];
             values[0] = nowUs;
             for (int i = 0; i < rules.Length; i++)
             {
                 RateLimitRule rule = rules[i];
-                keys[i] = rule.Key;
                 int a = 1 + (5 * i);
                 switch (rule.Policy)
                 {

@@ -210,21 +210,25 @@ local function gcra_reply(d, precise)
   return { d.limited and 1 or 0, d.limit, d.remaining, retry_s, reset_s }
 end
 
--- Reads the clock: the caller's microseconds when given, else the server's TIME.
+-- Reads the clock: the caller's microseconds when given, else the server's TIME. Returns nil and
+-- the error to reply with when neither can be read. A server may refuse TIME inside scripts (an ACL
+-- without it, some managed services); its own error does not say which command was refused, so
+-- this one does, and the caller can tell the user to send the client clock instead.
 local function clock(now_us_text)
   if now_us_text ~= nil and now_us_text ~= '' then
     local us = safe_int(now_us_text)
-    if us == nil then return nil end
+    if us == nil then return nil, 'ERR now_us must be a non-negative integer of microseconds' end
     local s = math.floor(us / 1000000)
     return s, (us - s * 1000000) * 1000
   end
-  local time = redis.call('TIME')
+  local time = redis.pcall('TIME')
+  if time.err then return nil, 'ERR TIME refused inside a script: ' .. time.err end
   return tonumber(time[1]), tonumber(time[2]) * 1000
 end
 
 -- @entry: the lines below run only when this file is used on its own.
 local now_s, now_n = clock(ARGV[5])
-if now_s == nil then return redis.error_reply('ERR now_us must be a non-negative integer of microseconds') end
+if now_s == nil then return redis.error_reply(now_n) end
 local d = gcra_decide(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], now_s, now_n)
 if type(d) == 'string' then return redis.error_reply(d) end
 gcra_commit(d)

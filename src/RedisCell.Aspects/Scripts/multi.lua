@@ -19,7 +19,7 @@ for i = 1, #KEYS do
   if kind == 'g' then
     if now_s == nil then
       now_s, now_n = clock(ARGV[1])
-      if now_s == nil then return redis.error_reply('ERR now_us must be a non-negative integer of microseconds') end
+      if now_s == nil then return redis.error_reply(now_n) end
     end
     d = gcra_decide(KEYS[i], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], now_s, now_n)
   elseif kind == 'w' then

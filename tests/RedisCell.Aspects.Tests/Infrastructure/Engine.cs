@@ -4,35 +4,55 @@ using StackExchange.Redis;
 namespace RedisCell.Aspects.Tests.Infrastructure;
 
 /// <summary>
-/// The servers the Redis suites run on: Garnet (hosted in-process, always) and Debian's
-/// redis-server (a child process, when installed; CI installs it). Each theory over
-/// <see cref="All"/> runs once per available engine.
+/// The servers the Redis suites run on: Garnet (hosted in-process, always), Debian's redis-server
+/// (a child process, when installed; CI installs it) and a local three-master Redis Cluster (when
+/// redis-server and redis-cli are installed). Each theory over <see cref="All"/> runs once per
+/// available engine.
 /// </summary>
 public static class Engine
 {
     public const string Garnet = "Garnet";
     public const string Redis = "Redis";
+    public const string Cluster = "Cluster";
+
+    /// <summary>
+    /// How long a decision may wait in suites that are not about failures. The library's default
+    /// (100 ms) is a production budget; on a loaded two-core machine a test's call can take longer,
+    /// and a call that fell back on the failure policy would make a count test flaky. Suites use
+    /// FailClosed, so any such call is an exception rather than a silently wrong count.
+    /// </summary>
+    public static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(30);
 
     private static readonly Lazy<GarnetHost> s_garnet = new(() => GarnetHost.Start());
     private static readonly Lazy<Task<RedisServerProcess>> s_redis = new(() => RedisServerProcess.StartAsync());
+    private static readonly Lazy<Task<RedisClusterProcess>> s_cluster = new(RedisClusterProcess.StartAsync);
     private static readonly Dictionary<string, Lazy<Task<ConnectionMultiplexer>>> s_connections = new()
     {
         [Garnet] = new(() => ConnectAsync(s_garnet.Value.Configuration)),
         [Redis] = new(async () => await ConnectAsync((await s_redis.Value).Configuration)),
+        [Cluster] = new(async () => await ConnectAsync((await s_cluster.Value).Configuration)),
     };
 
     static Engine()
     {
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
-            if (s_redis.IsValueCreated && s_redis.Value.IsCompletedSuccessfully) s_redis.Value.Result.DisposeAsync().AsTask().Wait();
+            // The test host may end this handler early: signal every server before waiting for any.
+            RedisClusterProcess? cluster = s_cluster.IsValueCreated && s_cluster.Value.IsCompletedSuccessfully ? s_cluster.Value.Result : null;
+            RedisServerProcess? redis = s_redis.IsValueCreated && s_redis.Value.IsCompletedSuccessfully ? s_redis.Value.Result : null;
+            cluster?.Signal();
+            redis?.Signal();
+            cluster?.DisposeAsync().AsTask().Wait();
+            redis?.DisposeAsync().AsTask().Wait();
             if (s_garnet.IsValueCreated) s_garnet.Value.Dispose();
         };
     }
 
     /// <summary>The engines available on this machine.</summary>
     public static IReadOnlyList<string> Available { get; } =
-        RedisServerProcess.IsInstalled ? [Garnet, Redis] : [Garnet];
+        RedisClusterProcess.IsInstalled ? [Garnet, Redis, Cluster]
+        : RedisServerProcess.IsInstalled ? [Garnet, Redis]
+        : [Garnet];
 
     /// <summary>Theory data: one row per available engine.</summary>
     public static TheoryData<string> All
@@ -51,8 +71,23 @@ public static class Engine
     /// <summary>The running redis-server process (for tests that need its port).</summary>
     public static Task<RedisServerProcess> RedisServerAsync() => s_redis.Value;
 
+    /// <summary>The running cluster (for tests that need its nodes).</summary>
+    public static Task<RedisClusterProcess> ClusterAsync() => s_cluster.Value;
+
     /// <summary>A key prefix no other test uses.</summary>
     public static string UniquePrefix(string test) => $"t:{test}:{Guid.NewGuid():N}:";
+
+    /// <summary>Limiter options for suites that are not about failures: <see cref="TestTimeout"/>, FailClosed.</summary>
+    public static RedisCellOptions Options(string keyPrefix) => new()
+    {
+        KeyPrefix = keyPrefix,
+        Timeout = TestTimeout,
+        FailurePolicy = RateLimiterFailurePolicy.FailClosed,
+    };
+
+    /// <summary>Every primary of <paramref name="redis"/>: one server, or each master of a cluster.</summary>
+    public static IEnumerable<IServer> Primaries(IConnectionMultiplexer redis) =>
+        redis.GetServers().Where(s => s.IsConnected && !s.IsReplica);
 
     private static Task<ConnectionMultiplexer> ConnectAsync(string configuration)
     {

@@ -20,7 +20,8 @@ public static class Limiters
 
     public static async Task<CellLimiter> CreateAsync(string kind, string test, TimeProvider? time = null)
     {
-        var options = new RedisCellOptions { KeyPrefix = Engine.UniquePrefix(test), TimeProvider = time ?? TimeProvider.System };
+        RedisCellOptions options = Engine.Options(Engine.UniquePrefix(test));
+        options.TimeProvider = time ?? TimeProvider.System;
         return kind == InProcess
             ? new InProcessCellLimiter(options)
             : new RedisCellLimiter(await Engine.ConnectionAsync(kind), options);

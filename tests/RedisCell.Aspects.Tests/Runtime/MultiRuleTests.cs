@@ -10,17 +10,20 @@ public sealed class MultiRuleTests
     public async Task ACallBlockedByOneRuleConsumesNothingFromTheOthers(string kind)
     {
         using CellLimiter limiter = await Limiters.CreateAsync(kind, "multi");
-        var perUser = new RateLimitRule(new GcraPolicy(9, 10, 60), "user:1");
-        var tokens = new RateLimitRule(FixedWindowPolicy.TokensPerMinute(100), "tokens:1", 60);
-        var perSecond = new RateLimitRule(FixedWindowPolicy.PerSecond(50), "global");
+        // One hash tag, so that on a cluster the keys share a slot as written and the single-rule
+        // peeks below read the same keys (keys in different slots are co-located under a tag of the
+        // call's own: see Reliability/ClusterTests).
+        var perUser = new RateLimitRule(new GcraPolicy(9, 10, 60), "{1}user");
+        var tokens = new RateLimitRule(FixedWindowPolicy.TokensPerMinute(100), "{1}tokens", 60);
+        var perSecond = new RateLimitRule(FixedWindowPolicy.PerSecond(50), "{1}global");
 
         RateLimitResult first = await limiter.CheckAsync(new[] { perUser, tokens, perSecond });
         Assert.True(first.Allowed);
-        Assert.Equal("user:1", first.Rule.Key); // the least remaining: 9 of 10
+        Assert.Equal("{1}user", first.Rule.Key); // the least remaining: 9 of 10
 
         RateLimitResult second = await limiter.CheckAsync(new[] { perUser, tokens, perSecond });
         Assert.True(second.Limited);
-        Assert.Equal("tokens:1", second.Rule.Key);
+        Assert.Equal("{1}tokens", second.Rule.Key);
         Assert.Equal(40, second.Remaining);
 
         // Nothing was consumed from the per-user GCRA or the per-second window by the refused call.
@@ -28,7 +31,7 @@ public sealed class MultiRuleTests
         Assert.Equal(49, (await limiter.CheckAsync(new RateLimitRule(perSecond.Policy, perSecond.Key, 0))).Remaining);
 
         var ex = Assert.Throws<RateLimitExceededException>(() => limiter.Acquire([perUser, tokens, perSecond]));
-        Assert.Equal("tokens:1", ex.Key);
+        Assert.Equal("{1}tokens", ex.Key);
     }
 
     [Theory]

@@ -11,7 +11,7 @@ public sealed class RedisGcraTests
     public async Task AllowsTheBurstThenRefusesWithAnExactRetryAfter(string engine)
     {
         ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
-        using var limiter = new RedisCellLimiter(redis, new RedisCellOptions { KeyPrefix = Engine.UniquePrefix("gcra") });
+        using var limiter = new RedisCellLimiter(redis, Engine.Options(Engine.UniquePrefix("gcra")));
         var rule = new RateLimitRule(new GcraPolicy(maxBurst: 4, count: 1, periodSeconds: 60), "user:1");
 
         for (int i = 0; i < 5; i++)
@@ -42,7 +42,7 @@ public sealed class RedisGcraTests
     public async Task SyncAndAsyncAgree(string engine)
     {
         ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
-        using var limiter = new RedisCellLimiter(redis, new RedisCellOptions { KeyPrefix = Engine.UniquePrefix("sync") });
+        using var limiter = new RedisCellLimiter(redis, Engine.Options(Engine.UniquePrefix("sync")));
         var rule = new RateLimitRule(new GcraPolicy(1, 1, 60), "k");
         Assert.True(limiter.Check(rule).Allowed);
         Assert.True((await limiter.CheckAsync(rule)).Allowed);
@@ -56,7 +56,7 @@ public sealed class RedisGcraTests
     {
         ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
         string prefix = Engine.UniquePrefix("peek");
-        using var limiter = new RedisCellLimiter(redis, new RedisCellOptions { KeyPrefix = prefix });
+        using var limiter = new RedisCellLimiter(redis, Engine.Options(prefix));
         var policy = new GcraPolicy(9, 10, 60);
 
         RateLimitResult missing = await limiter.CheckAsync(new RateLimitRule(policy, "k", 0));
@@ -74,7 +74,7 @@ public sealed class RedisGcraTests
     public async Task AQuantityLargerThanTheLimitCanNeverPass(string engine)
     {
         ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
-        using var limiter = new RedisCellLimiter(redis, new RedisCellOptions { KeyPrefix = Engine.UniquePrefix("over") });
+        using var limiter = new RedisCellLimiter(redis, Engine.Options(Engine.UniquePrefix("over")));
         RateLimitResult result = await limiter.CheckAsync(new RateLimitRule(new GcraPolicy(4, 10, 60), "k", long.MaxValue));
         Assert.True(result.Limited);
         Assert.Equal(Timeout.InfiniteTimeSpan, result.RetryAfter);
@@ -114,7 +114,7 @@ public sealed class RedisGcraTests
 
         try
         {
-            using var limiter = new RedisCellLimiter(redis, new RedisCellOptions { KeyPrefix = prefix });
+            using var limiter = new RedisCellLimiter(redis, Engine.Options(prefix));
             var ex = await Assert.ThrowsAsync<RedisCellException>(() => limiter.CheckAsync(new RateLimitRule(new GcraPolicy(1, 1, 1), "k")).AsTask());
             Assert.Equal("k", ex.Key);
             Assert.Contains("left untouched", ex.Message);
@@ -143,10 +143,10 @@ public sealed class RedisGcraTests
     {
         ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
         IDatabase db = redis.GetDatabase();
-        IServer server = redis.GetServer(redis.GetEndPoints()[0]);
         string text = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Scripts", "cl_throttle.lua"));
         Assert.Equal(LuaScript.ClThrottle.Text, text.Replace("\r\n", "\n"));
-        byte[] sha = await server.ScriptLoadAsync(text);
+        byte[] sha = [];
+        foreach (IServer server in Engine.Primaries(redis)) sha = await server.ScriptLoadAsync(text);
         string key = Engine.UniquePrefix("dropin") + "k";
         try
         {
@@ -206,13 +206,12 @@ public sealed class RedisGcraTests
     public async Task RecoversWhenTheServerForgetsTheScript(string engine)
     {
         ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
-        IServer server = redis.GetServer(redis.GetEndPoints()[0]);
-        using var limiter = new RedisCellLimiter(redis, new RedisCellOptions { KeyPrefix = Engine.UniquePrefix("noscript") });
+        using var limiter = new RedisCellLimiter(redis, Engine.Options(Engine.UniquePrefix("noscript")));
         var rule = new RateLimitRule(new GcraPolicy(5, 10, 60), "k");
         Assert.True((await limiter.CheckAsync(rule)).Allowed);
-        await server.ScriptFlushAsync();
+        foreach (IServer server in Engine.Primaries(redis)) await server.ScriptFlushAsync();
         Assert.Equal(4, (await limiter.CheckAsync(rule)).Remaining);
-        await server.ScriptFlushAsync();
+        foreach (IServer server in Engine.Primaries(redis)) await server.ScriptFlushAsync();
         Assert.Equal(3, limiter.Check(rule).Remaining);
     }
 
@@ -222,8 +221,10 @@ public sealed class RedisGcraTests
     {
         ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
         string prefix = Engine.UniquePrefix("clock");
-        using var server = new RedisCellLimiter(redis, new RedisCellOptions { KeyPrefix = prefix + "s:" });
-        using var client = new RedisCellLimiter(redis, new RedisCellOptions { KeyPrefix = prefix + "c:", Clock = ClockSource.Client });
+        using var server = new RedisCellLimiter(redis, Engine.Options(prefix + "s:"));
+        RedisCellOptions clientClock = Engine.Options(prefix + "c:");
+        clientClock.Clock = ClockSource.Client;
+        using var client = new RedisCellLimiter(redis, clientClock);
         var policy = new GcraPolicy(2, 1, 3600);
         for (int i = 0; i < 4; i++)
         {

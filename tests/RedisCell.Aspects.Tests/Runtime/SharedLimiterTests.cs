@@ -21,7 +21,7 @@ public sealed class SharedLimiterTests
     {
         var server = await Engine.ConnectionAsync(engine);
         string url = "redis://" + server.GetEndPoints()[0].ToString();
-        var options = new RedisCellOptions { KeyPrefix = Engine.UniquePrefix("shared") };
+        var options = Engine.Options(Engine.UniquePrefix("shared"));
         await using CellLimiter first = CellLimiter.CreateFromEnvironment(options, url);
         await using CellLimiter second = CellLimiter.CreateFromEnvironment(options, url);
         Assert.IsType<RedisCellLimiter>(first);

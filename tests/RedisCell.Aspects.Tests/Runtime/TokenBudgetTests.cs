@@ -66,10 +66,10 @@ public sealed class TokenBudgetTests
     {
         ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
         string configuration = redis.Configuration;
-        await using TokenBudgetLimiter budget = TokenBudgetLimiter.Connect(configuration, 50, Engine.UniquePrefix("budgetconnect"));
+        await using TokenBudgetLimiter budget = TokenBudgetLimiter.Connect(configuration, 50, Engine.UniquePrefix("budgetconnect"), Engine.Options(RedisCellOptions.DefaultKeyPrefix));
         Assert.True((await budget.CheckAndConsumeAsync("u", 50)).Allowed);
         Assert.True((await budget.CheckAndConsumeAsync("u", 1)).Limited);
-        await using var onExisting = new TokenBudgetLimiter(redis, 50, Engine.UniquePrefix("budgetmux"));
+        await using var onExisting = new TokenBudgetLimiter(redis, 50, Engine.UniquePrefix("budgetmux"), Engine.Options(RedisCellOptions.DefaultKeyPrefix));
         Assert.Equal(50, await onExisting.GetRemainingAsync("u"));
     }
 

@@ -12,23 +12,25 @@ public sealed class TtlAuditTests
     public async Task EveryKeyLeftOnTheServerExpires(string engine)
     {
         ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
-        IServer server = redis.GetServer(redis.GetEndPoints()[0]);
         IDatabase db = redis.GetDatabase();
 
         // The suite writes through every limiter before this runs (this collection is ordered last);
         // write once more here so the audit never passes on an empty server.
-        using var limiter = new RedisCellLimiter(redis, new RedisCellOptions { KeyPrefix = Engine.UniquePrefix("audit") });
+        using var limiter = new RedisCellLimiter(redis, Engine.Options(Engine.UniquePrefix("audit")));
         limiter.Check(new RateLimitRule(new GcraPolicy(1, 10, 60), "gcra"));
         limiter.Check(new RateLimitRule(FixedWindowPolicy.PerSecond(5), "window"));
         limiter.Check([new RateLimitRule(new GcraPolicy(1, 10, 60), "multi-g"), new RateLimitRule(FixedWindowPolicy.TokensPerMinute(100), "multi-w", 7)]);
 
         var withoutTtl = new List<string>();
         int scanned = 0;
-        await foreach (RedisKey key in server.KeysAsync(pattern: "*", pageSize: 500))
+        foreach (IServer server in Engine.Primaries(redis))
         {
-            scanned++;
-            TimeSpan? ttl = await db.KeyTimeToLiveAsync(key);
-            if (ttl is null && await db.KeyExistsAsync(key)) withoutTtl.Add(key!);
+            await foreach (RedisKey key in server.KeysAsync(pattern: "*", pageSize: 500))
+            {
+                scanned++;
+                TimeSpan? ttl = await db.KeyTimeToLiveAsync(key);
+                if (ttl is null && await db.KeyExistsAsync(key)) withoutTtl.Add(key!);
+            }
         }
 
         Assert.True(scanned >= 4, $"Only {scanned} keys were found on {engine}.");

@@ -1,0 +1,31 @@
+using System;
+using Microsoft.Extensions.Logging;
+
+namespace RedisCell.Aspects;
+
+/// <summary>
+/// The library's log messages, generated at compile time. Event ids 1-99 are the store's
+/// reliability (failure policy, circuit breaker, connections); 100-199 are kept for the rest.
+/// </summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1, EventName = "StoreUnavailable", Level = LogLevel.Warning,
+        Message = "The rate-limit store could not decide in time ({Reason}); {Decisions} decision(s) followed the failure policy {FailurePolicy} since the last report.")]
+    public static partial void StoreUnavailable(ILogger logger, string reason, long decisions, RateLimiterFailurePolicy failurePolicy, Exception? exception);
+
+    [LoggerMessage(EventId = 2, EventName = "CircuitOpened", Level = LogLevel.Warning,
+        Message = "The rate-limit store failed {Failures} decision(s) in a row; decisions follow the failure policy without waiting for it, and it is probed every {BreakDuration}.")]
+    public static partial void CircuitOpened(ILogger logger, int failures, TimeSpan breakDuration);
+
+    [LoggerMessage(EventId = 3, EventName = "CircuitClosed", Level = LogLevel.Information,
+        Message = "The rate-limit store answers again after {Outage}; {Skipped} decision(s) skipped it meanwhile.")]
+    public static partial void CircuitClosed(ILogger logger, TimeSpan outage, long skipped);
+
+    [LoggerMessage(EventId = 4, EventName = "SyncConnectionOpened", Level = LogLevel.Information,
+        Message = "Synchronous rate-limit decisions use a dedicated connection with SyncTimeout {TimeoutMs} ms, since the given connection waits up to {ConnectionTimeoutMs} ms.")]
+    public static partial void SyncConnectionOpened(ILogger logger, int timeoutMs, int connectionTimeoutMs);
+
+    [LoggerMessage(EventId = 5, EventName = "SyncConnectionNotOpened", Level = LogLevel.Warning,
+        Message = "No dedicated connection could be opened for synchronous rate-limit decisions; they use the given connection and may wait up to its SyncTimeout of {ConnectionTimeoutMs} ms. Set its SyncTimeout to at most RedisCellOptions.Timeout, or create the limiter with RedisCellLimiter.Connect.")]
+    public static partial void SyncConnectionNotOpened(ILogger logger, int connectionTimeoutMs, Exception exception);
+}

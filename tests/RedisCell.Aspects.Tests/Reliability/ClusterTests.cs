@@ -1,0 +1,97 @@
+using RedisCell.Aspects.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace RedisCell.Aspects.Tests.Reliability;
+
+/// <summary>
+/// Redis Cluster (three local masters): every script touches one slot, and a multi-rule check
+/// whose keys fall in different slots is co-located under a hash tag derived from its policies.
+/// </summary>
+[Trait("Category", "Reliability")]
+public sealed class ClusterTests
+{
+    private static readonly GcraPolicy PerUser = new(4, 10, 60);
+    private static readonly FixedWindowPolicy Global = new(7, TimeSpan.FromMinutes(1));
+
+    public static TheoryData<string> Engines => Engine.All;
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task AMultiRuleCheckAcrossSlotsIsAtomicAndItsGlobalKeyIsOneCounter(string engine)
+    {
+        ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
+        string prefix = Engine.UniquePrefix("colocate");
+        using var limiter = new RedisCellLimiter(redis, Engine.Options(prefix));
+        if (engine == Engine.Cluster)
+        {
+            // Different slots as written: the call must be co-located to run as one script.
+            Assert.NotEqual(redis.GetHashSlot(prefix + "user:1"), redis.GetHashSlot(prefix + "global"));
+        }
+
+        // Seven calls from seven users share the one global window; the eighth user is refused by it
+        // and consumes nothing of its own per-user limit.
+        for (int user = 1; user <= 7; user++)
+        {
+            Assert.True(limiter.Check([new RateLimitRule(PerUser, $"user:{user}"), new RateLimitRule(Global, "global")]).Allowed, $"user {user}");
+        }
+
+        RateLimitResult refused = await limiter.CheckAsync(new[] { new RateLimitRule(PerUser, "user:8"), new RateLimitRule(Global, "global") });
+        Assert.True(refused.Limited);
+        Assert.Equal("global", refused.Rule.Key);
+
+        // The order of the rules does not change where the keys live: the peek in reverse order sees
+        // the seven calls on the global window.
+        RateLimitResult peek = limiter.Check([new RateLimitRule(Global, "global", 0), new RateLimitRule(PerUser, "user:8", 0)]);
+        Assert.Equal(("global", 0L), (peek.Rule.Key, peek.Remaining));
+
+        if (engine == Engine.Cluster)
+        {
+            string tag = RedisCellLimiter.ColocationTag([new RateLimitRule(PerUser, "x"), new RateLimitRule(Global, "y")]);
+            Assert.Equal(tag, RedisCellLimiter.ColocationTag([new RateLimitRule(Global, "y"), new RateLimitRule(PerUser, "x")]));
+            IDatabase db = redis.GetDatabase();
+            Assert.Equal("7", (string?)await db.StringGetAsync(prefix + tag + "global"));
+            Assert.True(await db.KeyExistsAsync(prefix + tag + "user:1"));
+            Assert.False(await db.KeyExistsAsync(prefix + "global"));
+        }
+        else
+        {
+            // A single server computes no slot and keeps the keys as written.
+            Assert.Equal("7", (string?)await redis.GetDatabase().StringGetAsync(prefix + "global"));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task KeysThatShareAHashTagAreKeptAsWritten(string engine)
+    {
+        ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
+        string prefix = Engine.UniquePrefix("tagged");
+        using var limiter = new RedisCellLimiter(redis, Engine.Options(prefix));
+        string minute = RateLimitKey.Create($"{{user:{42}}}:minute");
+        string tokens = RateLimitKey.Create($"{{user:{42}}}:tokens");
+        Assert.True((await limiter.CheckAsync(new[] { new RateLimitRule(PerUser, minute), new RateLimitRule(Global, tokens, 3) })).Allowed);
+
+        // The single-rule check reads the same key the multi-rule check wrote.
+        Assert.Equal(4, (await limiter.CheckAsync(new RateLimitRule(PerUser, minute, 0))).Remaining); // 5 - 1
+        Assert.Equal(4, (await limiter.CheckAsync(new RateLimitRule(Global, tokens, 0))).Remaining); // 7 - 3
+    }
+
+    [Fact]
+    public async Task EveryScriptCallTouchesOneSlot()
+    {
+        ConnectionMultiplexer redis = await Engine.ConnectionAsync(Engine.Cluster);
+        string prefix = Engine.UniquePrefix("oneslot");
+        using var limiter = new RedisCellLimiter(redis, Engine.Options(prefix));
+        var random = new Random(6);
+        for (int call = 0; call < 40; call++)
+        {
+            // Up to five rules with keys in any slots; SE.Redis refuses (client side) any script call
+            // whose keys span slots, so each passing call proves it touched one slot.
+            RateLimitRule[] rules = Enumerable.Range(0, random.Next(1, 6))
+                .Select(i => i % 2 == 0 ? new RateLimitRule(PerUser, $"k{random.Next(1000)}") : new RateLimitRule(Global, $"w{random.Next(1000)}"))
+                .ToArray();
+            RateLimitResult result = call % 2 == 0 ? limiter.Check(rules) : await limiter.CheckAsync(rules);
+            Assert.Equal(result.Rule.Policy.Limit, result.Limit);
+        }
+    }
+}

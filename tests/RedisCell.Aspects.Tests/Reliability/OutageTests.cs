@@ -1,0 +1,232 @@
+using RedisCell.Aspects.TestServers;
+using RedisCell.Aspects.Tests.Infrastructure;
+using StackExchange.Redis;
+using Xunit.Abstractions;
+
+namespace RedisCell.Aspects.Tests.Reliability;
+
+/// <summary>
+/// A real redis-server is killed (SIGKILL) or frozen (SIGSTOP) while four callers keep deciding,
+/// then brought back. For each failure policy, on the synchronous and the asynchronous path: what
+/// every caller saw, how long any call waited, and how soon decisions came from Redis again.
+/// </summary>
+/// <remarks>
+/// The rule is GCRA with a burst of 10 and one request per hour, so each answer shows where it came
+/// from: Redis's answers carry a reset-after of about an hour per request; FailOpen's carry none;
+/// the local twin (share 0.5) enforces a limit of 5; FailClosed throws.
+/// </remarks>
+[Trait("Category", "Reliability")]
+public sealed class OutageTests(ITestOutputHelper output)
+{
+    /// <summary>
+    /// The margin over the timeout a call may take: scheduling on a loaded two-core machine, not
+    /// the store (the worst figures measured are in docs/reliability.md).
+    /// </summary>
+    private static readonly TimeSpan LatencyMargin = TimeSpan.FromMilliseconds(250);
+
+    private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(1);
+    private static readonly GcraPolicy Policy = new(maxBurst: 9, count: 1, periodSeconds: 3600);
+    private const int CallerCount = 4;
+    private const double LocalShare = 0.5;
+
+    public static TheoryData<RateLimiterFailurePolicy, bool> PoliciesAndPaths
+    {
+        get
+        {
+            var data = new TheoryData<RateLimiterFailurePolicy, bool>();
+            foreach (RateLimiterFailurePolicy policy in Enum.GetValues<RateLimiterFailurePolicy>())
+            {
+                data.Add(policy, true);
+                data.Add(policy, false);
+            }
+
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(PoliciesAndPaths))]
+    public async Task KilledAndRestarted(RateLimiterFailurePolicy failurePolicy, bool synchronous)
+    {
+        await using RedisServerProcess server = await RedisServerProcess.StartAsync();
+        await RunOutageAsync(failurePolicy, synchronous, server, userConnection: false, async callers =>
+        {
+            double down = callers.NowMs;
+            server.Kill(); // returns once the process is gone
+            double gone = callers.NowMs;
+            await Task.Delay(1200);
+            double restarting = callers.NowMs;
+            await server.StartAgainAsync(); // returns within a few ms of the server answering PING
+            return (down, gone, restarting, callers.NowMs);
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(PoliciesAndPaths))]
+    public async Task FrozenAndResumed(RateLimiterFailurePolicy failurePolicy, bool synchronous)
+    {
+        await using RedisServerProcess server = await RedisServerProcess.StartAsync();
+        await RunOutageAsync(failurePolicy, synchronous, server, userConnection: false, FreezeAsync(server));
+    }
+
+    /// <summary>
+    /// A limiter on the application's own connection, whose SyncTimeout is the StackExchange.Redis
+    /// default of 5 s: synchronous decisions still wait no longer than the limiter's timeout (they go
+    /// through a dedicated connection), asynchronous ones stop waiting at it.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task FrozenUnderTheApplicationsOwnConnection(bool synchronous)
+    {
+        await using RedisServerProcess server = await RedisServerProcess.StartAsync();
+        await RunOutageAsync(RateLimiterFailurePolicy.FailOpen, synchronous, server, userConnection: true, FreezeAsync(server));
+    }
+
+    private static Func<Callers, Task<(double Down, double Gone, double Mending, double Up)>> FreezeAsync(RedisServerProcess server) => async callers =>
+    {
+        double down = callers.NowMs;
+        server.Pause();
+        double stopped = callers.NowMs;
+        await Task.Delay(1200);
+        double resumed = callers.NowMs;
+        server.Resume();
+        return (down, stopped, resumed, resumed);
+    };
+
+    private async Task RunOutageAsync(
+        RateLimiterFailurePolicy failurePolicy,
+        bool synchronous,
+        RedisServerProcess server,
+        bool userConnection,
+        Func<Callers, Task<(double Down, double Gone, double Mending, double Up)>> outage)
+    {
+        // A service warms up before it takes traffic: the first decision of a cold process (JIT,
+        // loading the scripts into the server) can take longer than 100 ms on a loaded machine.
+        await WarmUpAsync(server);
+        var logs = new RecordingLogs();
+        using var errors = new ErrorMetric();
+        var options = new RedisCellOptions
+        {
+            KeyPrefix = Engine.UniquePrefix("outage"),
+            FailurePolicy = failurePolicy,
+            LocalShare = LocalShare,
+            LoggerFactory = logs,
+        };
+        ConnectionMultiplexer? application = null;
+        RedisCellLimiter limiter;
+        if (userConnection)
+        {
+            // What an application typically has: StackExchange.Redis's defaults (SyncTimeout 5 s,
+            // commands queued while disconnected), except a steady reconnect so recovery is measurable.
+            var configuration = ConfigurationOptions.Parse(server.Configuration);
+            configuration.ReconnectRetryPolicy = new LinearRetry(500);
+            application = await ConnectionMultiplexer.ConnectAsync(configuration);
+            Assert.Equal(5000, application.TimeoutMilliseconds);
+            limiter = new RedisCellLimiter(application, options);
+        }
+        else
+        {
+            limiter = await RedisCellLimiter.ConnectAsync(server.Configuration, options);
+        }
+
+        try
+        {
+            var rule = new RateLimitRule(Policy, "hot");
+            long localLimit = (long)(Policy.Limit * LocalShare);
+            var callers = new Callers();
+            Source Classify(RateLimitResult result) =>
+                result.Limit == localLimit ? Source.Local
+                : result.Allowed && result.ResetAfter == TimeSpan.Zero ? Source.FailOpen
+                : Source.Store;
+
+            callers.Start(CallerCount, synchronous, () => limiter.Check(rule), () => limiter.CheckAsync(rule), Classify);
+            await Task.Delay(400);
+            // Down: from the kill or freeze until the server is started or resumed. Up: the server answers.
+            (double down, double gone, double mending, double up) = await outage(callers);
+            double? recovered = await callers.WaitForStoreAsync(mending, TimeSpan.FromSeconds(5));
+            await Task.Delay(300);
+            await callers.StopAsync();
+
+            Call[] calls = [.. callers.Calls];
+            Call[] before = calls.Where(c => c.StartMs + c.ElapsedMs < down).ToArray();
+            Call[] during = calls.Where(c => c.StartMs >= gone && c.StartMs + c.ElapsedMs < mending).ToArray();
+            Call[] after = recovered is null ? [] : calls.Where(c => c.StartMs > recovered.Value).ToArray();
+            double worst = calls.Max(c => c.ElapsedMs);
+            int paidTimeout = during.Count(c => c.ElapsedMs >= options.Timeout.TotalMilliseconds * 0.9);
+            Source fallback = failurePolicy switch
+            {
+                RateLimiterFailurePolicy.FailOpen => Source.FailOpen,
+                RateLimiterFailurePolicy.FailClosed => Source.Unavailable,
+                _ => Source.Local,
+            };
+
+            output.WriteLine(
+                $"FIGURE outage={(userConnection ? "frozen-app-connection" : "")} policy={failurePolicy} path={(synchronous ? "sync" : "async")} " +
+                $"calls={calls.Length} before={before.Length} during={during.Length} during_by={Summary(during)} paid_timeout={paidTimeout} " +
+                $"worst_ms={worst:0.0} recovery_ms={(recovered is null ? "none" : Math.Max(0, recovered.Value - up).ToString("0"))} after={after.Length} after_by={Summary(after)} " +
+                $"error_metric={errors.Count(Tag(failurePolicy))} logs={string.Join(",", logs.Entries.GroupBy(e => e.Id.Name).Select(g => g.Key + "x" + g.Count()))}");
+            foreach (Call slow in calls.OrderByDescending(c => c.ElapsedMs).Take(3))
+            {
+                output.WriteLine($"SLOWEST start={slow.StartMs - down:0}ms after the outage began (server answered at {up - down:0}), waited {slow.ElapsedMs:0.0} ms, {slow.Source} {slow.Error}");
+            }
+
+            // Nothing the policy did not promise.
+            Assert.DoesNotContain(calls, c => c.Source == Source.Unexpected);
+            Assert.All(calls, c => Assert.True(c.Source == Source.Store || c.Source == fallback, $"{c} under {failurePolicy}"));
+
+            // Healthy: every answer from Redis. Down: every answer from the failure policy, and many of them.
+            Assert.NotEmpty(before);
+            Assert.All(before, c => Assert.Equal(Source.Store, c.Source));
+            Assert.True(during.Length >= CallerCount * 20, $"only {during.Length} calls were answered during the outage");
+            Assert.All(during, c => Assert.Equal(fallback, c.Source));
+            if (failurePolicy == RateLimiterFailurePolicy.Local)
+            {
+                // The twin allows this process's share of the burst and then refuses, as Redis would.
+                Assert.Equal(localLimit, calls.Count(c => c.Source == Source.Local && c.Allowed));
+            }
+
+            // Bounded latency, and the breaker spares almost every call the timeout.
+            Assert.True(worst <= (options.Timeout + LatencyMargin).TotalMilliseconds, $"a call waited {worst:0} ms");
+            Assert.True(paidTimeout <= (2 * CallerCount) + 12, $"{paidTimeout} calls waited for the timeout during the outage");
+
+            // Back within a second of the server answering, and from then on only Redis answers.
+            Assert.True(recovered is not null, "no decision came from Redis after it answered again");
+            Assert.True(recovered.Value - up <= RecoveryBound.TotalMilliseconds, $"recovered {recovered.Value - up:0} ms after the server answered");
+            Assert.NotEmpty(after);
+            Assert.All(after, c => Assert.Equal(Source.Store, c.Source));
+
+            // Every fallback is counted; the log has one entry for the outage, not one per call.
+            Assert.Equal(calls.Count(c => c.Source == fallback), errors.Count(Tag(failurePolicy)));
+            Assert.Equal(1, logs.Count("StoreUnavailable"));
+            Assert.True(logs.Count("CircuitOpened") >= 1);
+            Assert.True(logs.Count("CircuitClosed") >= 1);
+        }
+        finally
+        {
+            await limiter.DisposeAsync();
+            if (application is not null) await application.DisposeAsync();
+        }
+    }
+
+    private static async Task WarmUpAsync(RedisServerProcess server)
+    {
+        await using RedisCellLimiter warm = await RedisCellLimiter.ConnectAsync(server.Configuration, Engine.Options(Engine.UniquePrefix("warm")));
+        var rule = new RateLimitRule(new GcraPolicy(1000, 1000, 1), "k");
+        for (int i = 0; i < 3; i++)
+        {
+            warm.Check(rule);
+            await warm.CheckAsync(rule);
+        }
+    }
+
+    private static string Tag(RateLimiterFailurePolicy policy) => policy switch
+    {
+        RateLimiterFailurePolicy.FailOpen => "fail_open",
+        RateLimiterFailurePolicy.FailClosed => "fail_closed",
+        _ => "local",
+    };
+
+    private static string Summary(IEnumerable<Call> calls) =>
+        string.Join("/", calls.GroupBy(c => c.Source).Select(g => $"{g.Key}:{g.Count()}"));
+}
