@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -222,13 +223,17 @@ public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
     {
         if (pending.IsCompletedSuccessfully)
         {
-            CellTelemetry.RecordDecision(pending.Result, StoreName, started);
-            return pending;
+            // A ValueTask is consumed once: its result is passed on, not the ValueTask itself.
+            RateLimitResult result = pending.Result;
+            CellTelemetry.RecordDecision(result, StoreName, started);
+            return new ValueTask<RateLimitResult>(result);
         }
 
         return AwaitAndRecord(pending, started);
     }
 
+    // Pooled: awaiting a decision that is still in flight allocates nothing in steady state.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<RateLimitResult> AwaitAndRecord(ValueTask<RateLimitResult> pending, long started)
     {
         RateLimitResult result = await pending.ConfigureAwait(false);
@@ -236,6 +241,7 @@ public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
         return result;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private static async ValueTask AwaitAndThrowIfLimited(ValueTask<RateLimitResult> pending)
     {
         RateLimitResult result = await pending.ConfigureAwait(false);

@@ -13,6 +13,7 @@ using StackExchange.Redis;
 //
 //   dotnet run -c Release --project tests/RedisCell.Aspects.LoadHarness -- [--seconds 3] [--rounds 5]
 //       [--callers 1,50] [--keys 1000] [--cases set,gcra,window,rrl-tb,rrl-fw,rrl-sw] [--out file.md]
+//       [--scenario all|throughput|hammer] [--hammer-seconds 10]
 var options = HarnessOptions.Parse(args);
 if (!RedisServerProcess.IsInstalled)
 {
@@ -44,7 +45,7 @@ report.AppendLine(CultureInfo.InvariantCulture, $"Load harness, {DateTime.UtcNow
 report.AppendLine(CultureInfo.InvariantCulture, $"{options.Rounds} rounds of {options.Seconds:0.#} s per case and caller count, the order of cases alternating; {options.Keys} keys; one shared connection.");
 report.AppendLine();
 
-foreach (int callers in options.Callers)
+foreach (int callers in options.Scenario is "all" or "throughput" ? options.Callers : [])
 {
     // Warm up: JIT, script cache, connection, key space.
     foreach (LoadCase c in cases) await runner.RunAsync(c, callers, TimeSpan.FromSeconds(Math.Min(1, options.Seconds)));
@@ -68,11 +69,19 @@ foreach (int callers in options.Callers)
     report.AppendLine();
 }
 
+if (options.Scenario is "all" or "hammer")
+{
+    report.AppendLine("**Local deny cache: one key at ten times its limit**");
+    report.AppendLine();
+    report.Append(await HammerScenario.RunAsync(redis, stats, options.HammerSeconds));
+    report.AppendLine();
+}
+
 Console.WriteLine(report.ToString());
 if (options.Output is not null) await File.WriteAllTextAsync(options.Output, report.ToString());
 return 0;
 
-internal sealed record HarnessOptions(double Seconds, int Rounds, int[] Callers, int Keys, HashSet<string> Cases, string? Output)
+internal sealed record HarnessOptions(double Seconds, int Rounds, int[] Callers, int Keys, HashSet<string> Cases, string? Output, string Scenario, double HammerSeconds)
 {
     public static HarnessOptions Parse(string[] args)
     {
@@ -90,7 +99,11 @@ internal sealed record HarnessOptions(double Seconds, int Rounds, int[] Callers,
             Get("callers", "1,50").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(),
             int.Parse(Get("keys", "1000"), CultureInfo.InvariantCulture),
             Get("cases", string.Join(',', LoadCases.Ids)).Split(',').ToHashSet(StringComparer.Ordinal),
-            values.TryGetValue("out", out string? output) ? output : null);
+            values.TryGetValue("out", out string? output) ? output : null,
+            Get("scenario", "all"),
+            double.Parse(Get("hammer-seconds", "10"), CultureInfo.InvariantCulture));
+        if (options.Scenario is not ("all" or "throughput" or "hammer")) throw new ArgumentException("--scenario must be all, throughput or hammer.");
+        if (options.HammerSeconds <= 0 || options.HammerSeconds > 120) throw new ArgumentException("--hammer-seconds must be from 0 to 120.");
         if (options.Seconds <= 0 || options.Seconds > 60) throw new ArgumentException("--seconds must be from 0 to 60.");
         if (options.Rounds < 1 || options.Rounds > 50) throw new ArgumentException("--rounds must be from 1 to 50.");
         if (options.Callers.Any(c => c < 1 || c > 500)) throw new ArgumentException("--callers must be from 1 to 500.");
