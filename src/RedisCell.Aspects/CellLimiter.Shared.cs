@@ -16,12 +16,17 @@ public abstract partial class CellLimiter
     private static ImmutableDictionary<string, CellLimiter> s_named = ImmutableDictionary.Create<string, CellLimiter>(StringComparer.Ordinal);
     private static readonly object s_sharedLock = new();
 
+    // Hosts whose limiter is shared while they run, oldest first (see LeaseShared): part of the
+    // shared limiter's state, so that stopping one host hands the shared limiter back correctly.
+    private static ImmutableList<SharedLease> s_leases = ImmutableList<SharedLease>.Empty;
+
     /// <summary>
     /// The limiter that code generated for the attributes calls.
     /// </summary>
     /// <remarks>
-    /// Set it once at startup with <see cref="ConfigureShared(CellLimiter)"/> (or through
-    /// dependency injection). When nothing was configured, the first use reads
+    /// Set it once at startup with <see cref="ConfigureShared(CellLimiter)"/>, or let the host do it:
+    /// with <c>services.AddRedisCell(...)</c> the limiter the host configured becomes the shared one
+    /// when the host starts (before it accepts requests) and stops being it when the host stops. When nothing was configured, the first use reads
     /// <c>REDIS_URL</c> (a StackExchange.Redis configuration string or a <c>redis://</c> /
     /// <c>rediss://</c> URL) and connects to it; without it, the limits are kept in this process
     /// by an <see cref="InProcessCellLimiter"/>, and one warning says so.
@@ -95,6 +100,86 @@ public abstract partial class CellLimiter
         }
 
         return new InProcessCellLimiter(options);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="limiter"/> the shared limiter (or the one named <paramref name="name"/>)
+    /// until the returned lease is disposed: what a host does while it runs. When the lease ends
+    /// and the limiter is still in place, the most recent other live lease's limiter takes over,
+    /// else whatever was configured before the first live lease (nothing, so the next use reads
+    /// the environment again). Hosts that start and stop in any order, as tests do, therefore never
+    /// leave a stopped host's disposed limiter behind.
+    /// </summary>
+    internal static IDisposable LeaseShared(string? name, CellLimiter limiter)
+    {
+        ArgumentNullException.ThrowIfNull(limiter);
+        name = string.IsNullOrEmpty(name) ? null : name;
+        lock (s_sharedLock)
+        {
+            SharedLease? oldest = null;
+            foreach (SharedLease live in s_leases)
+            {
+                if (live.Name == name)
+                {
+                    oldest = live;
+                    break;
+                }
+            }
+
+            var lease = new SharedLease(name, limiter, oldest is null ? CurrentUnlocked(name) : oldest.Before);
+            s_leases = s_leases.Add(lease);
+            SetUnlocked(name, limiter);
+            return lease;
+        }
+    }
+
+    private static void EndLease(SharedLease lease)
+    {
+        lock (s_sharedLock)
+        {
+            if (!s_leases.Contains(lease)) return;
+            s_leases = s_leases.Remove(lease);
+
+            // Someone configured another limiter since this lease began: theirs stays.
+            if (!ReferenceEquals(CurrentUnlocked(lease.Name), lease.Limiter)) return;
+            CellLimiter? next = lease.Before;
+            for (int i = s_leases.Count - 1; i >= 0; i--)
+            {
+                if (s_leases[i].Name == lease.Name)
+                {
+                    next = s_leases[i].Limiter;
+                    break;
+                }
+            }
+
+            SetUnlocked(lease.Name, next);
+        }
+    }
+
+    private static CellLimiter? CurrentUnlocked(string? name) =>
+        name is null ? s_shared : s_named.GetValueOrDefault(name);
+
+    private static void SetUnlocked(string? name, CellLimiter? limiter)
+    {
+        if (name is null) Volatile.Write(ref s_shared, limiter);
+        else Volatile.Write(ref s_named, limiter is null ? s_named.Remove(name) : s_named.SetItem(name, limiter));
+    }
+
+    // One host's claim on a shared limiter; see LeaseShared.
+    private sealed class SharedLease : IDisposable
+    {
+        public SharedLease(string? name, CellLimiter limiter, CellLimiter? before)
+        {
+            Name = name;
+            Limiter = limiter;
+            Before = before;
+        }
+
+        public string? Name { get; }
+        public CellLimiter Limiter { get; }
+        public CellLimiter? Before { get; }
+
+        public void Dispose() => EndLease(this);
     }
 
     private static CellLimiter CreateSharedFromEnvironment()

@@ -45,9 +45,20 @@ public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
     public RateLimitResult Check(in RateLimitRule rule)
     {
         ValidateRule(rule, nameof(rule));
-        long started = CellTelemetry.StartTimestamp();
-        RateLimitResult result = CheckCore(rule);
-        CellTelemetry.RecordDecision(result, StoreName, started);
+        if (!CellTelemetry.IsEnabled) return CheckCore(rule);
+        CellTelemetry.DecisionScope telemetry = CellTelemetry.StartDecision(rule.Policy, rule.Quantity, 1, StoreName);
+        RateLimitResult result;
+        try
+        {
+            result = CheckCore(rule);
+        }
+        catch (Exception ex)
+        {
+            telemetry.Fail(ex);
+            throw;
+        }
+
+        telemetry.Complete(result);
         return result;
     }
 
@@ -56,8 +67,7 @@ public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
     {
         ValidateRule(rule, nameof(rule));
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<RateLimitResult>(cancellationToken);
-        long started = CellTelemetry.StartTimestamp();
-        return Recorded(CheckCoreAsync(rule, cancellationToken), started);
+        return CellTelemetry.IsEnabled ? CheckRecordedAsync(rule, cancellationToken) : CheckCoreAsync(rule, cancellationToken);
     }
 
     /// <summary>
@@ -70,9 +80,20 @@ public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
     public RateLimitResult Check(ReadOnlySpan<RateLimitRule> rules)
     {
         ValidateRules(rules, nameof(rules));
-        long started = CellTelemetry.StartTimestamp();
-        RateLimitResult result = rules.Length == 1 ? CheckCore(rules[0]) : CheckManyCore(rules);
-        CellTelemetry.RecordDecision(result, StoreName, started);
+        if (!CellTelemetry.IsEnabled) return rules.Length == 1 ? CheckCore(rules[0]) : CheckManyCore(rules);
+        CellTelemetry.DecisionScope telemetry = CellTelemetry.StartDecision(rules[0].Policy, rules[0].Quantity, rules.Length, StoreName);
+        RateLimitResult result;
+        try
+        {
+            result = rules.Length == 1 ? CheckCore(rules[0]) : CheckManyCore(rules);
+        }
+        catch (Exception ex)
+        {
+            telemetry.Fail(ex);
+            throw;
+        }
+
+        telemetry.Complete(result);
         return result;
     }
 
@@ -81,8 +102,8 @@ public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
     {
         ValidateRules(rules.Span, nameof(rules));
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<RateLimitResult>(cancellationToken);
-        long started = CellTelemetry.StartTimestamp();
-        return Recorded(rules.Length == 1 ? CheckCoreAsync(rules.Span[0], cancellationToken) : CheckManyCoreAsync(rules, cancellationToken), started);
+        if (CellTelemetry.IsEnabled) return CheckManyRecordedAsync(rules, cancellationToken);
+        return rules.Length == 1 ? CheckCoreAsync(rules.Span[0], cancellationToken) : CheckManyCoreAsync(rules, cancellationToken);
     }
 
     /// <summary>Forgets everything stored under <paramref name="key"/>, so its next call starts afresh.</summary>
@@ -219,25 +240,46 @@ public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
         foreach (RateLimitRule rule in rules) ValidateRule(rule, paramName);
     }
 
-    private ValueTask<RateLimitResult> Recorded(ValueTask<RateLimitResult> pending, long started)
+    // Async methods, so that the decision's span is Activity.Current only while the decision runs:
+    // an async method hands its caller back the caller's own Activity.Current when it returns.
+    // Pooled: a decision still in flight allocates no state machine in steady state.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<RateLimitResult> CheckRecordedAsync(RateLimitRule rule, CancellationToken cancellationToken)
     {
-        if (pending.IsCompletedSuccessfully)
+        CellTelemetry.DecisionScope telemetry = CellTelemetry.StartDecision(rule.Policy, rule.Quantity, 1, StoreName);
+        RateLimitResult result;
+        try
         {
-            // A ValueTask is consumed once: its result is passed on, not the ValueTask itself.
-            RateLimitResult result = pending.Result;
-            CellTelemetry.RecordDecision(result, StoreName, started);
-            return new ValueTask<RateLimitResult>(result);
+            result = await CheckCoreAsync(rule, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            telemetry.Fail(ex);
+            throw;
         }
 
-        return AwaitAndRecord(pending, started);
+        telemetry.Complete(result);
+        return result;
     }
 
-    // Pooled: awaiting a decision that is still in flight allocates nothing in steady state.
+    // Pooled: a decision still in flight allocates no state machine in steady state.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<RateLimitResult> AwaitAndRecord(ValueTask<RateLimitResult> pending, long started)
+    private async ValueTask<RateLimitResult> CheckManyRecordedAsync(ReadOnlyMemory<RateLimitRule> rules, CancellationToken cancellationToken)
     {
-        RateLimitResult result = await pending.ConfigureAwait(false);
-        CellTelemetry.RecordDecision(result, StoreName, started);
+        RateLimitRule first = rules.Span[0];
+        CellTelemetry.DecisionScope telemetry = CellTelemetry.StartDecision(first.Policy, first.Quantity, rules.Length, StoreName);
+        RateLimitResult result;
+        try
+        {
+            result = await (rules.Length == 1 ? CheckCoreAsync(first, cancellationToken) : CheckManyCoreAsync(rules, cancellationToken)).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            telemetry.Fail(ex);
+            throw;
+        }
+
+        telemetry.Complete(result);
         return result;
     }
 

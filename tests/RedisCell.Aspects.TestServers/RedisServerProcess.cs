@@ -64,7 +64,22 @@ public sealed class RedisServerProcess : IAsyncDisposable
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
+        StartWatchdog(_process.Id);
         await WaitUntilAnsweringAsync(Port, TimeSpan.FromSeconds(20)).ConfigureAwait(false);
+    }
+
+    // Exit handlers are not guaranteed to run (a test host can be killed or cut them short), and a
+    // server outliving its tests holds a port and a core. A shell loop beside each server kills it
+    // within half a second of this process going away, and ends by itself once the server is gone.
+    private static void StartWatchdog(int serverPid)
+    {
+        var watch = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        watch.ArgumentList.Add("-c");
+        watch.ArgumentList.Add("while kill -0 \"$1\" 2>/dev/null && kill -0 \"$2\" 2>/dev/null; do sleep 0.5; done; kill -CONT \"$2\" 2>/dev/null; kill -9 \"$2\" 2>/dev/null");
+        watch.ArgumentList.Add("redis-watchdog");
+        watch.ArgumentList.Add(Environment.ProcessId.ToString());
+        watch.ArgumentList.Add(serverPid.ToString());
+        using Process? watchdog = Process.Start(watch);
     }
 
     /// <summary>Kills the server at once (SIGKILL), as a crash would, and waits until it is gone.</summary>

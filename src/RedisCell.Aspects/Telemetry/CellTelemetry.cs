@@ -7,12 +7,57 @@ namespace RedisCell.Aspects;
 /// <summary>
 /// The library's metrics and traces: one <see cref="Meter"/> and one <see cref="ActivitySource"/>,
 /// both named <see cref="Name"/>. Nothing is measured unless a listener (OpenTelemetry,
-/// <c>dotnet-counters</c>, a <see cref="MeterListener"/>) subscribes.
+/// <c>dotnet-counters</c>, a <see cref="MeterListener"/> or an <see cref="ActivityListener"/>) subscribes.
 /// </summary>
+/// <remarks>
+/// <para>Names follow the OpenTelemetry semantic-convention style: dotted lower-case names in a
+/// <c>rediscell.</c> namespace, UCUM units, durations in seconds, and <c>error.type</c> for failures.</para>
+/// <list type="table">
+/// <listheader><term>Instrument</term><description>What it measures</description></listheader>
+/// <item><term><see cref="DecisionsMetric"/> (counter, <c>{decision}</c>)</term>
+/// <description>Decisions, tagged <c>rediscell.limiter.result</c> (<c>allowed</c> | <c>limited</c>),
+/// <c>rediscell.policy</c>, <c>rediscell.policy.algorithm</c> and <c>rediscell.limiter.store</c>.</description></item>
+/// <item><term><see cref="ErrorsMetric"/> (counter, <c>{error}</c>)</term>
+/// <description>Decisions the store could not make, tagged <c>rediscell.policy</c>, <c>rediscell.limiter.store</c>,
+/// <c>error.type</c> and <c>rediscell.limiter.failure_policy</c> (what was done instead).</description></item>
+/// <item><term><see cref="DurationMetric"/> (histogram, <c>s</c>)</term>
+/// <description>How long each decision took, tagged <c>rediscell.limiter.result</c> (or <c>error.type</c>),
+/// <c>rediscell.policy.algorithm</c> and <c>rediscell.limiter.store</c>.</description></item>
+/// </list>
+/// <para>Every decision is also an <see cref="Activity"/> named <see cref="DecisionActivity"/> (kind
+/// <see cref="ActivityKind.Client"/> for Redis, <see cref="ActivityKind.Internal"/> in process) carrying
+/// the policy, the result, the limit, what remains and the retry-after. Keys are never recorded:
+/// they usually hold user ids.</para>
+/// </remarks>
 public static class CellTelemetry
 {
     /// <summary>The name of the meter and the activity source.</summary>
     public const string Name = "RedisCell.Aspects";
+
+    /// <summary>The counter of decisions: <c>rediscell.limiter.decisions</c>.</summary>
+    public const string DecisionsMetric = "rediscell.limiter.decisions";
+
+    /// <summary>The counter of decisions the store could not make: <c>rediscell.limiter.errors</c>.</summary>
+    public const string ErrorsMetric = "rediscell.limiter.errors";
+
+    /// <summary>The histogram of decision latency in seconds: <c>rediscell.limiter.decision.duration</c>.</summary>
+    public const string DurationMetric = "rediscell.limiter.decision.duration";
+
+    /// <summary>The operation name of the span around each decision: <c>rediscell.limiter.decision</c>.</summary>
+    public const string DecisionActivity = "rediscell.limiter.decision";
+
+    internal const string ResultAttribute = "rediscell.limiter.result";
+    internal const string StoreAttribute = "rediscell.limiter.store";
+    internal const string PolicyAttribute = "rediscell.policy";
+    internal const string AlgorithmAttribute = "rediscell.policy.algorithm";
+    internal const string FailurePolicyAttribute = "rediscell.limiter.failure_policy";
+    internal const string ErrorTypeAttribute = "error.type";
+    internal const string RuleCountAttribute = "rediscell.rule.count";
+    internal const string QuantityAttribute = "rediscell.quantity";
+    internal const string LimitAttribute = "rediscell.limit";
+    internal const string RemainingAttribute = "rediscell.remaining";
+    internal const string RetryAfterAttribute = "rediscell.retry_after";
+    internal const string ResetAfterAttribute = "rediscell.reset_after";
 
     private static readonly string? s_version = typeof(CellTelemetry).Assembly.GetName().Version?.ToString();
 
@@ -20,27 +65,51 @@ public static class CellTelemetry
     internal static readonly Meter Meter = new(Name, s_version);
 
     private static readonly Counter<long> s_decisions = Meter.CreateCounter<long>(
-        "rediscell.limiter.decisions", "{decision}", "Rate-limit decisions, by policy and result (allowed or limited).");
+        DecisionsMetric, "{decision}", "Rate-limit decisions, by policy and result (allowed or limited).");
 
     private static readonly Counter<long> s_errors = Meter.CreateCounter<long>(
-        "rediscell.limiter.errors", "{error}", "Decisions the store could not make, by policy, error type and the failure policy applied.");
+        ErrorsMetric, "{error}", "Decisions the store could not make, by policy, error type and the failure policy applied.");
 
-    private static readonly Histogram<double> s_duration = Meter.CreateHistogram<double>(
-        "rediscell.limiter.decision.duration", "s", "How long a rate-limit decision took.");
+    private static readonly Histogram<double> s_duration = CreateDurationHistogram();
+
+    /// <summary>True when anything listens: a decision then pays for a scope.</summary>
+    internal static bool IsEnabled => s_decisions.Enabled || s_duration.Enabled || ActivitySource.HasListeners();
 
     /// <summary>A timestamp to pass to <see cref="RecordDecision"/>, or 0 when nobody measures durations.</summary>
     internal static long StartTimestamp() => s_duration.Enabled ? Stopwatch.GetTimestamp() : 0;
 
+    /// <summary>
+    /// Starts measuring one decision: a span (when sampled) and a timestamp (when durations are measured).
+    /// The span becomes <see cref="Activity.Current"/>, so callers in async code must start it inside an
+    /// async method, which gives the caller back its own <see cref="Activity.Current"/> when it returns.
+    /// </summary>
+    internal static DecisionScope StartDecision(RateLimitPolicy policy, long quantity, int ruleCount, string store)
+    {
+        Activity? activity = ActivitySource.StartActivity(DecisionActivity, store == "redis" ? ActivityKind.Client : ActivityKind.Internal);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(PolicyAttribute, policy.ToString());
+            activity.SetTag(AlgorithmAttribute, Algorithm(policy));
+            activity.SetTag(StoreAttribute, store);
+            if (ruleCount == 1) activity.SetTag(QuantityAttribute, quantity);
+            else activity.SetTag(RuleCountAttribute, ruleCount);
+        }
+
+        return new DecisionScope(activity, StartTimestamp(), store, Algorithm(policy));
+    }
+
     /// <summary>Counts one decision and, when measured, its duration.</summary>
     internal static void RecordDecision(in RateLimitResult result, string store, long startTimestamp)
     {
+        string outcome = result.Limited ? "limited" : "allowed";
         if (s_decisions.Enabled)
         {
             s_decisions.Add(1, new TagList
             {
-                { "rediscell.policy", result.Rule.Policy.ToString() },
-                { "rediscell.result", result.Limited ? "limited" : "allowed" },
-                { "rediscell.store", store },
+                { ResultAttribute, outcome },
+                { PolicyAttribute, result.Rule.Policy.ToString() },
+                { AlgorithmAttribute, Algorithm(result.Rule.Policy) },
+                { StoreAttribute, store },
             });
         }
 
@@ -48,8 +117,9 @@ public static class CellTelemetry
         {
             s_duration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, new TagList
             {
-                { "rediscell.result", result.Limited ? "limited" : "allowed" },
-                { "rediscell.store", store },
+                { ResultAttribute, outcome },
+                { AlgorithmAttribute, Algorithm(result.Rule.Policy) },
+                { StoreAttribute, store },
             });
         }
     }
@@ -60,10 +130,10 @@ public static class CellTelemetry
         if (!s_errors.Enabled) return;
         s_errors.Add(1, new TagList
         {
-            { "rediscell.policy", policy.ToString() },
-            { "rediscell.store", store },
-            { "error.type", error.GetType().FullName },
-            { "rediscell.failure_policy", applied switch
+            { PolicyAttribute, policy.ToString() },
+            { StoreAttribute, store },
+            { ErrorTypeAttribute, error.GetType().FullName },
+            { FailurePolicyAttribute, applied switch
                 {
                     RateLimiterFailurePolicy.FailOpen => "fail_open",
                     RateLimiterFailurePolicy.FailClosed => "fail_closed",
@@ -71,5 +141,83 @@ public static class CellTelemetry
                 }
             },
         });
+    }
+
+    private static string Algorithm(RateLimitPolicy policy) => policy is GcraPolicy ? "gcra" : "fixed_window";
+
+    private static Histogram<double> CreateDurationHistogram()
+    {
+        const string description = "How long a rate-limit decision took.";
+#if NET9_0_OR_GREATER
+        // A Redis decision takes tens of microseconds to a few milliseconds; the exporters' default
+        // boundaries (built for milliseconds) would put every decision in the first bucket.
+        return Meter.CreateHistogram<double>(DurationMetric, "s", description, tags: null, advice: new InstrumentAdvice<double>
+        {
+            HistogramBucketBoundaries = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+        });
+#else
+        return Meter.CreateHistogram<double>(DurationMetric, "s", description);
+#endif
+    }
+
+    /// <summary>One decision being measured; complete it with the result or fail it with the exception.</summary>
+    internal readonly struct DecisionScope
+    {
+        private readonly Activity? _activity;
+        private readonly long _started;
+        private readonly string _store;
+        private readonly string _algorithm;
+
+        internal DecisionScope(Activity? activity, long started, string store, string algorithm)
+        {
+            _activity = activity;
+            _started = started;
+            _store = store;
+            _algorithm = algorithm;
+        }
+
+        /// <summary>Records the decision and ends the span.</summary>
+        public void Complete(in RateLimitResult result)
+        {
+            RecordDecision(result, _store, _started);
+            Activity? activity = _activity;
+            if (activity is null) return;
+            if (activity.IsAllDataRequested)
+            {
+                activity.SetTag(ResultAttribute, result.Limited ? "limited" : "allowed");
+                activity.SetTag(PolicyAttribute, result.Rule.Policy.ToString());
+                activity.SetTag(AlgorithmAttribute, Algorithm(result.Rule.Policy));
+                activity.SetTag(LimitAttribute, result.Limit);
+                activity.SetTag(RemainingAttribute, result.Remaining);
+                activity.SetTag(ResetAfterAttribute, result.ResetAfter.TotalSeconds);
+                if (result.Limited && result.RetryAfter >= TimeSpan.Zero) activity.SetTag(RetryAfterAttribute, result.RetryAfter.TotalSeconds);
+            }
+
+            activity.Stop();
+        }
+
+        /// <summary>Marks the span failed, records the duration with <c>error.type</c>, and ends the span.</summary>
+        public void Fail(Exception error)
+        {
+            string errorType = error.GetType().FullName ?? error.GetType().Name;
+            if (_started != 0)
+            {
+                s_duration.Record(Stopwatch.GetElapsedTime(_started).TotalSeconds, new TagList
+                {
+                    { ErrorTypeAttribute, errorType },
+                    { AlgorithmAttribute, _algorithm },
+                    { StoreAttribute, _store },
+                });
+            }
+
+            Activity? activity = _activity;
+            if (activity is null) return;
+            activity.SetStatus(ActivityStatusCode.Error, error.Message);
+            activity.SetTag(ErrorTypeAttribute, errorType);
+#if NET9_0_OR_GREATER
+            activity.AddException(error);
+#endif
+            activity.Stop();
+        }
     }
 }

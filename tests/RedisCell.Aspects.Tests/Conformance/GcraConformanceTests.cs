@@ -70,7 +70,7 @@ public sealed class GcraConformanceTests
         ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
         IDatabase db = redis.GetDatabase();
         string prefix = Engine.UniquePrefix("conformance");
-        string probe = ProbeScript(forcePairs: arithmetic == "pairs forced");
+        string probe = ClThrottleProbe.Script(forcePairs: arithmetic == "pairs forced");
         var state = new Dictionary<string, (string Value, long DeadlineMs)>();
         try
         {
@@ -93,42 +93,36 @@ public sealed class GcraConformanceTests
                     await db.KeyDeleteAsync(key);
                 }
 
-                var reply = (RedisResult[])(await db.ScriptEvaluateAsync(
+                ClThrottleProbe.Observation o = ClThrottleProbe.Read(await db.ScriptEvaluateAsync(
                     probe,
                     [key],
-                    [v.MaxBurst, v.Count, v.Period, v.Quantity, v.NowNs / 1000, "1"]))!;
+                    [v.MaxBurst, v.Count, v.Period, v.Quantity, v.NowNs / 1000, "1"]));
                 long slackMs = (long)realTime.Elapsed.TotalMilliseconds + 1;
 
-                var cell = (RedisResult[])reply[0]!;
-                long[] five = cell.Take(5).Select(r => (long)r).ToArray();
-                string? stored = (string?)reply[1];
-                long observedPttl = (long)reply[2];
-
+                long[] five = o.Reply[..5];
                 Assert.True(five.SequenceEqual(v.Reply), $"{engine} {v}: replied [{string.Join(", ", five)}], the module [{string.Join(", ", v.Reply)}]");
+                string? stored = o.State;
                 (string? expectedStored, long expectedPttl) = v.ExpectedState(stored);
                 Assert.True(expectedStored == stored, $"{engine} {v}: stored {stored ?? "nothing"}, the module {expectedStored ?? "nothing"}");
 
-                bool allowed = five[0] == 0;
-                long ttlMs = (((long)cell[7] * 1_000_000_000L) + (long)cell[8]) / 1_000_000;
                 if (stored is null)
                 {
                     state.Remove(key);
-                    Assert.Equal(-2, observedPttl);
                 }
-                else if (allowed)
+                else if (o.Allowed)
                 {
                     // What the script handed to SET PX is exactly the module's TTL...
-                    Assert.True(ttlMs == expectedPttl, $"{engine} {v}: set a TTL of {ttlMs} ms, the module {expectedPttl} ms");
-                    state[key] = (stored, nowMs + ttlMs);
+                    Assert.True(o.WrittenTtlMs == expectedPttl, $"{engine} {v}: set a TTL of {o.WrittenTtlMs} ms, the module {expectedPttl} ms");
+                    state[key] = (stored, nowMs + o.WrittenTtlMs);
                 }
 
                 // ...and the server holds the key with that TTL (or the restored one, when the call
                 // wrote nothing), less the real time that passed.
-                if (stored is not null)
+                if (o.Held is not null)
                 {
-                    long held = allowed ? expectedPttl : expectedPttl + RealTimeMarginMs;
-                    long lag = held - observedPttl;
-                    Assert.True(lag >= 0 && lag <= slackMs, $"{engine} {v}: the server reports PTTL {observedPttl}, expected {held} (allowed lag {slackMs} ms)");
+                    long held = o.Allowed ? expectedPttl : expectedPttl + RealTimeMarginMs;
+                    long lag = held - o.HeldPttl;
+                    Assert.True(lag >= 0 && lag <= slackMs, $"{engine} {v}: the server reports PTTL {o.HeldPttl}, expected {held} (allowed lag {slackMs} ms)");
                 }
             }
         }
@@ -136,21 +130,6 @@ public sealed class GcraConformanceTests
         {
             foreach (string key in vectors.Select(v => prefix + v.Key).Distinct()) await db.KeyDeleteAsync(key);
         }
-    }
-
-    // cl_throttle.lua itself, with its final reply extended by GET and PTTL of the key, read inside the
-    // same atomic script execution so no real millisecond can expire the key in between. Forcing the
-    // pairs sets the fast path's reach to nothing, so every call takes gcra_far.
-    private static string ProbeScript(bool forcePairs)
-    {
-        const string finalReturn = "return gcra_reply(d, ARGV[6] == '1')";
-        const string reach = "local NEAR = 4503599627370496";
-        string text = LuaScript.ClThrottle.Text.TrimEnd();
-        Assert.Contains(reach, text);
-        if (forcePairs) text = text.Replace(reach, "local NEAR = -1");
-        Assert.EndsWith(finalReturn, text);
-        return text[..^finalReturn.Length]
-            + "return {gcra_reply(d, ARGV[6] == '1'), redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}\n";
     }
 
     private static long[] ToArray(CellThrottleReply r) => [r.Limited, r.Limit, r.Remaining, r.RetryAfterSeconds, r.ResetAfterSeconds];

@@ -37,8 +37,7 @@ public sealed class TwinScriptAgreementTests
         string prefix = Engine.UniquePrefix("agree");
         var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_767_225_600));
         using var twin = new InProcessCellLimiter(new RedisCellOptions { TimeProvider = clock });
-        string script = LuaScript.ClThrottle.Text.TrimEnd()[..^"return gcra_reply(d, ARGV[6] == '1')".Length]
-            + "return {gcra_reply(d, true), redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}";
+        string script = ClThrottleProbe.Script();
 
         for (int scenario = 0; scenario < 12; scenario++)
         {
@@ -69,7 +68,7 @@ public sealed class TwinScriptAgreementTests
                 RateLimitResult expected = twin.Check(new RateLimitRule(policy, key, quantity));
                 (string? twinValue, _) = twin.Inspect(key);
                 var reply = (RedisResult[])(await db.ScriptEvaluateAsync(
-                    script, [redisKey], [policy.MaxBurst, policy.Count, policy.PeriodSeconds, quantity, nowNs / 1000]))!;
+                    script, [redisKey], [policy.MaxBurst, policy.Count, policy.PeriodSeconds, quantity, nowNs / 1000, "1"]))!;
                 var cell = (RedisResult[])reply[0]!;
                 string what = $"{engine} seed {seed} {policy} call {call} q={quantity}";
                 Assert.Equal(expected.ToCellReply(), new CellThrottleReply((long)cell[0], (long)cell[1], (long)cell[2], (long)cell[3], (long)cell[4]));

@@ -1,0 +1,18 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace RedisCell.Aspects.Generators.Diagnostics;
+
+/// <summary>A source location as plain values, so diagnostics can travel through the pipeline.</summary>
+internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePositionSpan LineSpan)
+{
+    public Location ToLocation() => Location.Create(FilePath, Span, LineSpan);
+
+    public static LocationInfo? From(Location? location)
+    {
+        if (location is null || location.SourceTree is null) return null;
+        return new LocationInfo(location.SourceTree.FilePath, location.SourceSpan, location.GetLineSpan().Span);
+    }
+
+    public static LocationInfo? From(SyntaxNode? node) => From(node?.GetLocation());
+}

@@ -1,0 +1,330 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis.CSharp;
+using RedisCell.Aspects.Generators.Model;
+using RedisCell.Aspects.Generators.Parsing;
+
+namespace RedisCell.Aspects.Generators.Emitting;
+
+/// <summary>
+/// Writes generated source from models: one file of interceptors for the compilation's call
+/// sites, and one file per partial-mode method. Both ask the shared limiter, then call the method.
+/// </summary>
+internal static class Emitter
+{
+    public const string GeneratedNamespace = "RedisCell.Aspects.Generated";
+    public const string InterceptorsHintName = "RedisCell.Aspects.Interceptors.g.cs";
+
+    private const string Runtime = "global::RedisCell.Aspects.";
+    private const string Tasks = "global::System.Threading.Tasks.";
+
+    private static readonly string s_generatedCode =
+        $"[global::System.CodeDom.Compiler.GeneratedCode(\"{RateLimitAttributes.GeneratorName}\", \"{typeof(Emitter).Assembly.GetName().Version}\")]";
+
+    /// <summary>Writes the interceptors of every intercepted method, in one file-local class.</summary>
+    public static string EmitInterceptors(IReadOnlyList<InterceptorGroup> groups)
+    {
+        var writer = new SourceWriter();
+        WriteHeader(writer);
+        writer.Open($"namespace {GeneratedNamespace}");
+        writer.Open("file static class RateLimitInterceptors");
+        for (int m = 0; m < groups.Count; m++)
+        {
+            if (m > 0) writer.Line();
+            InterceptorGroup group = groups[m];
+            TargetMethod target = group.Target;
+            string fieldPrefix = $"s_method{m}_policy";
+            writer.Line($"// {target.Id}");
+            WritePolicyFields(writer, target.Rules, fieldPrefix, "private static readonly");
+            writer.Line();
+            foreach (InterceptionLocation location in group.Locations)
+            {
+                writer.Line($"[global::System.Runtime.CompilerServices.InterceptsLocation({location.Version}, \"{location.Data}\")] // {location.Display}");
+            }
+
+            var parameters = new List<string>();
+            if (target.Receiver != ReceiverKind.None)
+            {
+                string byRef = target.Receiver switch { ReceiverKind.Ref => "ref ", ReceiverKind.In => "in ", _ => "" };
+                parameters.Add($"this {byRef}{target.ContainingType} @this");
+            }
+
+            parameters.AddRange(target.Parameters.Select(Declaration));
+            string typeParameters = TypeParameterList(target.TypeParameters);
+            string byRefReturn = ByRefReturn(target.Shape);
+            writer.Line($"public static {byRefReturn}{target.ReturnType} {target.Name.TrimStart('@')}_{m}{typeParameters}({string.Join(", ", parameters)})");
+            WriteConstraints(writer, target.TypeParameters);
+            writer.Open("");
+
+            string call = target.IsStatic
+                ? $"{target.ContainingType}.{target.Name}{TypeParameterList(target.MethodTypeParameters)}"
+                : $"@this.{target.Name}{TypeParameterList(target.MethodTypeParameters)}";
+            string? helperReceiver = target.Receiver == ReceiverKind.Value ? $"{target.ContainingType} @this" : null;
+            WriteBody(writer, target, fieldPrefix, call, call, helperReceiver, "@this");
+            writer.Close();
+        }
+
+        writer.Close();
+        writer.Close();
+        writer.Line();
+
+        // The compiler recognizes the attribute by its full name only; file-local, it cannot clash
+        // with another generator's copy.
+        writer.Open("namespace System.Runtime.CompilerServices");
+        writer.Line("[global::System.AttributeUsage(global::System.AttributeTargets.Method, AllowMultiple = true)]");
+        writer.Open("file sealed class InterceptsLocationAttribute : global::System.Attribute");
+        writer.Open("public InterceptsLocationAttribute(int version, string data)");
+        writer.Line("_ = version;");
+        writer.Line("_ = data;");
+        writer.Close();
+        writer.Close();
+        writer.Close();
+        return writer.ToString();
+    }
+
+    /// <summary>Writes the implementing declaration of a partial-mode method.</summary>
+    public static string EmitPartial(PartialMethodModel model)
+    {
+        TargetMethod target = model.Method;
+        var writer = new SourceWriter();
+        WriteHeader(writer);
+        if (model.Namespace is not null) writer.Open($"namespace {model.Namespace}");
+        foreach (ContainingTypeModel type in model.ContainingTypes) writer.Open($"partial {type.Keyword} {type.Name}");
+
+        writer.Line(s_generatedCode);
+        string typeParameters = TypeParameterList(target.MethodTypeParameters);
+        writer.Line($"{model.Modifiers} {model.ReturnsByRef}{target.ReturnType} {target.Name}{typeParameters}({string.Join(", ", target.Parameters.Select(Declaration))})");
+        if (!model.Modifiers.Split(' ').Contains("override")) WriteConstraints(writer, target.MethodTypeParameters);
+        writer.Open("");
+        string core = target.Name.TrimStart('@') + "Core" + TypeParameterList(target.MethodTypeParameters);
+        string policies = $"global::{GeneratedNamespace}.RateLimitPolicies";
+        if (target.IsStatic)
+        {
+            WriteBody(writer, target, policies + ".Policy", core, core, null, null);
+        }
+        else
+        {
+            WriteBody(writer, target, policies + ".Policy", "this." + core, "__self." + core, $"{target.ContainingType} __self", "this");
+        }
+
+        writer.Close();
+        foreach (ContainingTypeModel unused in model.ContainingTypes) writer.Close();
+        if (model.Namespace is not null) writer.Close();
+        writer.Line();
+        writer.Open($"namespace {GeneratedNamespace}");
+        writer.Line($"// {target.Id}");
+        writer.Open("file static class RateLimitPolicies");
+        WritePolicyFields(writer, target.Rules, "Policy", "internal static readonly");
+        writer.Close();
+        writer.Close();
+        return writer.ToString();
+    }
+
+    private static void WriteHeader(SourceWriter writer)
+    {
+        writer.Line("// <auto-generated/>");
+        writer.Line("#nullable enable");
+        writer.Line();
+    }
+
+    private static void WritePolicyFields(SourceWriter writer, EquatableArray<RuleModel> rules, string prefix, string modifiers)
+    {
+        for (int r = 0; r < rules.Count; r++)
+        {
+            RuleModel rule = rules[r];
+            string type = rule.Kind == RuleKind.Gcra ? "GcraPolicy" : "FixedWindowPolicy";
+            writer.Line($"// [{rule.Attribute}]");
+            writer.Line($"{modifiers} {Runtime}{type} {prefix}{r} = {PolicyExpression(rule)};");
+        }
+    }
+
+    private static string PolicyExpression(RuleModel rule)
+    {
+        string failure = rule.FailurePolicy is null
+            ? ""
+            : $" {{ FailurePolicy = {(rule.FailurePolicy.StartsWith("(") ? $"({Runtime}RateLimiterFailurePolicy){rule.FailurePolicy}" : $"{Runtime}RateLimiterFailurePolicy.{rule.FailurePolicy}")} }}";
+        return rule.Kind switch
+        {
+            RuleKind.Gcra => $"new {Runtime}GcraPolicy({rule.MaxBurst}, {rule.Count}, {rule.PeriodSeconds}){failure}",
+            RuleKind.PerSecond when failure.Length == 0 => $"{Runtime}FixedWindowPolicy.PerSecond({rule.Limit})",
+            RuleKind.TokensPerMinute when failure.Length == 0 => $"{Runtime}FixedWindowPolicy.TokensPerMinute({rule.Limit})",
+            RuleKind.PerSecond => $"new {Runtime}FixedWindowPolicy({rule.Limit}, global::System.TimeSpan.FromSeconds(1)){failure}",
+            _ => $"new {Runtime}FixedWindowPolicy({rule.Limit}, global::System.TimeSpan.FromMinutes(1)){failure}",
+        };
+    }
+
+    /// <summary>
+    /// Writes a body that builds the rules, asks the shared limiter, and calls the method.
+    /// <paramref name="call"/> is the method to call before any await, <paramref name="helperCall"/>
+    /// the same from a static local function whose receiver parameter is <paramref name="helperReceiver"/>.
+    /// </summary>
+    private static void WriteBody(
+        SourceWriter writer,
+        TargetMethod target,
+        string policyPrefix,
+        string call,
+        string helperCall,
+        string? helperReceiver,
+        string? receiverArgument)
+    {
+        for (int r = 0; r < target.Rules.Count; r++) WriteRule(writer, target.Rules[r], r, policyPrefix + r);
+
+        string directArguments = string.Join(", ", target.Parameters.Select(p => p.ArgumentPrefix + p.Name));
+        string directCall = $"{call}({directArguments})";
+        string token = target.Parameters.FirstOrDefault(p => p.IsCancellationToken)?.Name ?? "default";
+        bool many = target.Rules.Count > 1;
+        string ruleList = string.Join(", ", Enumerable.Range(0, target.Rules.Count).Select(r => $"__rule{r}"));
+
+        bool awaitable = target.Shape is ReturnShape.Task or ReturnShape.TaskOfT or ReturnShape.ValueTask or ReturnShape.ValueTaskOfT;
+        if (target.Shape == ReturnShape.AsyncEnumerable)
+        {
+            string element = target.ElementType!;
+            string rulesParameter = many ? $"{Runtime}RateLimitRule[] __rules" : $"{Runtime}RateLimitRule __rules";
+            string rulesArgument = many ? $"new {Runtime}RateLimitRule[] {{ {ruleList} }}" : "__rule0";
+            writer.Line("// The call happens now; the limiter is asked when enumeration starts, once per enumeration.");
+            writer.Line($"return __AcquireOnEnumeration({rulesArgument}, {directCall});");
+            writer.Line();
+            writer.Open($"static async global::System.Collections.Generic.IAsyncEnumerable<{element}> __AcquireOnEnumeration({rulesParameter}, global::System.Collections.Generic.IAsyncEnumerable<{element}> __source, [global::System.Runtime.CompilerServices.EnumeratorCancellation] global::System.Threading.CancellationToken __cancellationToken = default)");
+            writer.Line($"await {Runtime}CellLimiter.Shared.AcquireAsync(__rules, __cancellationToken);");
+            writer.Open($"await foreach ({element} __item in global::System.Threading.Tasks.TaskAsyncEnumerableExtensions.WithCancellation(__source, __cancellationToken).ConfigureAwait(false))");
+            writer.Line("yield return __item;");
+            writer.Close();
+            writer.Close();
+            return;
+        }
+
+        if (awaitable && target.CanDefer)
+        {
+            string rules = many ? $"new {Runtime}RateLimitRule[] {{ {ruleList} }}" : "__rule0";
+            writer.Line($"{Tasks}ValueTask __acquire = {Runtime}CellLimiter.Shared.AcquireAsync({rules}, {token});");
+            writer.Open("if (__acquire.IsCompletedSuccessfully)");
+            writer.Line("__acquire.GetAwaiter().GetResult();");
+            writer.Line($"return {directCall};");
+            writer.Close();
+            writer.Line();
+
+            var helperParameters = new List<string> { $"{Tasks}ValueTask __acquire" };
+            var helperArguments = new List<string> { "__acquire" };
+            if (helperReceiver is not null)
+            {
+                helperParameters.Add(helperReceiver);
+                helperArguments.Add(receiverArgument!);
+            }
+
+            helperParameters.AddRange(target.Parameters.Select(p => $"{p.Type} {p.Name}"));
+            helperArguments.AddRange(target.Parameters.Select(p => p.Name));
+            writer.Line($"return __AcquireThenCall({string.Join(", ", helperArguments)});");
+            writer.Line();
+            string returns = target.Shape is ReturnShape.TaskOfT or ReturnShape.ValueTaskOfT ? "return " : "";
+            writer.Open($"static async {target.ReturnType} __AcquireThenCall({string.Join(", ", helperParameters)})");
+            writer.Line("// Resumes on the caller's context, so the method runs where it was called.");
+            writer.Line("await __acquire;");
+            writer.Line($"{returns}await {helperCall}({string.Join(", ", target.Parameters.Select(p => p.Name))}).ConfigureAwait(false);");
+            writer.Close();
+            return;
+        }
+
+        if (awaitable)
+        {
+            writer.Line("// ref, out or ref struct arguments cannot wait for the limiter asynchronously: it is asked synchronously.");
+        }
+
+        writer.Line(many
+            ? $"{Runtime}CellLimiter.Shared.Acquire([{ruleList}]);"
+            : $"{Runtime}CellLimiter.Shared.Acquire(in __rule0);");
+        writer.Line(target.Shape switch
+        {
+            ReturnShape.Void => $"{directCall};",
+            ReturnShape.RefValue or ReturnShape.RefReadOnlyValue => $"return ref {directCall};",
+            _ => $"return {directCall};",
+        });
+    }
+
+    private static void WriteRule(SourceWriter writer, RuleModel rule, int index, string policy)
+    {
+        string key;
+        if (rule.Key.Constant is not null)
+        {
+            key = SymbolDisplay.FormatLiteral(rule.Key.Constant, quote: true);
+        }
+        else
+        {
+            string builder = $"__key{index}";
+            int capacity = System.Math.Min(256, System.Math.Max(64, rule.Key.LiteralLength + (rule.Key.ValueCount * 32)));
+            writer.Line($"{Runtime}RateLimitKeyBuilder {builder} = new({rule.Key.LiteralLength}, {rule.Key.ValueCount}, stackalloc char[{capacity}]);");
+            int value = 0;
+            foreach (KeyPart part in rule.Key.Parts)
+            {
+                if (part.Literal is not null)
+                {
+                    writer.Line($"{builder}.AppendLiteral({SymbolDisplay.FormatLiteral(part.Literal, quote: true)});");
+                }
+                else
+                {
+                    WriteValue(writer, builder, part.Path, $"__value{index}_{value++}_");
+                }
+            }
+
+            key = $"{builder}.ToStringAndClear()";
+        }
+
+        writer.Line($"{Runtime}RateLimitRule __rule{index} = new({policy}, {key}, {rule.Quantity ?? "1"});");
+    }
+
+    /// <summary>
+    /// Appends a value read through a member chain. A link that is null writes the null marker
+    /// instead of throwing, and nullable values are unwrapped so nothing is boxed.
+    /// </summary>
+    private static void WriteValue(SourceWriter writer, string builder, EquatableArray<ValueLink> path, string localPrefix) =>
+        WriteValueFrom(writer, builder, path, 0, path[0].Name, localPrefix);
+
+    private static void WriteValueFrom(SourceWriter writer, string builder, EquatableArray<ValueLink> path, int index, string expression, string localPrefix)
+    {
+        for (int i = index; ; i++)
+        {
+            ValueLink link = path[i];
+            bool last = i == path.Count - 1;
+            if (link.Null == NullKind.NullableValue || (!last && link.Null == NullKind.Reference))
+            {
+                string local = localPrefix + i;
+                writer.Open($"if ({expression} is {{ }} {local})");
+                if (last) writer.Line($"{builder}.AppendFormatted({local});");
+                else WriteValueFrom(writer, builder, path, i + 1, local + "." + path[i + 1].Name, localPrefix);
+                writer.Close();
+                writer.Open("else");
+                writer.Line($"{builder}.AppendLiteral({Runtime}RateLimitKey.NullValue);");
+                writer.Close();
+                return;
+            }
+
+            if (last)
+            {
+                writer.Line($"{builder}.AppendFormatted({expression});");
+                return;
+            }
+
+            expression += "." + path[i + 1].Name;
+        }
+    }
+
+    private static string Declaration(ParameterModel parameter) => $"{parameter.DeclarationPrefix}{parameter.Type} {parameter.Name}";
+
+    private static string ByRefReturn(ReturnShape shape) => shape switch
+    {
+        ReturnShape.RefValue => "ref ",
+        ReturnShape.RefReadOnlyValue => "ref readonly ",
+        _ => "",
+    };
+
+    /// <summary><c>&lt;T1, T2&gt;</c>: a declaration's type parameter list, or a call's explicit type arguments.</summary>
+    private static string TypeParameterList(EquatableArray<TypeParameterModel> parameters) =>
+        parameters.IsEmpty ? "" : "<" + string.Join(", ", parameters.Select(p => p.Name)) + ">";
+
+    private static void WriteConstraints(SourceWriter writer, EquatableArray<TypeParameterModel> parameters)
+    {
+        foreach (TypeParameterModel parameter in parameters)
+        {
+            if (parameter.Constraints.Length > 0) writer.Line("    " + parameter.Constraints);
+        }
+    }
+}

@@ -1,0 +1,436 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using RedisCell.Aspects.Generators.Diagnostics;
+using RedisCell.Aspects.Generators.Model;
+
+namespace RedisCell.Aspects.Generators.Parsing;
+
+/// <summary>
+/// Turns the semantic model into the value-equatable models the emitter needs: attributed method
+/// declarations (for partial mode and for diagnostics) and call sites (for interceptors).
+/// Nothing it returns holds a symbol, syntax node or compilation.
+/// </summary>
+internal static class Parser
+{
+    /// <summary>
+    /// Parses an attributed method found through <paramref name="kind"/>'s attribute. A method with
+    /// several kinds is parsed once, by the step of its first kind (in enum order); the others return null.
+    /// </summary>
+    public static DeclarationResult? ParseDeclaration(GeneratorAttributeSyntaxContext context, RateLimitAttributeKind kind, CancellationToken cancellationToken)
+    {
+        if (context.TargetSymbol is not IMethodSymbol method) return null;
+        RateLimitAttributeKind? owner = method.GetAttributes().Select(RateLimitAttributes.KindOf).Where(k => k is not null).Min();
+        if (owner != kind) return null;
+
+        Compilation compilation = context.SemanticModel.Compilation;
+        var diagnostics = new List<DiagnosticInfo>();
+        PartialMethodModel? partial = null;
+        if (method.IsPartialDefinition)
+        {
+            partial = ParsePartial(method, (MethodDeclarationSyntax)context.TargetNode, compilation, diagnostics, cancellationToken);
+        }
+        else if (method.PartialDefinitionPart is not null)
+        {
+            // The attribute is on a hand-written implementation part; its definition part is reported instead.
+            return null;
+        }
+        else
+        {
+            // Interceptor mode: call sites emit the code; the declaration only reports what is wrong, once.
+            ParseTarget(method, compilation, interceptorMode: true, diagnostics, cancellationToken);
+        }
+
+        return new DeclarationResult(diagnostics.Count == 0 ? partial : null, diagnostics.ToEquatableArray());
+    }
+
+    /// <summary>Cheap syntactic filter for <see cref="ParseCallSite"/>: any invocation of a named method.</summary>
+    public static bool IsCandidateInvocation(SyntaxNode node, CancellationToken cancellationToken) =>
+        node is InvocationExpressionSyntax
+        {
+            Expression: MemberAccessExpressionSyntax or IdentifierNameSyntax or GenericNameSyntax or MemberBindingExpressionSyntax,
+        };
+
+    /// <summary>
+    /// Parses an invocation: null unless it calls a rate-limited method in interceptor mode; else
+    /// the interceptor's target and location, or why the call cannot be intercepted.
+    /// </summary>
+    public static CallSite? ParseCallSite(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var invocation = (InvocationExpressionSyntax)context.Node;
+        SymbolInfo info = context.SemanticModel.GetSymbolInfo(invocation, cancellationToken);
+        if (info.Symbol is not IMethodSymbol called)
+        {
+            // dynamic dispatch binds at run time, where no interceptor can be.
+            IMethodSymbol? lateBound = info.CandidateReason == CandidateReason.LateBound
+                ? info.CandidateSymbols.OfType<IMethodSymbol>().FirstOrDefault(RateLimitAttributes.AnyOn)
+                : null;
+            return lateBound is null
+                ? null
+                : Escapes(lateBound, invocation, "it is dispatched dynamically at run time");
+        }
+
+        IMethodSymbol method = (called.ReducedFrom ?? called).OriginalDefinition;
+        if (!RateLimitAttributes.AnyOn(method) || RateLimitAttributes.IsSelfLimiting(method)) return null;
+
+        if (invocation.Expression is MemberAccessExpressionSyntax { Expression: BaseExpressionSyntax })
+        {
+            return Escapes(method, invocation, "a 'base.' call cannot be intercepted; move the attribute to the override or use partial mode");
+        }
+
+        if (context.SemanticModel.GetOperation(invocation, cancellationToken) is Microsoft.CodeAnalysis.Operations.IDynamicInvocationOperation)
+        {
+            return Escapes(method, invocation, "it is dispatched dynamically at run time");
+        }
+
+        if (IsInExpressionTree(invocation, context.SemanticModel, cancellationToken))
+        {
+            return Escapes(method, invocation, "calls inside an expression tree cannot be intercepted");
+        }
+
+        var problems = new List<DiagnosticInfo>();
+        TargetMethod? target = ParseTarget(method, context.SemanticModel.Compilation, interceptorMode: true, problems, cancellationToken);
+        if (target is null)
+        {
+            // A method of this compilation reports its own problems once, at its declaration.
+            bool inSource = method.Locations.Any(l => l.IsInSource);
+            return inSource ? null : Escapes(method, invocation, problems.Count > 0 ? problems[0].ToDiagnostic().GetMessage() : "its attributes cannot be read");
+        }
+
+#pragma warning disable RSEXPERIMENTAL002 // GetInterceptableLocation is the supported way to address a call.
+        InterceptableLocation? location = context.SemanticModel.GetInterceptableLocation(invocation, cancellationToken);
+#pragma warning restore RSEXPERIMENTAL002
+        if (location is null) return Escapes(method, invocation, "the compiler cannot intercept this form of call");
+
+        FileLinePositionSpan span = NameOf(invocation).GetLocation().GetLineSpan();
+        string display = $"{System.IO.Path.GetFileName(span.Path)}({span.StartLinePosition.Line + 1},{span.StartLinePosition.Character + 1})";
+        return new CallSite(target, new InterceptionLocation(location.Version, location.Data, display), null);
+    }
+
+    private static SyntaxNode NameOf(InvocationExpressionSyntax invocation) => invocation.Expression switch
+    {
+        MemberAccessExpressionSyntax member => member.Name,
+        MemberBindingExpressionSyntax binding => binding.Name,
+        _ => invocation.Expression,
+    };
+
+    private static CallSite Escapes(IMethodSymbol method, InvocationExpressionSyntax invocation, string reason) =>
+        new(null, null, DiagnosticInfo.Create(
+            DiagnosticDescriptors.CallNotIntercepted, LocationInfo.From(invocation), method.ToDisplayString(SymbolText.Display), reason));
+
+    private static bool IsInExpressionTree(SyntaxNode node, SemanticModel model, CancellationToken cancellationToken)
+    {
+        foreach (SyntaxNode ancestor in node.Ancestors())
+        {
+            if (ancestor is AnonymousFunctionExpressionSyntax lambda
+                && model.GetTypeInfo(lambda, cancellationToken).ConvertedType is INamedTypeSymbol converted
+                && InheritsFromLambdaExpression(converted))
+            {
+                return true;
+            }
+
+            if (ancestor is MemberDeclarationSyntax) return false;
+        }
+
+        return false;
+    }
+
+    private static bool InheritsFromLambdaExpression(INamedTypeSymbol type)
+    {
+        for (INamedTypeSymbol? current = type; current is not null; current = current.BaseType)
+        {
+            if (current.Name == "LambdaExpression" && current.ContainingNamespace?.ToDisplayString() == "System.Linq.Expressions") return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Reads a rate-limited method's signature and rules, or returns null and adds what prevents
+    /// rewriting it to <paramref name="diagnostics"/>.
+    /// </summary>
+    public static TargetMethod? ParseTarget(
+        IMethodSymbol method,
+        Compilation compilation,
+        bool interceptorMode,
+        List<DiagnosticInfo> diagnostics,
+        CancellationToken cancellationToken)
+    {
+        string display = method.ToDisplayString(SymbolText.Display);
+        LocationInfo? location = LocationInfo.From(method.Locations.FirstOrDefault(l => l.IsInSource));
+        int before = diagnostics.Count;
+
+        string? unsupported = UnsupportedReason(method, interceptorMode);
+        if (unsupported is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedMethod, location, display, unsupported));
+            return null;
+        }
+
+        if (interceptorMode)
+        {
+            string? inaccessible = InaccessibleReason(method, compilation);
+            if (inaccessible is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MethodNotAccessible, location, display, inaccessible, method.Name));
+                return null;
+            }
+        }
+
+        ISymbol within = interceptorMode ? compilation.Assembly : method.ContainingType;
+        var rules = new List<RuleModel>();
+        foreach (AttributeData attribute in method.GetAttributes())
+        {
+            if (RateLimitAttributes.KindOf(attribute) is not { } kind) continue;
+            RuleModel? rule = RuleParser.Parse(method, attribute, kind, within, compilation, diagnostics, cancellationToken);
+            if (rule is not null) rules.Add(rule);
+        }
+
+        if (diagnostics.Count > before || rules.Count == 0) return null;
+
+        var typeParameters = new List<TypeParameterModel>();
+        var containing = new Stack<INamedTypeSymbol>();
+        for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType) containing.Push(type);
+        foreach (INamedTypeSymbol type in containing)
+        {
+            typeParameters.AddRange(type.TypeParameters.Select(ToModel));
+        }
+
+        var methodTypeParameters = method.TypeParameters.Select(ToModel).ToEquatableArray();
+        typeParameters.AddRange(methodTypeParameters);
+
+        var parameters = method.Parameters.Select((p, i) => ToModel(p, isThis: i == 0 && method.IsExtensionMethod)).ToEquatableArray();
+        ReceiverKind receiver = method.IsStatic ? ReceiverKind.None
+            : method.ContainingType.IsValueType ? (method.IsReadOnly ? ReceiverKind.In : ReceiverKind.Ref)
+            : ReceiverKind.Value;
+        (ReturnShape shape, string? element) = ShapeOf(method);
+        bool canDefer = receiver is not ReceiverKind.Ref and not ReceiverKind.In
+            && method.Parameters.All(p => p.RefKind is RefKind.None or RefKind.In && !p.Type.IsRefLikeType);
+
+        return new TargetMethod(
+            Id: method.ToDisplayString(SymbolText.MethodKey),
+            Name: SymbolText.Identifier(method.Name),
+            ContainingType: SymbolText.Of(method.ContainingType),
+            IsStatic: method.IsStatic,
+            IsExtension: method.IsExtensionMethod,
+            Receiver: receiver,
+            TypeParameters: typeParameters.ToEquatableArray(),
+            MethodTypeParameters: methodTypeParameters,
+            Parameters: parameters,
+            ReturnType: SymbolText.Of(method.ReturnType),
+            Shape: shape,
+            ElementType: element,
+            CanDefer: canDefer,
+            Rules: rules.ToEquatableArray());
+    }
+
+    private static TypeParameterModel ToModel(ITypeParameterSymbol parameter) =>
+        new(SymbolText.Identifier(parameter.Name), SymbolText.Constraints(parameter));
+
+    private static ParameterModel ToModel(IParameterSymbol parameter, bool isThis)
+    {
+        var prefix = new StringBuilder();
+        if (isThis) prefix.Append("this ");
+        if (parameter.IsParams) prefix.Append("params ");
+        if (parameter.ScopedKind != ScopedKind.None && parameter.RefKind != RefKind.Out) prefix.Append("scoped ");
+        string argument;
+        switch (parameter.RefKind)
+        {
+            case RefKind.Ref:
+                prefix.Append("ref ");
+                argument = "ref ";
+                break;
+            case RefKind.Out:
+                prefix.Append("out ");
+                argument = "out ";
+                break;
+            case RefKind.In:
+                prefix.Append("in ");
+                argument = "in ";
+                break;
+            case RefKind.RefReadOnlyParameter:
+                prefix.Append("ref readonly ");
+                argument = "in ";
+                break;
+            default:
+                argument = "";
+                break;
+        }
+
+        bool isToken = parameter.RefKind == RefKind.None
+            && parameter.Type is INamedTypeSymbol { Name: "CancellationToken" } token
+            && token.ContainingNamespace?.ToDisplayString() == "System.Threading";
+        return new ParameterModel(SymbolText.Identifier(parameter.Name), SymbolText.Of(parameter.Type), prefix.ToString(), argument, isToken);
+    }
+
+    private static (ReturnShape Shape, string? Element) ShapeOf(IMethodSymbol method)
+    {
+        if (method.ReturnsByRefReadonly) return (ReturnShape.RefReadOnlyValue, null);
+        if (method.ReturnsByRef) return (ReturnShape.RefValue, null);
+        if (method.ReturnsVoid) return (ReturnShape.Void, null);
+        if (method.ReturnType is INamedTypeSymbol named)
+        {
+            string ns = named.ContainingNamespace?.ToDisplayString() ?? "";
+            string? element = named.TypeArguments.Length == 1 ? SymbolText.Of(named.TypeArguments[0]) : null;
+            switch (ns, named.MetadataName)
+            {
+                case ("System.Threading.Tasks", "Task"):
+                    return (ReturnShape.Task, null);
+                case ("System.Threading.Tasks", "Task`1"):
+                    return (ReturnShape.TaskOfT, element);
+                case ("System.Threading.Tasks", "ValueTask"):
+                    return (ReturnShape.ValueTask, null);
+                case ("System.Threading.Tasks", "ValueTask`1"):
+                    return (ReturnShape.ValueTaskOfT, element);
+                case ("System.Collections.Generic", "IAsyncEnumerable`1"):
+                    return (ReturnShape.AsyncEnumerable, element);
+            }
+        }
+
+        return (ReturnShape.Value, null);
+    }
+
+    private static string? UnsupportedReason(IMethodSymbol method, bool interceptorMode)
+    {
+        if (method.MethodKind == MethodKind.LocalFunction) return "calls to local functions cannot be intercepted; use a method";
+        if (method.MethodKind != MethodKind.Ordinary) return $"only ordinary methods can be rate limited, and this is a {Describe(method.MethodKind)}";
+        if (method.IsVararg) return "methods with __arglist cannot be forwarded";
+        if (method.IsStatic && (method.IsAbstract || method.IsVirtual)) return "static abstract and static virtual interface members are called through a type parameter, which an interceptor cannot forward";
+        if (IsPointer(method.ReturnType) || method.Parameters.Any(p => IsPointer(p.Type))) return "pointer types would need unsafe generated code";
+        if (interceptorMode && method.ContainingType.IsFileLocal) return "it is in a file-local type, which generated code cannot name";
+        if (!interceptorMode && method.ContainingType.TypeKind == TypeKind.Interface) return "partial mode needs a class or struct; put the attribute on the implementation";
+        return null;
+    }
+
+    private static string Describe(MethodKind kind) => kind switch
+    {
+        MethodKind.UserDefinedOperator or MethodKind.Conversion => "operator",
+        MethodKind.PropertyGet or MethodKind.PropertySet => "property accessor",
+        MethodKind.EventAdd or MethodKind.EventRemove or MethodKind.EventRaise => "event accessor",
+        MethodKind.ExplicitInterfaceImplementation => "explicit interface implementation",
+        MethodKind.Constructor or MethodKind.StaticConstructor => "constructor",
+        MethodKind.Destructor => "finalizer",
+        _ => kind.ToString(),
+    };
+
+    private static bool IsPointer(ITypeSymbol type) => type is IPointerTypeSymbol or IFunctionPointerTypeSymbol;
+
+    private static string? InaccessibleReason(IMethodSymbol method, Compilation compilation)
+    {
+        IAssemblySymbol assembly = compilation.Assembly;
+        var chain = new List<ISymbol>();
+        for (ISymbol? symbol = method; symbol is IMethodSymbol or INamedTypeSymbol; symbol = symbol.ContainingType) chain.Insert(0, symbol);
+
+        // Outermost first: a public method of a private type is hidden by its type.
+        foreach (ISymbol symbol in chain)
+        {
+            bool hidden = symbol.DeclaredAccessibility is Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal
+                || !compilation.IsSymbolAccessibleWithin(symbol, assembly);
+            if (!hidden) continue;
+            string accessibility = AccessibilityText(symbol.DeclaredAccessibility);
+            return ReferenceEquals(symbol, method)
+                ? accessibility
+                : $"in the {accessibility} type '{symbol.ToDisplayString(SymbolText.Display)}'";
+        }
+
+        foreach (ITypeSymbol type in method.Parameters.Select(p => p.Type).Append(method.ReturnType))
+        {
+            if (type is not ITypeParameterSymbol && !compilation.IsSymbolAccessibleWithin(type, assembly))
+            {
+                return $"using the type '{type.ToDisplayString(SymbolText.Display)}', which is not accessible outside its type";
+            }
+        }
+
+        return null;
+    }
+
+    private static string AccessibilityText(Accessibility accessibility) => accessibility switch
+    {
+        Accessibility.Private => "private",
+        Accessibility.Protected => "protected",
+        Accessibility.ProtectedAndInternal => "private protected",
+        Accessibility.Internal => "internal to another assembly",
+        _ => "not accessible",
+    };
+
+    private static PartialMethodModel? ParsePartial(
+        IMethodSymbol method,
+        MethodDeclarationSyntax declaration,
+        Compilation compilation,
+        List<DiagnosticInfo> diagnostics,
+        CancellationToken cancellationToken)
+    {
+        string display = method.ToDisplayString(SymbolText.Display);
+        LocationInfo? location = LocationInfo.From(declaration.Identifier.GetLocation());
+        int before = diagnostics.Count;
+
+        if (!declaration.Modifiers.Any(m => m.IsKind(SyntaxKind.PublicKeyword) || m.IsKind(SyntaxKind.PrivateKeyword)
+            || m.IsKind(SyntaxKind.InternalKeyword) || m.IsKind(SyntaxKind.ProtectedKeyword)))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PartialNeedsAccessibility, location, display));
+        }
+
+        if (method.PartialImplementationPart is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.UnsupportedMethod, location, display,
+                "it already has a hand-written implementation part; remove it and put the body in '" + method.Name + "Core'"));
+        }
+
+        var types = new List<ContainingTypeModel>();
+        for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            TypeDeclarationSyntax? typeSyntax = type.DeclaringSyntaxReferences
+                .Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().FirstOrDefault();
+            if (typeSyntax is null || !typeSyntax.Modifiers.Any(m => m.IsKind(SyntaxKind.PartialKeyword)))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PartialTypeNotPartial, location, display, type.ToDisplayString(SymbolText.Display)));
+                break;
+            }
+
+            string keyword = typeSyntax switch
+            {
+                RecordDeclarationSyntax record => record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
+                _ => typeSyntax.Keyword.ValueText,
+            };
+            string name = SymbolText.Identifier(type.Name)
+                + (type.TypeParameters.Length == 0 ? "" : "<" + string.Join(", ", type.TypeParameters.Select(p => SymbolText.Identifier(p.Name))) + ">");
+            types.Insert(0, new ContainingTypeModel(keyword, name));
+        }
+
+        string coreName = method.Name + "Core";
+        if (!method.ContainingType.GetMembers(coreName).OfType<IMethodSymbol>().Any())
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PartialCoreMissing, location, display, coreName));
+        }
+
+        TargetMethod? target = ParseTarget(method, compilation, interceptorMode: false, diagnostics, cancellationToken);
+        if (target is null || diagnostics.Count > before) return null;
+
+        string modifiers = string.Join(" ", declaration.Modifiers.Select(m => m.ValueText));
+        string byRef = method.ReturnsByRefReadonly ? "ref readonly " : method.ReturnsByRef ? "ref " : "";
+        string? ns = method.ContainingNamespace is { IsGlobalNamespace: false } containingNamespace ? containingNamespace.ToDisplayString() : null;
+        return new PartialMethodModel(target, ns, types.ToEquatableArray(), modifiers, byRef, HintName(target.Id));
+    }
+
+    /// <summary>A file name from a method identity: readable, and unique through a hash of the whole identity.</summary>
+    public static string HintName(string id)
+    {
+        var readable = new StringBuilder();
+        foreach (char c in id)
+        {
+            if (c == '(') break;
+            readable.Append(char.IsLetterOrDigit(c) || c == '.' || c == '_' ? c : '_');
+        }
+
+        // FNV-1a: stable across processes, unlike string.GetHashCode.
+        uint hash = 2166136261;
+        foreach (char c in id) hash = unchecked((hash ^ c) * 16777619);
+        return $"{readable}.{hash:x8}.g.cs";
+    }
+}

@@ -1,0 +1,76 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace RedisCell.Aspects.Generators.Parsing;
+
+/// <summary>How symbols are written into generated code and keys.</summary>
+internal static class SymbolText
+{
+    /// <summary><c>global::</c>-qualified, with nullable annotations: safe in any generated namespace.</summary>
+    public static readonly SymbolDisplayFormat Type = SymbolDisplayFormat.FullyQualifiedFormat.AddMiscellaneousOptions(
+        SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    /// <summary>
+    /// The method's full name and parameter types, as in <c>MyApp.Orders.Place(int, string)</c>:
+    /// the key of an attribute without one, the same in every compilation that sees the method.
+    /// </summary>
+    public static readonly SymbolDisplayFormat MethodKey = new(
+        globalNamespaceStyle: SymbolDisplayGlobalNamespaceStyle.Omitted,
+        typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypesAndNamespaces,
+        genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters,
+        memberOptions: SymbolDisplayMemberOptions.IncludeContainingType | SymbolDisplayMemberOptions.IncludeParameters,
+        parameterOptions: SymbolDisplayParameterOptions.IncludeType | SymbolDisplayParameterOptions.IncludeModifiers,
+        miscellaneousOptions: SymbolDisplayMiscellaneousOptions.UseSpecialTypes);
+
+    /// <summary>Short, for diagnostics: <c>Orders.Place(int, string)</c>.</summary>
+    public static readonly SymbolDisplayFormat Display = new(
+        typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypes,
+        genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters,
+        memberOptions: SymbolDisplayMemberOptions.IncludeContainingType | SymbolDisplayMemberOptions.IncludeParameters,
+        parameterOptions: SymbolDisplayParameterOptions.IncludeType,
+        miscellaneousOptions: SymbolDisplayMiscellaneousOptions.UseSpecialTypes);
+
+    public static string Of(ITypeSymbol type) => type.ToDisplayString(Type);
+
+    /// <summary>An identifier as C# needs it written: keywords get an <c>@</c>.</summary>
+    public static string Identifier(string name) =>
+        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+
+    /// <summary>The <c>where</c> clause of <paramref name="parameter"/>, or empty when unconstrained.</summary>
+    public static string Constraints(ITypeParameterSymbol parameter)
+    {
+        var parts = new List<string>();
+        if (parameter.HasReferenceTypeConstraint)
+        {
+            parts.Add(parameter.ReferenceTypeConstraintNullableAnnotation == NullableAnnotation.Annotated ? "class?" : "class");
+        }
+        else if (parameter.HasUnmanagedTypeConstraint)
+        {
+            parts.Add("unmanaged");
+        }
+        else if (parameter.HasValueTypeConstraint)
+        {
+            parts.Add("struct");
+        }
+        else if (parameter.HasNotNullConstraint)
+        {
+            parts.Add("notnull");
+        }
+
+        for (int i = 0; i < parameter.ConstraintTypes.Length; i++)
+        {
+            ITypeSymbol constraint = parameter.ConstraintTypes[i];
+            if (parameter.ConstraintNullableAnnotations.Length > i)
+            {
+                constraint = constraint.WithNullableAnnotation(parameter.ConstraintNullableAnnotations[i]);
+            }
+
+            parts.Add(Of(constraint));
+        }
+
+        if (parameter.HasConstructorConstraint && !parameter.HasValueTypeConstraint) parts.Add("new()");
+        if (parameter.AllowsRefLikeType) parts.Add("allows ref struct");
+        return parts.Count == 0 ? "" : $"where {Identifier(parameter.Name)} : {string.Join(", ", parts)}";
+    }
+}

@@ -1,0 +1,90 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using RedisCell.Aspects.Generators.Diagnostics;
+using RedisCell.Aspects.Generators.Emitting;
+using RedisCell.Aspects.Generators.Model;
+using RedisCell.Aspects.Generators.Parsing;
+
+namespace RedisCell.Aspects.Generators;
+
+/// <summary>
+/// Rewrites methods carrying <c>[Throttle]</c>, <c>[Gcra]</c>, <c>[RatePerSecond]</c> or
+/// <c>[TokenBudget]</c> so that the shared limiter is asked before they run.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Interceptor mode (a method declared as usual): every call in this compilation is redirected to
+/// a generated interceptor that builds the keys, calls <c>CellLimiter.Shared</c>, then the method.
+/// Partial mode (a <c>partial</c> method definition): the generator writes the implementation,
+/// which does the same and then calls <c>{Name}Core</c>.
+/// </para>
+/// <para>
+/// The pipeline carries only value-equatable models past each transform, so edits that do not
+/// touch attributed methods or their calls leave every step cached.
+/// </para>
+/// </remarks>
+[Generator(LanguageNames.CSharp)]
+public sealed class RateLimitGenerator : IIncrementalGenerator
+{
+    /// <inheritdoc />
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        RegisterDeclarations(context, RateLimitAttributes.Throttle, RateLimitAttributeKind.Throttle, TrackingNames.ThrottleDeclarations);
+        RegisterDeclarations(context, RateLimitAttributes.Gcra, RateLimitAttributeKind.Gcra, TrackingNames.GcraDeclarations);
+        RegisterDeclarations(context, RateLimitAttributes.RatePerSecond, RateLimitAttributeKind.RatePerSecond, TrackingNames.RatePerSecondDeclarations);
+        RegisterDeclarations(context, RateLimitAttributes.TokenBudget, RateLimitAttributeKind.TokenBudget, TrackingNames.TokenBudgetDeclarations);
+
+        IncrementalValuesProvider<CallSite> callSites = context.SyntaxProvider
+            .CreateSyntaxProvider(Parser.IsCandidateInvocation, Parser.ParseCallSite)
+            .Where(static site => site is not null)
+            .Select(static (site, _) => site!)
+            .WithTrackingName(TrackingNames.CallSites);
+
+        IncrementalValuesProvider<DiagnosticInfo> callDiagnostics = callSites
+            .Where(static site => site.Diagnostic is not null)
+            .Select(static (site, _) => site.Diagnostic!)
+            .WithTrackingName(TrackingNames.CallDiagnostics);
+        context.RegisterSourceOutput(callDiagnostics, static (spc, diagnostic) => spc.ReportDiagnostic(diagnostic.ToDiagnostic()));
+
+        IncrementalValueProvider<EquatableArray<InterceptorGroup>> groups = callSites
+            .Where(static site => site.Target is not null)
+            .WithTrackingName(TrackingNames.InterceptedCalls)
+            .Collect()
+            .Select(static (sites, _) => Group(sites))
+            .WithTrackingName(TrackingNames.InterceptorGroups);
+        context.RegisterSourceOutput(groups, static (spc, groups) =>
+        {
+            if (groups.IsEmpty) return;
+            spc.AddSource(Emitter.InterceptorsHintName, Emitter.EmitInterceptors(groups));
+        });
+    }
+
+    private static void RegisterDeclarations(IncrementalGeneratorInitializationContext context, string attribute, RateLimitAttributeKind kind, string trackingName)
+    {
+        IncrementalValuesProvider<DeclarationResult> declarations = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                attribute,
+                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax,
+                (syntaxContext, cancellationToken) => Parser.ParseDeclaration(syntaxContext, kind, cancellationToken))
+            .Where(static result => result is not null)
+            .Select(static (result, _) => result!)
+            .WithTrackingName(trackingName);
+
+        context.RegisterSourceOutput(declarations, static (spc, result) =>
+        {
+            foreach (DiagnosticInfo diagnostic in result.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+            if (result.Partial is { } partial) spc.AddSource(partial.HintName, Emitter.EmitPartial(partial));
+        });
+    }
+
+    private static EquatableArray<InterceptorGroup> Group(ImmutableArray<CallSite> sites) =>
+        sites
+            .GroupBy(static site => site.Target!)
+            .OrderBy(static group => group.Key.Id, System.StringComparer.Ordinal)
+            .Select(static group => new InterceptorGroup(
+                group.Key,
+                group.Select(static site => site.Location!).OrderBy(static l => l.Display, System.StringComparer.Ordinal).ThenBy(static l => l.Data, System.StringComparer.Ordinal).ToEquatableArray()))
+            .ToEquatableArray();
+}

@@ -1,0 +1,40 @@
+using System;
+using System.Threading;
+using System.Threading.RateLimiting;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
+using RedisCell.Aspects.RateLimiting;
+
+namespace RedisCell.Aspects.AspNetCore;
+
+/// <summary>
+/// An ASP.NET Core rate-limiter policy decided in Redis: every request maps to a key, and each key is
+/// limited by one <see cref="RateLimitPolicy"/> shared by every instance of the application.
+/// </summary>
+internal sealed class CellRateLimiterPolicy : IRateLimiterPolicy<string>
+{
+    private readonly string _name;
+    private readonly RateLimitPolicy _policy;
+    private readonly Func<HttpContext, string> _key;
+    private readonly CellRateLimiterOptions _options;
+
+    public CellRateLimiterPolicy(string name, RateLimitPolicy policy, Func<HttpContext, string> key, CellLimiter? limiter)
+    {
+        _name = name;
+        _policy = policy;
+        _key = key;
+
+        // The default AttemptAcquire defers on request (thread-pool) threads, and the middleware then
+        // calls AcquireAsync: one asynchronous round trip per request, no thread waiting on Redis.
+        _options = new CellRateLimiterOptions { Limiter = limiter };
+    }
+
+    public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => RedisCellRateLimiterOptionsExtensions.WriteRejectionAsync;
+
+    public RateLimitPartition<string> GetPartition(HttpContext httpContext)
+    {
+        string key = _key(httpContext) ?? throw new InvalidOperationException($"The key selector of rate-limiter policy '{_name}' returned null.");
+        return CellRateLimitPartition.Get(RateLimitKey.Escape(_name) + ":" + key, _policy, static k => k, _options);
+    }
+}

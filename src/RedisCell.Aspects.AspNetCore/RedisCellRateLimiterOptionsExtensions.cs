@@ -1,0 +1,65 @@
+using System;
+using System.Threading;
+using System.Threading.RateLimiting;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
+using RedisCell.Aspects;
+using RedisCell.Aspects.AspNetCore;
+using RedisCell.Aspects.RateLimiting;
+
+namespace Microsoft.AspNetCore.RateLimiting;
+
+/// <summary>Redis-backed policies and rejection responses for ASP.NET Core's <see cref="RateLimiterOptions"/>.</summary>
+public static class RedisCellRateLimiterOptionsExtensions
+{
+    /// <summary>
+    /// Adds a policy for <c>[EnableRateLimiting(policyName)]</c> / <c>RequireRateLimiting(policyName)</c>,
+    /// decided in Redis: each request counts against the key <paramref name="key"/> returns (stored as
+    /// <c>{policyName}:{key}</c>, so two policies never share state), and a refused request gets the same
+    /// 429 as a refused attribute call: <c>Retry-After</c>, <c>X-RateLimit-*</c> and ProblemDetails.
+    /// </summary>
+    /// <param name="options">The rate-limiter options.</param>
+    /// <param name="policyName">The policy name endpoints refer to.</param>
+    /// <param name="policy">The limit per key.</param>
+    /// <param name="key">The key of a request: a user id, an API key, an IP address.</param>
+    /// <param name="limiter">The limiter that decides, or <see langword="null"/> for <see cref="CellLimiter.Shared"/> (the host's, with AddRedisCell).</param>
+    public static RateLimiterOptions AddRedisCellPolicy(this RateLimiterOptions options, string policyName, RateLimitPolicy policy, Func<HttpContext, string> key, CellLimiter? limiter = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(policyName);
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(key);
+        return options.AddPolicy(policyName, new CellRateLimiterPolicy(policyName, policy, key, limiter));
+    }
+
+    /// <summary>
+    /// Answers every rejection (the global limiter's and policies' without their own handler) with the
+    /// status of <see cref="RateLimitResponseOptions"/> and rate-limit headers taken from the lease: a
+    /// <see cref="CellRateLimiter"/> lease gives the full set, any other lease its <c>Retry-After</c>.
+    /// </summary>
+    public static RateLimiterOptions UseRedisCellRejectionResponse(this RateLimiterOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+        options.OnRejected = WriteRejectionAsync;
+        return options;
+    }
+
+    internal static async ValueTask WriteRejectionAsync(OnRejectedContext context, CancellationToken cancellationToken)
+    {
+        HttpContext http = context.HttpContext;
+        if (http.Response.HasStarted) return;
+        if (context.Lease.TryGetMetadata(CellLeaseMetadata.Result, out RateLimitResult result) && result.Rule.Policy is not null)
+        {
+            await RateLimitProblemWriter.WriteLimitedAsync(http, result, null).ConfigureAwait(false);
+            return;
+        }
+
+        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out TimeSpan retryAfter))
+        {
+            http.Response.Headers.RetryAfter = Math.Max(1, RateLimitHeaders.CeilingSeconds(retryAfter)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Reflection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace RedisCell.Aspects.DependencyInjection;
+
+/// <summary>
+/// Checks the options of every registered limiter when the host starts, so a typo in configuration
+/// stops the application with a message naming the setting rather than surfacing on the first call.
+/// </summary>
+internal sealed class RedisCellOptionsValidator : IValidateOptions<RedisCellOptions>, IValidateOptions<RedisCellConnectionOptions>
+{
+    private static readonly string[] s_limiterSettings = typeof(RedisCellOptions)
+        .GetProperties(BindingFlags.Public | BindingFlags.Instance)
+        .Where(p => p.CanWrite)
+        .Select(p => p.Name)
+        .ToArray();
+
+    private static readonly string[] s_storeSettings = [nameof(RedisCellConnectionOptions.Connection), nameof(RedisCellConnectionOptions.InProcess)];
+
+    private readonly IServiceProvider _provider;
+    private readonly RedisCellRegistry _registry;
+
+    public RedisCellOptionsValidator(IServiceProvider provider, RedisCellRegistry registry)
+    {
+        _provider = provider;
+        _registry = registry;
+    }
+
+    public ValidateOptionsResult Validate(string? name, RedisCellOptions options)
+    {
+        name ??= Options.DefaultName;
+        if (!_registry.Contains(name)) return ValidateOptionsResult.Skip;
+        string section = RedisCellBuilder.SectionPathFor(name);
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            return ValidateOptionsResult.Fail($"{Where(section, ex.ParamName)}: {WithoutParameterName(ex)}");
+        }
+
+        return ValidateOptionsResult.Success;
+    }
+
+    public ValidateOptionsResult Validate(string? name, RedisCellConnectionOptions options)
+    {
+        name ??= Options.DefaultName;
+        if (!_registry.Contains(name)) return ValidateOptionsResult.Skip;
+        string section = RedisCellBuilder.SectionPathFor(name);
+        var failures = new List<string>();
+
+        if (_provider.GetService<IConfiguration>()?.GetSection(section) is { } configured)
+        {
+            foreach (IConfigurationSection child in configured.GetChildren())
+            {
+                if (IsKnown(name, child.Key)) continue;
+                failures.Add($"{section}:{child.Key} is not a rate limiter setting. Known settings: {string.Join(", ", s_storeSettings.Concat(s_limiterSettings))}"
+                    + (name.Length == 0 ? ", and Limiters:{name} for named limiters." : "."));
+            }
+        }
+
+        if (options.InProcess && (!string.IsNullOrWhiteSpace(options.Connection) || options.ConnectionFactory is not null))
+        {
+            failures.Add($"{section}: InProcess is set together with a connection; choose one: InProcess keeps the limits in this process, a connection keeps them in Redis.");
+        }
+        else if (!options.InProcess && options.ConnectionFactory is null && options.Connection is { } connection)
+        {
+            if (string.IsNullOrWhiteSpace(connection))
+            {
+                failures.Add($"{section}:Connection is empty; give a StackExchange.Redis configuration string or a redis:// URL, or remove the setting.");
+            }
+            else
+            {
+                try
+                {
+                    RedisConnectionString.Parse(connection);
+                }
+                catch (ArgumentException ex)
+                {
+                    failures.Add($"{section}:Connection: {WithoutParameterName(ex)}");
+                }
+            }
+        }
+
+        if (failures.Count == 0 && LimiterFactory.Choose(_provider, name, options) == StoreSource.None)
+        {
+            failures.Add(NoStoreMessage(name));
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    public static string NoStoreMessage(string name)
+    {
+        string section = RedisCellBuilder.SectionPathFor(name);
+        string registered = name.Length == 0 ? "register an IConnectionMultiplexer" : $"register an IConnectionMultiplexer (keyed '{name}' or not)";
+        return $"Rate limiter {LimiterFactory.DisplayName(name)} has no store. Set {section}:Connection to a StackExchange.Redis configuration string or a redis:// URL, "
+            + $"{registered}, set the REDIS_URL environment variable, or set {section}:InProcess to true to keep the limits in this process.";
+    }
+
+    private static bool IsKnown(string name, string key) =>
+        s_storeSettings.Contains(key, StringComparer.OrdinalIgnoreCase)
+        || s_limiterSettings.Contains(key, StringComparer.OrdinalIgnoreCase)
+        || (name.Length == 0 && key.Equals("Limiters", StringComparison.OrdinalIgnoreCase));
+
+    private static string Where(string section, string? parameter) => parameter is null ? section : $"{section}:{parameter}";
+
+    // ArgumentException.Message ends with " (Parameter 'x')"; the setting's path already says which.
+    private static string WithoutParameterName(ArgumentException ex)
+    {
+        string suffix = ex.ParamName is null ? "" : $" (Parameter '{ex.ParamName}')";
+        return suffix.Length > 0 && ex.Message.EndsWith(suffix, StringComparison.Ordinal) ? ex.Message[..^suffix.Length] : ex.Message;
+    }
+}

@@ -1,0 +1,97 @@
+using System;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RedisCell.Aspects;
+using RedisCell.Aspects.DependencyInjection;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers RedisCell.Aspects limiters in a service collection.</summary>
+public static class RedisCellServiceCollectionExtensions
+{
+    /// <summary>The configuration section the default limiter is bound from: <c>RedisCell</c>.</summary>
+    public const string ConfigurationSectionName = "RedisCell";
+
+    /// <summary>
+    /// Registers the default limiter: a singleton <see cref="CellLimiter"/> bound from the
+    /// <c>RedisCell</c> configuration section, which becomes <see cref="CellLimiter.Shared"/> (the
+    /// limiter code generated for the attributes calls) when the host starts.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// Configuration keys: <c>Connection</c> and <c>InProcess</c> (<see cref="RedisCellConnectionOptions"/>),
+    /// and every <see cref="RedisCellOptions"/> setting (<c>KeyPrefix</c>, <c>Clock</c>,
+    /// <c>FailurePolicy</c>, <c>Database</c>, …). The container's <see cref="TimeProvider"/> and
+    /// <see cref="ILoggerFactory"/> are used when registered. Options are validated when the host
+    /// starts: a wrong value, an unknown key or a missing store stops the host with a message that
+    /// names the setting.
+    /// </para>
+    /// <para>
+    /// Without a host (a bare <see cref="IServiceProvider"/>), call
+    /// <see cref="CellLimiter.ConfigureShared(CellLimiter)"/> with the resolved limiter yourself.
+    /// </para>
+    /// </remarks>
+    /// <param name="services">The services to add to.</param>
+    /// <param name="configure">Changes the options after configuration is bound.</param>
+    public static RedisCellBuilder AddRedisCell(this IServiceCollection services, Action<RedisCellOptions>? configure = null) =>
+        Register(services, Microsoft.Extensions.Options.Options.DefaultName, configure);
+
+    /// <summary>
+    /// Registers a named limiter, for applications that talk to more than one Redis: a keyed
+    /// singleton <see cref="CellLimiter"/> (service key <paramref name="name"/>) bound from
+    /// <c>RedisCell:Limiters:{name}</c>, which becomes <see cref="CellLimiter.GetShared(string)"/>
+    /// for <paramref name="name"/> while the host runs. Attributes use the default limiter; code that
+    /// talks to the other Redis asks for this one by name or injects it.
+    /// </summary>
+    /// <param name="services">The services to add to.</param>
+    /// <param name="name">The limiter's name.</param>
+    /// <param name="configure">Changes the options after configuration is bound.</param>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null or empty.</exception>
+    public static RedisCellBuilder AddRedisCell(this IServiceCollection services, string name, Action<RedisCellOptions>? configure = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return Register(services, name, configure);
+    }
+
+    private static RedisCellBuilder Register(IServiceCollection services, string name, Action<RedisCellOptions>? configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        RedisCellRegistry registry = RedisCellRegistry.GetOrAdd(services);
+        if (registry.Add(name))
+        {
+            string section = RedisCellBuilder.SectionPathFor(name);
+
+            // Order matters: the container's defaults, then configuration, then code.
+            services.AddOptions<RedisCellOptions>(name)
+                .Configure<IServiceProvider>((options, provider) =>
+                {
+                    if (provider.GetService<TimeProvider>() is { } time) options.TimeProvider = time;
+                    if (provider.GetService<ILoggerFactory>() is { } loggers) options.LoggerFactory = loggers;
+                    provider.GetService<IConfiguration>()?.GetSection(section).Bind(options);
+                })
+                .ValidateOnStart();
+            services.AddOptions<RedisCellConnectionOptions>(name)
+                .Configure<IServiceProvider>((options, provider) => provider.GetService<IConfiguration>()?.GetSection(section).Bind(options))
+                .ValidateOnStart();
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisCellOptions>, RedisCellOptionsValidator>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisCellConnectionOptions>, RedisCellOptionsValidator>());
+
+            if (name.Length == 0)
+            {
+                services.AddSingleton<CellLimiter>(provider => LimiterFactory.Create(provider, name));
+            }
+            else
+            {
+                services.AddKeyedSingleton<CellLimiter>(name, (provider, _) => LimiterFactory.Create(provider, name));
+            }
+
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SharedLimiterHostedService>());
+        }
+
+        if (configure is not null) services.Configure(name, configure);
+        return new RedisCellBuilder(services, name);
+    }
+}

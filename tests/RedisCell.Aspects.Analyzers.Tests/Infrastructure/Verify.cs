@@ -1,0 +1,96 @@
+extern alias Generators;
+
+using System.Collections.Immutable;
+using Basic.Reference.Assemblies;
+using Generators::RedisCell.Aspects.Generators;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace RedisCell.Aspects.Analyzers.Tests.Infrastructure;
+
+/// <summary>
+/// The project every test compiles: .NET 10 reference assemblies (Basic.Reference.Assemblies, so
+/// nothing is downloaded), the runtime library, C# 13 and interceptors enabled for the generated
+/// namespace, exactly as the package's build props set them.
+/// </summary>
+internal static class TestProject
+{
+    public static readonly ImmutableArray<MetadataReference> References =
+    [
+        .. Net100.References.All,
+        MetadataReference.CreateFromFile(typeof(CellLimiter).Assembly.Location),
+        MetadataReference.CreateFromFile(typeof(Microsoft.Extensions.Logging.ILogger).Assembly.Location),
+    ];
+
+    public static readonly CSharpParseOptions ParseOptions = CSharpParseOptions.Default
+        .WithLanguageVersion(LanguageVersion.CSharp13)
+        .WithFeatures([new("InterceptorsNamespaces", "RedisCell.Aspects.Generated")]);
+
+    /// <summary>Gives <paramref name="test"/> the references and options above; <paramref name="parseOptions"/> replaces the parse options.</summary>
+    public static void Configure<TVerifier>(AnalyzerTest<TVerifier> test, CSharpParseOptions? parseOptions = null)
+        where TVerifier : IVerifier, new()
+    {
+        test.ReferenceAssemblies = new ReferenceAssemblies("net10.0");
+        test.TestState.AdditionalReferences.AddRange(References);
+        test.SolutionTransforms.Add((solution, projectId) =>
+        {
+            var options = (CSharpCompilationOptions)solution.GetProject(projectId)!.CompilationOptions!;
+            return solution
+                .WithProjectParseOptions(projectId, parseOptions ?? ParseOptions)
+                .WithProjectCompilationOptions(projectId, options.WithNullableContextOptions(NullableContextOptions.Enable));
+        });
+    }
+}
+
+/// <summary>Runs one analyzer over markup (<c>{|RCA013:…|}</c>) and checks it reports exactly what the markup says.</summary>
+internal static class AnalyzerVerifier<TAnalyzer>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+{
+    public static Task VerifyAsync(string source, params DiagnosticResult[] expected) => VerifyAsync(source, null, expected);
+
+    public static Task VerifyAsync(string source, CSharpParseOptions? parseOptions, params DiagnosticResult[] expected)
+    {
+        var test = new CSharpAnalyzerTest<TAnalyzer, DefaultVerifier> { TestCode = source };
+        TestProject.Configure(test, parseOptions);
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
+    }
+}
+
+/// <summary>Applies a code fix to the diagnostics in the markup and compares with the fixed source.</summary>
+internal static class CodeFixVerifier<TAnalyzer, TCodeFix>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+    where TCodeFix : CodeFixProvider, new()
+{
+    public static Task VerifyAsync(string source, string fixedSource, params DiagnosticResult[] expected)
+    {
+        var test = new CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier> { TestCode = source, FixedCode = fixedSource };
+        TestProject.Configure(test);
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
+    }
+}
+
+/// <summary>
+/// Runs the source generator and checks the diagnostics it reports (RCA001–RCA012) against the
+/// markup. What it generates is covered by the snapshot cases in the generator tests, so it is not
+/// compared here.
+/// </summary>
+internal static class GeneratorDiagnosticVerifier
+{
+    public static Task VerifyAsync(string source, params DiagnosticResult[] expected)
+    {
+        var test = new CSharpSourceGeneratorTest<RateLimitGenerator, DefaultVerifier>
+        {
+            TestCode = source,
+            TestBehaviors = TestBehaviors.SkipGeneratedSourcesCheck,
+        };
+        TestProject.Configure(test);
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
+    }
+}

@@ -1,0 +1,134 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using RedisCell.Aspects.Ecosystem.Tests.Infrastructure;
+using RedisCell.Aspects.RateLimiting;
+using static RedisCell.Aspects.Ecosystem.Tests.AspNetCore.ExceptionHandlerTests;
+
+namespace RedisCell.Aspects.Ecosystem.Tests.AspNetCore;
+
+/// <summary>ASP.NET Core's own rate limiting (AddRateLimiter, [EnableRateLimiting]) decided by the Redis GCRA.</summary>
+public sealed class RateLimiterMiddlewareTests
+{
+    [Theory]
+    [MemberData(nameof(Servers.All), MemberType = typeof(Servers))]
+    public async Task AnEnableRateLimitingPolicyIsDecidedInRedisOnceARequest(string engine)
+    {
+        GcraPolicy policy = new(1, 1, 61);
+        string connection = (await Servers.ConnectionAsync(engine)).Configuration;
+        await using WebApp web = await WebApp.StartAsync(
+            builder =>
+            {
+                builder.Configuration["RedisCell:Connection"] = connection;
+                builder.Configuration["RedisCell:KeyPrefix"] = Servers.UniquePrefix("middleware");
+                builder.Configuration["RedisCell:Timeout"] = Servers.TestTimeout.ToString();
+                builder.Configuration["RedisCell:FailurePolicy"] = "FailClosed";
+                builder.Services.AddRedisCell();
+                builder.Services.AddRateLimiter(o => o.AddRedisCellPolicy("orders", policy, http => (string)http.GetRouteValue("userId")!));
+            },
+            app =>
+            {
+                app.UseRateLimiter();
+                app.MapGet("/orders/{userId}", [EnableRateLimiting("orders")] (string userId) => Results.Ok(userId));
+                app.MapGet("/v2/orders/{userId}", (string userId) => Results.Ok(userId)).RequireRateLimiting("orders");
+            });
+
+        using var decisions = new DecisionCounter(policy);
+        Assert.Equal(HttpStatusCode.OK, (await web.Client.GetAsync("/orders/frank")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await web.Client.GetAsync("/v2/orders/frank")).StatusCode);
+        HttpResponseMessage refused = await web.Client.GetAsync("/orders/frank");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.InRange(int.Parse(Header(refused, "Retry-After")), 50, 61);
+        Assert.Equal("2", Header(refused, "X-RateLimit-Limit"));
+        Assert.Equal("0", Header(refused, "X-RateLimit-Remaining"));
+        JsonElement problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(429, problem.GetProperty("status").GetInt32());
+        Assert.Equal(HttpStatusCode.OK, (await web.Client.GetAsync("/orders/grace")).StatusCode);
+
+        // The middleware tries AttemptAcquire first: on a request thread it defers without a round
+        // trip, so every request costs exactly one (asynchronous) decision.
+        Assert.Equal(4, decisions.Allowed + decisions.Limited);
+        Assert.Equal(1, decisions.Limited);
+    }
+
+    [Fact]
+    public async Task APartitionedGlobalLimiterAnswersWithTheSameHeaders()
+    {
+        GcraPolicy policy = new(2, 1, 30);
+        await using WebApp web = await WebApp.StartAsync(
+            builder =>
+            {
+                builder.Services.AddRedisCell().UseInProcess();
+                builder.Services.AddRateLimiter(o =>
+                {
+                    o.GlobalLimiter = new CellPartitionedRateLimiter<HttpContext>(
+                        http => new RateLimitRule(policy, "api-key:" + (http.Request.Headers["X-Api-Key"].FirstOrDefault() ?? "none")));
+                    o.UseRedisCellRejectionResponse();
+                });
+            },
+            app =>
+            {
+                app.UseRateLimiter();
+                app.MapGet("/", () => "ok");
+            });
+
+        HttpResponseMessage Send(string key)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, "/");
+            request.Headers.Add("X-Api-Key", key);
+            return web.Client.Send(request);
+        }
+
+        Assert.All(Enumerable.Range(0, 3).Select(_ => Send("k1")), r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        HttpResponseMessage refused = Send("k1");
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Equal("3", Header(refused, "X-RateLimit-Limit"));
+        Assert.InRange(int.Parse(Header(refused, "Retry-After")), 25, 30);
+        Assert.Equal(HttpStatusCode.OK, Send("k2").StatusCode);
+    }
+
+    /// <summary>Counts the decisions made under one policy while it is alive.</summary>
+    internal sealed class DecisionCounter : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly string _policy;
+        private long _allowed;
+        private long _limited;
+
+        public DecisionCounter(RateLimitPolicy policy)
+        {
+            _policy = policy.ToString();
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == CellTelemetry.Name && instrument.Name == CellTelemetry.DecisionsMetric) listener.EnableMeasurementEvents(instrument);
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                string? policyTag = null, result = null;
+                foreach (KeyValuePair<string, object?> tag in tags)
+                {
+                    if (tag.Key == "rediscell.policy") policyTag = tag.Value as string;
+                    if (tag.Key == "rediscell.limiter.result") result = tag.Value as string;
+                }
+
+                if (policyTag != _policy) return;
+                if (result == "limited") Interlocked.Add(ref _limited, value);
+                else Interlocked.Add(ref _allowed, value);
+            });
+            _listener.Start();
+        }
+
+        public long Allowed => Interlocked.Read(ref _allowed);
+
+        public long Limited => Interlocked.Read(ref _limited);
+
+        public void Dispose() => _listener.Dispose();
+    }
+}

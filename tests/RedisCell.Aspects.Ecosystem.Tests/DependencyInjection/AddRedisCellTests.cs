@@ -1,0 +1,305 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using RedisCell.Aspects.Ecosystem.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace RedisCell.Aspects.Ecosystem.Tests.DependencyInjection;
+
+public sealed class AddRedisCellTests
+{
+    private static readonly GcraPolicy TwoPerMinute = new(1, 1, 60);
+
+    [Fact]
+    public async Task BindsTheRedisCellSectionAndKeepsStateInTheConfiguredRedis()
+    {
+        string prefix = Servers.UniquePrefix("bind");
+        using IHost host = Hosts.Build(
+            new Dictionary<string, string?>
+            {
+                ["RedisCell:Connection"] = Servers.GarnetConfiguration,
+                ["RedisCell:KeyPrefix"] = prefix,
+                ["RedisCell:FailurePolicy"] = "FailClosed",
+                ["RedisCell:Clock"] = "client",
+                ["RedisCell:Database"] = "0",
+                ["RedisCell:Timeout"] = Servers.TestTimeout.ToString(),
+            },
+            services => services.AddRedisCell());
+        await host.StartAsync();
+
+        var limiter = Assert.IsType<RedisCellLimiter>(host.Services.GetRequiredService<CellLimiter>());
+        Assert.Equal(prefix, limiter.Options.KeyPrefix);
+        Assert.Equal(RateLimiterFailurePolicy.FailClosed, limiter.Options.FailurePolicy);
+        Assert.Equal(ClockSource.Client, limiter.Options.Clock);
+        Assert.Equal(0, limiter.Options.Database);
+
+        Assert.True(limiter.Check(new RateLimitRule(TwoPerMinute, "user:1")).Allowed);
+        IDatabase garnet = (await Servers.ConnectionAsync(Servers.Garnet)).GetDatabase(0);
+        Assert.True(await garnet.KeyExistsAsync(prefix + "user:1"));
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task CodeConfigurationRunsAfterTheSectionIsBound()
+    {
+        using IHost host = Hosts.Build(
+            new Dictionary<string, string?> { ["RedisCell:InProcess"] = "true", ["RedisCell:KeyPrefix"] = "from-config:" },
+            services => services.AddRedisCell(options => options.KeyPrefix = "from-code:"));
+        await host.StartAsync();
+        Assert.Equal("from-code:", host.Services.GetRequiredService<CellLimiter>().Options.KeyPrefix);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task ReusesTheApplicationsConnectionAndLeavesItOpen()
+    {
+        ConnectionMultiplexer application = await Servers.ConnectAsync(Servers.GarnetConfiguration);
+        using (IHost host = Hosts.Build(new Dictionary<string, string?>(), services =>
+               {
+                   services.AddSingleton<IConnectionMultiplexer>(application);
+                   services.AddRedisCell();
+               }))
+        {
+            await host.StartAsync();
+            var limiter = Assert.IsType<RedisCellLimiter>(host.Services.GetRequiredService<CellLimiter>());
+            Assert.Same(application, limiter.Connection);
+            await host.StopAsync();
+        }
+
+        // The container disposed the limiter; the connection belongs to the application.
+        Assert.True(application.IsConnected);
+        await application.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task ClosesTheConnectionItOpenedWhenTheContainerIsDisposed()
+    {
+        IConnectionMultiplexer opened;
+        using (IHost host = Hosts.Build(new Dictionary<string, string?> { ["RedisCell:Connection"] = Servers.GarnetConfiguration }, services => services.AddRedisCell()))
+        {
+            await host.StartAsync();
+            opened = Assert.IsType<RedisCellLimiter>(host.Services.GetRequiredService<CellLimiter>()).Connection;
+            Assert.True(opened.IsConnected);
+            await host.StopAsync();
+        }
+
+        Assert.False(opened.IsConnected);
+    }
+
+    [Fact]
+    public async Task NamedLimitersTalkToTheirOwnRedis()
+    {
+        string prefix = Servers.UniquePrefix("named");
+        using IHost host = Hosts.Build(
+            new Dictionary<string, string?>
+            {
+                ["RedisCell:Connection"] = Servers.GarnetConfiguration,
+                ["RedisCell:KeyPrefix"] = prefix,
+                ["RedisCell:Limiters:billing:Connection"] = Servers.SecondGarnetConfiguration,
+                ["RedisCell:Limiters:billing:KeyPrefix"] = prefix + "billing:",
+                ["RedisCell:Timeout"] = Servers.TestTimeout.ToString(),
+                ["RedisCell:FailurePolicy"] = "FailClosed",
+                ["RedisCell:Limiters:billing:Timeout"] = Servers.TestTimeout.ToString(),
+                ["RedisCell:Limiters:billing:FailurePolicy"] = "FailClosed",
+            },
+            services =>
+            {
+                services.AddRedisCell();
+                services.AddRedisCell("billing");
+            });
+        await host.StartAsync();
+
+        CellLimiter main = host.Services.GetRequiredService<CellLimiter>();
+        CellLimiter billing = host.Services.GetRequiredKeyedService<CellLimiter>("billing");
+        Assert.NotSame(main, billing);
+        Assert.Same(main, CellLimiter.Shared);
+        Assert.Same(billing, CellLimiter.GetShared("billing"));
+
+        main.Check(new RateLimitRule(TwoPerMinute, "k"));
+        billing.Check(new RateLimitRule(TwoPerMinute, "k"));
+        await using ConnectionMultiplexer second = await Servers.ConnectAsync(Servers.SecondGarnetConfiguration);
+        IDatabase first = (await Servers.ConnectionAsync(Servers.Garnet)).GetDatabase();
+        Assert.True(await first.KeyExistsAsync(prefix + "k"));
+        Assert.False(await first.KeyExistsAsync(prefix + "billing:k"));
+        Assert.True(await second.GetDatabase().KeyExistsAsync(prefix + "billing:k"));
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task ANamedLimiterUsesTheConnectionRegisteredUnderItsName()
+    {
+        ConnectionMultiplexer main = await Servers.ConnectAsync(Servers.GarnetConfiguration);
+        ConnectionMultiplexer billing = await Servers.ConnectAsync(Servers.SecondGarnetConfiguration);
+        using IHost host = Hosts.Build(new Dictionary<string, string?>(), services =>
+        {
+            services.AddSingleton<IConnectionMultiplexer>(main);
+            services.AddKeyedSingleton<IConnectionMultiplexer>("billing", billing);
+            services.AddRedisCell();
+            services.AddRedisCell("billing");
+            services.AddRedisCell("audit");
+        });
+        await host.StartAsync();
+        Assert.Same(main, ((RedisCellLimiter)host.Services.GetRequiredService<CellLimiter>()).Connection);
+        Assert.Same(billing, ((RedisCellLimiter)host.Services.GetRequiredKeyedService<CellLimiter>("billing")).Connection);
+
+        // No connection under its name: the application's unkeyed one.
+        Assert.Same(main, ((RedisCellLimiter)host.Services.GetRequiredKeyedService<CellLimiter>("audit")).Connection);
+        await host.StopAsync();
+        host.Dispose();
+        await main.DisposeAsync();
+        await billing.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task TheBuilderChoosesTheStoreInCode()
+    {
+        using IHost host = Hosts.Build(new Dictionary<string, string?>(), services =>
+        {
+            services.AddRedisCell().UseInProcess().Configure(o => o.KeyPrefix = "code:");
+            services.AddRedisCell("redis").UseConnection(Servers.GarnetConfiguration);
+        });
+        await host.StartAsync();
+        CellLimiter main = host.Services.GetRequiredService<CellLimiter>();
+        Assert.IsType<InProcessCellLimiter>(main);
+        Assert.Equal("code:", main.Options.KeyPrefix);
+        Assert.IsType<RedisCellLimiter>(host.Services.GetRequiredKeyedService<CellLimiter>("redis"));
+        await host.StopAsync();
+    }
+
+    [Theory]
+    [InlineData("KeyPrefix", "tenant{1}:", "RedisCell:KeyPrefix: KeyPrefix 'tenant{1}:' contains a brace")]
+    [InlineData("Database", "-4", "RedisCell:Database: Database -4 is not a database index.")]
+    [InlineData("KeyPrefx", "app:", "RedisCell:KeyPrefx is not a rate limiter setting. Known settings: Connection, InProcess, KeyPrefix")]
+    [InlineData("Connection", "redis://", "RedisCell:Connection: 'redis://' is not a valid redis:// URL.")]
+    [InlineData("Connection", " ", "RedisCell:Connection is empty")]
+    public async Task AWrongSettingStopsTheHostWithItsPath(string key, string value, string expected)
+    {
+        var configuration = new Dictionary<string, string?> { [$"RedisCell:{key}"] = value };
+        if (key != "Connection") configuration["RedisCell:InProcess"] = "true";
+        using IHost host = Hosts.Build(configuration, services => services.AddRedisCell());
+        Exception failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+        Assert.Contains(expected, Hosts.AllMessages(failure));
+    }
+
+    [Fact]
+    public async Task AValueThatIsNotAnOptionNamesTheSetting()
+    {
+        using IHost host = Hosts.Build(
+            new Dictionary<string, string?> { ["RedisCell:InProcess"] = "true", ["RedisCell:FailurePolicy"] = "Sometimes" },
+            services => services.AddRedisCell());
+        Exception failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+        Assert.Contains("RedisCell:FailurePolicy", Hosts.AllMessages(failure));
+    }
+
+    [Fact]
+    public async Task InProcessTogetherWithAConnectionIsRefused()
+    {
+        using IHost host = Hosts.Build(
+            new Dictionary<string, string?> { ["RedisCell:InProcess"] = "true", ["RedisCell:Connection"] = Servers.GarnetConfiguration },
+            services => services.AddRedisCell());
+        Exception failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+        Assert.Contains("RedisCell: InProcess is set together with a connection", Hosts.AllMessages(failure));
+    }
+
+    [Fact]
+    public async Task WithoutAStoreStartupSaysHowToConfigureOne()
+    {
+        using EnvironmentVariable _ = EnvironmentVariable.Set(CellLimiter.RedisUrlVariable, null);
+        using IHost host = Hosts.Build(new Dictionary<string, string?>(), services => services.AddRedisCell("billing"));
+        Exception failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+        string messages = Hosts.AllMessages(failure);
+        Assert.Contains("Rate limiter 'billing' has no store. Set RedisCell:Limiters:billing:Connection", messages);
+        Assert.Contains("REDIS_URL", messages);
+        Assert.Contains("RedisCell:Limiters:billing:InProcess", messages);
+    }
+
+    [Fact]
+    public async Task RedisUrlIsTheLastResort()
+    {
+        using EnvironmentVariable _ = EnvironmentVariable.Set(CellLimiter.RedisUrlVariable, "redis://" + Servers.GarnetConfiguration.Split(',')[0]);
+        using IHost host = Hosts.Build(new Dictionary<string, string?>(), services => services.AddRedisCell());
+        await host.StartAsync();
+        var limiter = Assert.IsType<RedisCellLimiter>(host.Services.GetRequiredService<CellLimiter>());
+        Assert.True(limiter.Connection.IsConnected);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task UsesTheContainersTimeProvider()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2030-01-01T00:00:00Z"));
+        using IHost host = Hosts.Build(new Dictionary<string, string?> { ["RedisCell:InProcess"] = "true" }, services =>
+        {
+            services.AddSingleton<TimeProvider>(time);
+            services.AddRedisCell();
+        });
+        await host.StartAsync();
+        CellLimiter limiter = host.Services.GetRequiredService<CellLimiter>();
+        var oncePerMinute = new RateLimitRule(new GcraPolicy(0, 1, 60), "k");
+        Assert.True(limiter.Check(oncePerMinute).Allowed);
+        Assert.True(limiter.Check(oncePerMinute).Limited);
+        time.Advance(TimeSpan.FromSeconds(60));
+        Assert.True(limiter.Check(oncePerMinute).Allowed);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task LogsThroughTheContainersLoggerFactory()
+    {
+        var logs = new RecordingLoggerProvider();
+        using IHost host = Hosts.Build(new Dictionary<string, string?> { ["RedisCell:InProcess"] = "true" }, services =>
+        {
+            services.AddLogging(logging => logging.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
+            services.AddRedisCell();
+        });
+        await host.StartAsync();
+        await host.StopAsync();
+
+        Assert.Contains(logs.Entries, e => e.EventId.Id == 104 && e.Level == LogLevel.Warning && e.Message.Contains("keeps its limits in this process"));
+        Assert.Contains(logs.Entries, e => e.EventId.Id == 100 && e.Message.Contains("(default) (in_process) is the shared limiter"));
+        Assert.Contains(logs.Entries, e => e.EventId.Id == 101);
+    }
+
+    [Fact]
+    public void WithoutAHostTheLimiterIsResolvedButNotShared()
+    {
+        var services = new ServiceCollection();
+        services.AddRedisCell().UseInProcess();
+        using ServiceProvider provider = services.BuildServiceProvider();
+        CellLimiter limiter = provider.GetRequiredService<CellLimiter>();
+        Assert.IsType<InProcessCellLimiter>(limiter);
+        Assert.NotSame(limiter, CellLimiter.Shared);
+    }
+
+    [Fact]
+    public void WithoutAHostOptionsAreValidatedWhenTheLimiterIsResolved()
+    {
+        var services = new ServiceCollection();
+        services.AddRedisCell(o => o.KeyPrefix = "{all-in-one-slot}").UseInProcess();
+        using ServiceProvider provider = services.BuildServiceProvider();
+        var failure = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<CellLimiter>());
+        Assert.Contains("RedisCell:KeyPrefix: KeyPrefix '{all-in-one-slot}' contains a brace", failure.Message);
+    }
+
+    [Fact]
+    public async Task TheHostLoadsTheScriptsAtStartupWithoutWritingAnything()
+    {
+        await using RedisCell.Aspects.TestServers.RedisServerProcess fresh = await RedisCell.Aspects.TestServers.RedisServerProcess.StartAsync();
+        await using ConnectionMultiplexer probe = await Servers.ConnectAsync(fresh.Configuration);
+        IServer server = probe.GetServer(probe.GetEndPoints()[0]);
+        string script = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Scripts", "cl_throttle.lua"));
+        byte[] sha = System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(script));
+        Assert.False(server.ScriptExists(sha));
+
+        using IHost host = Hosts.Build(
+            new Dictionary<string, string?> { ["RedisCell:Connection"] = fresh.Configuration, ["RedisCell:Timeout"] = Servers.TestTimeout.ToString() },
+            services => services.AddRedisCell());
+        await host.StartAsync();
+
+        Assert.True(server.ScriptExists(sha));
+        Assert.Equal(0, await server.DatabaseSizeAsync());
+        await host.StopAsync();
+    }
+}

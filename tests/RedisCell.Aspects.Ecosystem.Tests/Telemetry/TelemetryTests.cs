@@ -1,0 +1,188 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using RedisCell.Aspects.Ecosystem.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace RedisCell.Aspects.Ecosystem.Tests.Telemetry;
+
+/// <summary>The meter and activity source named RedisCell.Aspects, read as OpenTelemetry would read them.</summary>
+public sealed class TelemetryTests
+{
+    [Theory]
+    [MemberData(nameof(Servers.All), MemberType = typeof(Servers))]
+    public async Task DecisionsAreCountedByPolicyAndResultAndTimed(string engine)
+    {
+        var policy = new GcraPolicy(1, 1, 71);
+        using var store = new RedisCellLimiter(await Servers.ConnectionAsync(engine), Servers.Options(Servers.UniquePrefix("metrics")));
+        using var measurements = new Measurements(policy.ToString());
+
+        var rule = new RateLimitRule(policy, "k");
+        store.Check(rule);
+        await store.CheckAsync(rule);
+        store.Check(rule);
+
+        Assert.Equal(3, measurements.Decisions.Count);
+        Assert.Equal(2, measurements.Decisions.Count(d => d["rediscell.limiter.result"] as string == "allowed"));
+        Assert.Equal(1, measurements.Decisions.Count(d => d["rediscell.limiter.result"] as string == "limited"));
+        Assert.All(measurements.Decisions, d =>
+        {
+            Assert.Equal("gcra", d["rediscell.policy.algorithm"]);
+            Assert.Equal("redis", d["rediscell.limiter.store"]);
+        });
+
+        Assert.Equal(3, measurements.Durations.Count);
+        Assert.All(measurements.Durations, d => Assert.True(d.Seconds > 0 && d.Seconds < 30, $"{d.Seconds} s"));
+        Assert.All(measurements.Durations, d => Assert.Equal("redis", d.Tags["rediscell.limiter.store"]));
+    }
+
+    [Fact]
+    public void TheInstrumentsFollowOpenTelemetryNaming()
+    {
+        var published = new ConcurrentDictionary<string, Instrument>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, _) =>
+            {
+                if (instrument.Meter.Name == CellTelemetry.Name) published[instrument.Name] = instrument;
+            },
+        };
+        listener.Start();
+
+        Assert.Equal("{decision}", published[CellTelemetry.DecisionsMetric].Unit);
+        Assert.IsType<Counter<long>>(published[CellTelemetry.DecisionsMetric]);
+        Assert.Equal("{error}", published[CellTelemetry.ErrorsMetric].Unit);
+        Assert.IsType<Counter<long>>(published[CellTelemetry.ErrorsMetric]);
+        Assert.Equal("s", published[CellTelemetry.DurationMetric].Unit);
+        Assert.IsType<Histogram<double>>(published[CellTelemetry.DurationMetric]);
+        Assert.All(published.Keys, name => Assert.Matches("^rediscell(\\.[a-z_]+)+$", name));
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers.All), MemberType = typeof(Servers))]
+    public async Task EachDecisionIsASpanUnderTheCallersActivity(string engine)
+    {
+        var policy = new GcraPolicy(0, 1, 72);
+        using var store = new RedisCellLimiter(await Servers.ConnectionAsync(engine), Servers.Options(Servers.UniquePrefix("spans")));
+        using var spans = new Spans();
+        using var request = new ActivitySource("test.request");
+        using var requestListener = new ActivityListener { ShouldListenTo = s => s.Name == "test.request", Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData };
+        ActivitySource.AddActivityListener(requestListener);
+
+        using (Activity? parent = request.StartActivity("GET /orders"))
+        {
+            Assert.NotNull(parent);
+            RateLimitResult allowed = await store.CheckAsync(new RateLimitRule(policy, "k"));
+            Assert.Same(parent, Activity.Current);
+            store.Check(new RateLimitRule(policy, "k"));
+            Assert.Same(parent, Activity.Current);
+
+            Assert.True(allowed.Allowed);
+            Assert.Equal(2, spans.Stopped.Count);
+            Assert.All(spans.Stopped, span =>
+            {
+                Assert.Equal(CellTelemetry.DecisionActivity, span.OperationName);
+                Assert.Equal(ActivityKind.Client, span.Kind);
+                Assert.Same(parent, span.Parent);
+                Assert.Equal(policy.ToString(), span.GetTagItem("rediscell.policy"));
+                Assert.Equal("gcra", span.GetTagItem("rediscell.policy.algorithm"));
+                Assert.Equal("redis", span.GetTagItem("rediscell.limiter.store"));
+                Assert.Equal(1L, span.GetTagItem("rediscell.limit"));
+                Assert.Equal(ActivityStatusCode.Unset, span.Status);
+            });
+        }
+
+        Activity refused = spans.Stopped.Last();
+        Assert.Equal("limited", refused.GetTagItem("rediscell.limiter.result"));
+        Assert.Equal(0L, refused.GetTagItem("rediscell.remaining"));
+        Assert.InRange((double)refused.GetTagItem("rediscell.retry_after")!, 60, 72);
+        Assert.Equal("allowed", spans.Stopped.First().GetTagItem("rediscell.limiter.result"));
+        Assert.Null(spans.Stopped.First().GetTagItem("rediscell.retry_after"));
+        Assert.All(spans.Stopped, span => Assert.DoesNotContain(span.TagObjects, t => Equals(t.Value, "k") || (t.Value as string)?.EndsWith(":k") == true));
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers.All), MemberType = typeof(Servers))]
+    public async Task AFailedDecisionMarksItsSpanAndIsTimedWithItsErrorType(string engine)
+    {
+        string prefix = Servers.UniquePrefix("failed");
+        ConnectionMultiplexer connection = await Servers.ConnectionAsync(engine);
+        await connection.GetDatabase().HashSetAsync(prefix + "not-a-tat", "field", "value");
+        await connection.GetDatabase().KeyExpireAsync(prefix + "not-a-tat", TimeSpan.FromMinutes(5));
+        using var store = new RedisCellLimiter(connection, Servers.Options(prefix));
+        var policy = new GcraPolicy(1, 1, 73);
+        using var spans = new Spans();
+        using var measurements = new Measurements(policy.ToString());
+
+        await Assert.ThrowsAsync<RedisCellException>(async () => await store.CheckAsync(new RateLimitRule(policy, "not-a-tat")));
+        Assert.Throws<RedisCellException>(() => store.Check(new RateLimitRule(policy, "not-a-tat")));
+
+        Assert.Null(Activity.Current);
+        Assert.Equal(2, spans.Stopped.Count);
+        Assert.All(spans.Stopped, span =>
+        {
+            Assert.Equal(ActivityStatusCode.Error, span.Status);
+            Assert.Equal(typeof(RedisCellException).FullName, span.GetTagItem("error.type"));
+            Assert.Contains(span.Events, e => e.Name == "exception");
+        });
+        Assert.Empty(measurements.Decisions);
+        Assert.Equal(2, measurements.Durations.Count(d => d.Tags.TryGetValue("error.type", out object? type) && (string?)type == typeof(RedisCellException).FullName));
+    }
+
+    /// <summary>Decisions and durations measured under one policy (durations are tagged by algorithm, so they are matched by time window).</summary>
+    private sealed class Measurements : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+
+        public Measurements(string policy)
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == CellTelemetry.Name) listener.EnableMeasurementEvents(instrument);
+            };
+            _listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) =>
+            {
+                Dictionary<string, object?> map = ToMap(tags);
+                if (instrument.Name == CellTelemetry.DecisionsMetric && map.GetValueOrDefault("rediscell.policy") as string == policy) Decisions.Add(map);
+            });
+            _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+            {
+                if (instrument.Name == CellTelemetry.DurationMetric) Durations.Add((value, ToMap(tags)));
+            });
+            _listener.Start();
+        }
+
+        public ConcurrentBag<Dictionary<string, object?>> Decisions { get; } = [];
+
+        public ConcurrentBag<(double Seconds, Dictionary<string, object?> Tags)> Durations { get; } = [];
+
+        public void Dispose() => _listener.Dispose();
+
+        private static Dictionary<string, object?> ToMap(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            var map = new Dictionary<string, object?>();
+            foreach (KeyValuePair<string, object?> tag in tags) map[tag.Key] = tag.Value;
+            return map;
+        }
+    }
+
+    private sealed class Spans : IDisposable
+    {
+        private readonly ActivityListener _listener;
+
+        public Spans()
+        {
+            _listener = new ActivityListener
+            {
+                ShouldListenTo = source => source.Name == CellTelemetry.Name,
+                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+                ActivityStopped = activity => Stopped.Add(activity),
+            };
+            ActivitySource.AddActivityListener(_listener);
+        }
+
+        public List<Activity> Stopped { get; } = [];
+
+        public void Dispose() => _listener.Dispose();
+    }
+}

@@ -1,0 +1,313 @@
+using RedisCell.Aspects.Generators.Tests.Infrastructure;
+
+namespace RedisCell.Aspects.Generators.Tests;
+
+/// <summary>
+/// Consumer code compiled in memory with the generator, loaded, and run against the in-process
+/// limiter, Garnet and redis-server: each shape is allowed its limit, and the next call throws
+/// <see cref="RateLimitExceededException"/> with the right retry-after.
+/// </summary>
+[Collection(SharedLimiterCollection.Name)]
+public sealed class InterceptorBehaviourTests
+{
+    // Every limit is 3 calls (max_burst 2) per 60 s, so a slow machine cannot refill a token mid-test.
+    private const string Source = """
+        using System;
+        using System.Collections.Generic;
+        using System.Runtime.CompilerServices;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using RedisCell.Aspects;
+
+        namespace Consumer;
+
+        public static class Api
+        {
+            [Gcra(2, 1, 60)]
+            public static int Lookup(int id) => id * 2;
+
+            [Gcra(2, 1, 60)]
+            public static async Task SaveAsync(int id) { await Task.Yield(); }
+
+            [Gcra(2, 1, 60)]
+            public static async Task<int> LoadAsync(int id) { await Task.Yield(); return id + 1; }
+
+            [Gcra(2, 1, 60)]
+            public static ValueTask PingAsync() => default;
+
+            [Gcra(2, 1, 60)]
+            public static async ValueTask<string> EchoAsync(string text, CancellationToken cancellationToken) { await Task.Delay(1, cancellationToken); return text; }
+
+            [Gcra(2, 1, 60)]
+            public static async IAsyncEnumerable<int> CountAsync(int to, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+            {
+                for (int i = 1; i <= to; i++) { await Task.Yield(); yield return i; }
+            }
+
+            [Gcra(2, 1, 60)]
+            public static bool TryParse(string text, out int value) => int.TryParse(text, out value);
+
+            [Gcra(2, 1, 60)]
+            public static void Bump(ref int value) => value++;
+
+            [Gcra(2, 1, 60)]
+            public static T Identity<T>(T value) => value;
+
+            [Gcra(2, 1, 60)]
+            public static string Describe(int value) => "int";
+
+            [Gcra(2, 1, 60)]
+            public static string Describe(string value) => "string";
+
+            [Throttle("multi:{user}", 2, 1, 60)]
+            [TokenBudget("multi-tokens:{user}", 10, Cost = nameof(tokens))]
+            public static int Complete(string user, int tokens) => tokens;
+        }
+
+        public sealed class Accounts
+        {
+            public int Calls;
+
+            [Throttle("user:{userId}", 2, 1, 60)]
+            public string Get(int userId) { Calls++; return "user" + userId; }
+        }
+
+        public sealed class Box<T>
+        {
+            public Box(T value) => Value = value;
+            public T Value { get; }
+
+            [Gcra(2, 1, 60)]
+            public T Open() => Value;
+        }
+
+        public static class Extensions
+        {
+            [Gcra(2, 1, 60)]
+            public static int Twice(this int value) => value * 2;
+        }
+
+        public interface IGreeter
+        {
+            [Throttle("greet:{name}", 2, 1, 60)]
+            string Greet(string name);
+        }
+
+        public sealed class Greeter : IGreeter
+        {
+            public string Greet(string name) => "hello " + name;
+        }
+
+        public struct Counter
+        {
+            public int Count;
+
+            [Gcra(2, 1, 60)]
+            public void Increment() => Count++;
+        }
+
+        public static class Scenarios
+        {
+            private static readonly Accounts s_accounts = new();
+
+            private static void Check(bool condition, string what) { if (!condition) throw new InvalidOperationException(what); }
+
+            public static Task StaticSync() { Check(Api.Lookup(21) == 42, "Lookup"); return Task.CompletedTask; }
+
+            public static Task InstanceSync() { Check(s_accounts.Get(7) == "user7", "Get"); return Task.CompletedTask; }
+
+            public static Task OtherUser() { Check(s_accounts.Get(8) == "user8", "Get"); return Task.CompletedTask; }
+
+            public static Task TaskShape() => Api.SaveAsync(1);
+
+            public static async Task TaskOfTShape() => Check(await Api.LoadAsync(1) == 2, "LoadAsync");
+
+            public static async Task ValueTaskShape() => await Api.PingAsync();
+
+            public static async Task ValueTaskOfTShape() => Check(await Api.EchoAsync("x", CancellationToken.None) == "x", "EchoAsync");
+
+            public static IAsyncEnumerable<int> StartCounting() => Api.CountAsync(3);
+
+            public static async Task Enumerate(IAsyncEnumerable<int> numbers)
+            {
+                int sum = 0;
+                await foreach (int n in numbers) sum += n;
+                Check(sum == 6, "CountAsync");
+            }
+
+            public static Task OutParameter() { Check(Api.TryParse("12", out int value) && value == 12, "TryParse"); return Task.CompletedTask; }
+
+            public static Task RefParameter() { int x = 1; Api.Bump(ref x); Check(x == 2, "Bump"); return Task.CompletedTask; }
+
+            public static Task GenericMethod() { Check(Api.Identity("a") == "a" && Api.Identity(5) == 5, "Identity"); return Task.CompletedTask; }
+
+            public static Task GenericType() { Check(new Box<int>(4).Open() == 4, "Box"); return Task.CompletedTask; }
+
+            public static Task Extension() { Check(3.Twice() == 6, "Twice"); return Task.CompletedTask; }
+
+            public static Task Interface() { IGreeter greeter = new Greeter(); Check(greeter.Greet("ann") == "hello ann", "Greet"); return Task.CompletedTask; }
+
+            public static Task StructReceiver() { var counter = new Counter(); counter.Increment(); Check(counter.Count == 1, "Increment"); return Task.CompletedTask; }
+
+            public static Task OverloadInt() { Check(Api.Describe(1) == "int", "Describe(int)"); return Task.CompletedTask; }
+
+            public static Task OverloadString() { Check(Api.Describe("s") == "string", "Describe(string)"); return Task.CompletedTask; }
+
+            public static Func<int, Task> Complete(string user) => tokens => { Check(Api.Complete(user, tokens) == tokens, "Complete"); return Task.CompletedTask; };
+
+            public static int AccountCalls => s_accounts.Calls;
+        }
+        """;
+
+    private static readonly Lazy<LoadedAssembly> s_consumer = new(() => LoadedAssembly.Load(GeneratorHarness.RunClean(Source).Output));
+
+    private static readonly TimeSpan s_minute = TimeSpan.FromSeconds(60);
+
+    public static TheoryData<string> Engines() => SharedLimiter.Engines();
+
+    private static Func<Task> Scenario(string name) => s_consumer.Value.Method<Func<Task>>("Consumer.Scenarios", name);
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task Static_sync_method_is_limited_under_its_full_name(string engine)
+    {
+        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        RateLimitExceededException refused = await Throttling.AssertLimitedAfterAsync(engine, 3, s_minute, Scenario("StaticSync"));
+        Assert.Equal("Consumer.Api.Lookup(int)", refused.Key);
+        Assert.Equal(3, refused.Limit);
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task Instance_method_is_limited_per_key_and_a_refused_call_does_not_run(string engine)
+    {
+        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        int before = s_consumer.Value.Assembly.GetType("Consumer.Scenarios")!.GetProperty("AccountCalls")!.GetValue(null) is int n ? n : -1;
+        RateLimitExceededException refused = await Throttling.AssertLimitedAfterAsync(engine, 3, s_minute, Scenario("InstanceSync"));
+        Assert.Equal("user:7", refused.Key);
+        int after = (int)s_consumer.Value.Assembly.GetType("Consumer.Scenarios")!.GetProperty("AccountCalls")!.GetValue(null)!;
+        Assert.Equal(before + 3, after);
+
+        // Another user has a budget of its own.
+        await Scenario("OtherUser")();
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task Task_returning_method_is_limited(string engine) =>
+        await AssertShapeAsync(engine, "TaskShape", "Consumer.Api.SaveAsync(int)");
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task Task_of_T_returning_method_is_limited(string engine) =>
+        await AssertShapeAsync(engine, "TaskOfTShape", "Consumer.Api.LoadAsync(int)");
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task ValueTask_returning_method_is_limited(string engine) =>
+        await AssertShapeAsync(engine, "ValueTaskShape", "Consumer.Api.PingAsync()");
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task ValueTask_of_T_returning_method_is_limited(string engine) =>
+        await AssertShapeAsync(engine, "ValueTaskOfTShape", "Consumer.Api.EchoAsync(string, System.Threading.CancellationToken)");
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task Async_enumerable_is_checked_when_enumeration_starts(string engine)
+    {
+        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        var start = s_consumer.Value.Method<Func<IAsyncEnumerable<int>>>("Consumer.Scenarios", "StartCounting");
+        var enumerate = s_consumer.Value.Method<Func<IAsyncEnumerable<int>, Task>>("Consumer.Scenarios", "Enumerate");
+
+        // Calls that are never enumerated consume nothing.
+        for (int i = 0; i < 5; i++) _ = start();
+
+        IAsyncEnumerable<int> numbers = start();
+        RateLimitExceededException refused = await Throttling.AssertLimitedAfterAsync(engine, 3, s_minute, () => enumerate(numbers));
+        Assert.Equal("Consumer.Api.CountAsync(int, System.Threading.CancellationToken)", refused.Key);
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task Out_parameter_method_is_limited_and_still_assigns(string engine) =>
+        await AssertShapeAsync(engine, "OutParameter", "Consumer.Api.TryParse(string, out int)");
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task Ref_parameter_method_is_limited_and_still_writes_through(string engine) =>
+        await AssertShapeAsync(engine, "RefParameter", "Consumer.Api.Bump(ref int)");
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task Generic_method_shares_one_key_across_type_arguments(string engine)
+    {
+        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        Func<Task> call = Scenario("GenericMethod");
+
+        // Each scenario call makes two calls (string and int): the third is refused on its second call.
+        await call();
+        RateLimitExceededException refused = await Assert.ThrowsAsync<RateLimitExceededException>(call);
+        Assert.Equal("Consumer.Api.Identity<T>(T)", refused.Key);
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task Method_of_generic_type_is_limited(string engine) =>
+        await AssertShapeAsync(engine, "GenericType", "Consumer.Box<T>.Open()");
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task Extension_method_is_limited(string engine) =>
+        await AssertShapeAsync(engine, "Extension", "Consumer.Extensions.Twice(int)");
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task Interface_member_carrying_the_attribute_is_limited(string engine) =>
+        await AssertShapeAsync(engine, "Interface", "greet:ann");
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task Struct_method_is_limited_and_mutates_the_callers_variable(string engine) =>
+        await AssertShapeAsync(engine, "StructReceiver", "Consumer.Counter.Increment()");
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task Overloads_have_keys_of_their_own(string engine)
+    {
+        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        RateLimitExceededException refused = await Throttling.AssertLimitedAfterAsync(engine, 3, s_minute, Scenario("OverloadInt"));
+        Assert.Equal("Consumer.Api.Describe(int)", refused.Key);
+        await Throttling.AssertLimitedAfterAsync(engine, 3, s_minute, Scenario("OverloadString"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task Several_attributes_are_decided_together_and_a_refused_call_consumes_nothing(string engine)
+    {
+        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        var complete = s_consumer.Value.Method<Func<string, Func<int, Task>>>("Consumer.Scenarios", "Complete")("ann");
+
+        await complete(4);
+        await complete(4);
+
+        // 4 more tokens would exceed the budget of 10: refused by the budget, so the GCRA rule keeps its third call.
+        RateLimitExceededException budget = await Assert.ThrowsAsync<RateLimitExceededException>(() => complete(4));
+        Assert.Equal("multi-tokens:ann", budget.Key);
+
+        await complete(2);
+
+        // Now the GCRA rule is spent (3 calls), whatever the cost.
+        RateLimitExceededException gcra = await Assert.ThrowsAsync<RateLimitExceededException>(() => complete(0));
+        Assert.Equal("multi:ann", gcra.Key);
+        if (engine == SharedLimiter.InProcess) Assert.Equal(s_minute, gcra.RetryAfter);
+        else Assert.InRange(gcra.RetryAfter, s_minute - TimeSpan.FromSeconds(10), s_minute);
+    }
+
+    private static async Task AssertShapeAsync(string engine, string scenario, string key)
+    {
+        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        RateLimitExceededException refused = await Throttling.AssertLimitedAfterAsync(engine, 3, s_minute, Scenario(scenario));
+        Assert.Equal(key, refused.Key);
+    }
+}

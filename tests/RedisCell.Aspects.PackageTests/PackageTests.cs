@@ -1,0 +1,128 @@
+namespace RedisCell.Aspects.PackageTests;
+
+/// <summary>
+/// The package as a user gets it: <c>dotnet pack</c> into a folder feed, then a separate project
+/// with only a <c>PackageReference</c> builds (warnings as errors) and runs, and its
+/// <c>[RatePerSecond]</c> method is throttled. Nothing else is configured: the package's
+/// buildTransitive props enable interceptors and its analyzer folder brings the generator.
+/// </summary>
+public sealed class PackageTests
+{
+    private static readonly TimeSpan s_stepTimeout = TimeSpan.FromMinutes(5);
+
+    private const string ConsumerProject = """
+        <Project Sdk="Microsoft.NET.Sdk">
+          <PropertyGroup>
+            <OutputType>Exe</OutputType>
+            <TargetFramework>net10.0</TargetFramework>
+            <Nullable>enable</Nullable>
+            <ImplicitUsings>enable</ImplicitUsings>
+            <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+          </PropertyGroup>
+          <ItemGroup>
+            <PackageReference Include="RedisCell.Aspects" Version="$VERSION$" />
+          </ItemGroup>
+        </Project>
+        """;
+
+    private const string ConsumerProgram = """
+        using RedisCell.Aspects;
+
+        CellLimiter.ConfigureShared(new InProcessCellLimiter());
+        int allowed = 0, refused = 0;
+        TimeSpan retryAfter = TimeSpan.Zero;
+        string key = "none";
+        for (int i = 0; i < 5; i++)
+        {
+            try
+            {
+                Api.Ping();
+                allowed++;
+            }
+            catch (RateLimitExceededException e)
+            {
+                refused++;
+                retryAfter = e.RetryAfter;
+                key = e.Key;
+            }
+        }
+
+        Console.WriteLine($"allowed={allowed} refused={refused} key={key} retry-after-positive={retryAfter > TimeSpan.Zero}");
+
+        static class Api
+        {
+            [RatePerSecond(3)]
+            public static void Ping()
+            {
+            }
+        }
+        """;
+
+    // The folder feed comes first; nuget.org and this machine's package folder serve the dependencies.
+    private const string NuGetConfig = """
+        <?xml version="1.0" encoding="utf-8"?>
+        <configuration>
+          <config>
+            <add key="globalPackagesFolder" value="$PACKAGES$" />
+          </config>
+          <packageSources>
+            <clear />
+            <add key="local" value="$FEED$" />
+            <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+          </packageSources>
+          <fallbackPackageFolders>
+            <add key="machine" value="$MACHINE$" />
+          </fallbackPackageFolders>
+        </configuration>
+        """;
+
+    [Fact]
+    public async Task A_consumer_of_the_nupkg_is_throttled_with_nothing_but_a_package_reference()
+    {
+        string root = Directory.CreateTempSubdirectory("rediscell-package-").FullName;
+        try
+        {
+            // A version no cache has seen, so the consumer restores this very build.
+            string version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
+            string feed = Path.Combine(root, "feed");
+            await DotnetCli.RunAsync(RepositoryRoot(), s_stepTimeout,
+                "pack", Path.Combine("src", "RedisCell.Aspects", "RedisCell.Aspects.csproj"),
+                "-c", "Release", "-o", feed, "--artifacts-path", Path.Combine(root, "artifacts"),
+                $"-p:Version={version}", "--disable-build-servers");
+            string package = Assert.Single(Directory.GetFiles(feed, "*.nupkg"));
+            Assert.EndsWith($"RedisCell.Aspects.{version}.nupkg", package, StringComparison.Ordinal);
+
+            string consumer = Directory.CreateDirectory(Path.Combine(root, "consumer")).FullName;
+            File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), ConsumerProject.Replace("$VERSION$", version));
+            File.WriteAllText(Path.Combine(consumer, "Program.cs"), ConsumerProgram);
+            File.WriteAllText(Path.Combine(consumer, "NuGet.config"), NuGetConfig
+                .Replace("$FEED$", feed)
+                .Replace("$PACKAGES$", Path.Combine(root, "packages"))
+                .Replace("$MACHINE$", await MachinePackagesFolderAsync(root)));
+
+            string output = await DotnetCli.RunAsync(consumer, s_stepTimeout, "run", "-c", "Release", "--disable-build-servers");
+            Assert.Contains("allowed=3 refused=2 key=Api.Ping() retry-after-positive=True", output);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static async Task<string> MachinePackagesFolderAsync(string workingDirectory)
+    {
+        string listing = await DotnetCli.RunAsync(workingDirectory, s_stepTimeout, "nuget", "locals", "global-packages", "--list");
+        string line = listing.Split('\n').Single(l => l.Contains("global-packages:", StringComparison.Ordinal));
+        return line[(line.IndexOf(':') + 1)..].Trim();
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "RedisCell.Aspects.sln"))) return directory.FullName;
+        }
+
+        throw new InvalidOperationException("RedisCell.Aspects.sln was not found above " + AppContext.BaseDirectory);
+    }
+}
