@@ -2,7 +2,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace RedisCell.Aspects;
+namespace RedisCell.Aspects.DenyCache;
 
 /// <summary>
 /// What Redis last said about keys that are at their limit, kept so that a call Redis would refuse
@@ -63,8 +63,14 @@ internal sealed class LocalDenyCache
     private readonly long _frequency;
     private long _localRefusals;
 
-    public LocalDenyCache(int capacity, TimeProvider time)
+    private readonly bool _rememberWindows;
+
+    /// <param name="capacity">How many keys to remember (rounded up to a power of two).</param>
+    /// <param name="time">The clock the store's decisions follow: the system's when the server reads its own clock, the client's when the client sends it.</param>
+    /// <param name="rememberWindows">Whether fixed windows may be remembered: their script always reads the server's clock, so only when <paramref name="time"/> runs with it.</param>
+    public LocalDenyCache(int capacity, TimeProvider time, bool rememberWindows)
     {
+        _rememberWindows = rememberWindows;
         int size = 1;
         while (size < capacity) size <<= 1;
         _slots = new Known?[size];
@@ -100,6 +106,13 @@ internal sealed class LocalDenyCache
         if (known is null || !known.Describes(rule)) return false;
 
         long elapsed = Math.Max(0, ToNanoseconds(now - known.SentAt));
+        if (elapsed >= known.RemainsFor)
+        {
+            // The remembered limit has run out: the key is no longer near it.
+            Forget(rule.Key);
+            return false;
+        }
+
         bool refused = rule.Policy is GcraPolicy gcra
             ? RefuseGcra(rule, gcra, known, elapsed, out result)
             : RefuseWindow(rule, known, elapsed, out result);
@@ -126,13 +139,19 @@ internal sealed class LocalDenyCache
     {
         long quantity = rule.Quantity;
         if (quantity == 0 || quantity > rule.Policy.Limit) return;
-        if (!result.Limited && result.Remaining >= quantity) return;
+        if (!result.Limited && result.Remaining >= quantity)
+        {
+            // Room again: calls for this key stop coordinating and go straight to Redis.
+            Forget(rule.Key);
+            return;
+        }
+
         long remainsFor = result.ResetAfterNanoseconds;
         if (rule.Policy is GcraPolicy gcra)
         {
             if (gcra.DelayVariationToleranceNanoseconds > LargestTolerance || remainsFor <= ExpirySlackNanoseconds) return;
         }
-        else if (remainsFor <= 0)
+        else if (remainsFor <= 0 || !_rememberWindows)
         {
             return;
         }

@@ -5,6 +5,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
+using RedisCell.Aspects.DenyCache;
 using RedisCell.Aspects.Resilience;
 using StackExchange.Redis;
 using StackExchange.Redis.KeyspaceIsolation;
@@ -100,7 +101,13 @@ public sealed class RedisCellLimiter : CellLimiter
         _logger = Options.LoggerFactory.CreateLogger("RedisCell.Aspects.RedisCellLimiter");
         _breaker = new CircuitBreaker(Options.BreakAfterFailures, Options.BreakDuration);
         _fallback = new StoreFallback(Options, _logger, StoreName);
-        if (Options.LocalDenyCacheCapacity > 0) _denials = new LocalDenyCache(Options.LocalDenyCacheCapacity, Options.TimeProvider);
+        if (Options.LocalDenyCacheCapacity > 0)
+        {
+            // Remembered limits age with the clock the decisions were made on.
+            bool clientClock = Options.Clock == ClockSource.Client;
+            _denials = new LocalDenyCache(Options.LocalDenyCacheCapacity, clientClock ? Options.TimeProvider : TimeProvider.System, rememberWindows: !clientClock);
+        }
+
         if (ownsConnection || redis.TimeoutMilliseconds <= TimeoutMilliseconds(Options)) _syncDatabase = _database;
     }
 
