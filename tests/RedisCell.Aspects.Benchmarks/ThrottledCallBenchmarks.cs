@@ -10,9 +10,10 @@ namespace RedisCell.Aspects.Benchmarks;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The throttled methods are what code generated for <c>[Throttle]</c> does around a method body:
-/// build the key, ask <see cref="CellLimiter.Shared"/>, throw when limited, run the body. The body is
-/// an empty method that is never inlined, so every case pays one real call for it.
+/// The throttled methods are <see cref="Throttled"/>'s, so each call runs the interceptor the
+/// source generator writes for this project: build the key, ask <see cref="CellLimiter.Shared"/>,
+/// throw when limited, call the method. The methods are empty and never inlined, so every case
+/// pays one real call for the body, as the baseline does.
 /// </para>
 /// <para>
 /// "Allowed" cases use limits that no benchmark run can exhaust; "limited" cases use a key that
@@ -24,10 +25,6 @@ namespace RedisCell.Aspects.Benchmarks;
 [MemoryDiagnoser]
 public class ThrottledCallBenchmarks
 {
-    // GCRA: a burst no run can spend (10^15) at a million per second; and one call per hour.
-    private static readonly GcraPolicy s_open = new(1_000_000_000_000_000L, 1_000_000, 1);
-    private static readonly GcraPolicy s_closed = new(0, 1, 3600);
-
     private CellLimiter _limiter = null!;
     private int _userId;
 
@@ -41,8 +38,9 @@ public class ThrottledCallBenchmarks
         _userId = 4242;
         _limiter = new InProcessCellLimiter(new RedisCellOptions { TimeProvider = ClockFor(Clock) });
         CellLimiter.ConfigureShared(_limiter);
-        _limiter.Check(new RateLimitRule(s_closed, "bench:closed"));
-        _limiter.Check(new RateLimitRule(s_closed, RateLimitKey.Create($"closed:{_userId}")));
+        Throttled.Closed();
+        Throttled.ClosedFor(_userId);
+        _limiter.Check(new RateLimitRule(Throttled.ClosedPolicy, "bench:closed"));
     }
 
     [GlobalCleanup]
@@ -52,36 +50,27 @@ public class ThrottledCallBenchmarks
     }
 
     [Benchmark(Baseline = true, Description = "empty method, not throttled")]
-    public void EmptyMethod() => Body();
+    public void EmptyMethod() => Throttled.NotThrottled();
 
     [Benchmark(Description = "throttled, constant key, allowed")]
-    public void ThrottledConstantKey()
-    {
-        CellLimiter.Shared.Acquire(new RateLimitRule(s_open, "bench:constant"));
-        Body();
-    }
+    public void ThrottledConstantKey() => Throttled.Open();
 
     [Benchmark(Description = "throttled, templated key, allowed")]
-    public void ThrottledTemplatedKey()
-    {
-        CellLimiter.Shared.Acquire(new RateLimitRule(s_open, RateLimitKey.Create($"user:{_userId}")));
-        Body();
-    }
+    public void ThrottledTemplatedKey() => Throttled.OpenFor(_userId);
 
     [Benchmark(Description = "Check, constant key, limited")]
-    public bool CheckConstantKeyLimited() => CellLimiter.Shared.Check(new RateLimitRule(s_closed, "bench:closed")).Limited;
+    public bool CheckConstantKeyLimited() => CellLimiter.Shared.Check(new RateLimitRule(Throttled.ClosedPolicy, "bench:closed")).Limited;
 
     [Benchmark(Description = "Check, templated key, limited")]
     public bool CheckTemplatedKeyLimited() =>
-        CellLimiter.Shared.Check(new RateLimitRule(s_closed, RateLimitKey.Create($"closed:{_userId}"))).Limited;
+        CellLimiter.Shared.Check(new RateLimitRule(Throttled.ClosedPolicy, RateLimitKey.Create($"closed:{_userId}"))).Limited;
 
     [Benchmark(Description = "throttled, constant key, limited (throws)")]
     public bool ThrottledConstantKeyLimited()
     {
         try
         {
-            CellLimiter.Shared.Acquire(new RateLimitRule(s_closed, "bench:closed"));
-            Body();
+            Throttled.Closed();
             return false;
         }
         catch (RateLimitExceededException)
@@ -90,9 +79,18 @@ public class ThrottledCallBenchmarks
         }
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Body()
+    [Benchmark(Description = "throttled, templated key, limited (throws)")]
+    public bool ThrottledTemplatedKeyLimited()
     {
+        try
+        {
+            Throttled.ClosedFor(_userId);
+            return false;
+        }
+        catch (RateLimitExceededException)
+        {
+            return true;
+        }
     }
 
     private static TimeProvider ClockFor(string clock) => clock switch
@@ -101,5 +99,41 @@ public class ThrottledCallBenchmarks
         "coarse" => new CoarseTimeProvider(),
         _ => throw new ArgumentException($"Unknown clock '{clock}'.", nameof(clock)),
     };
+}
 
+/// <summary>Empty methods with the attributes; calls to them are intercepted by generated code.</summary>
+internal static class Throttled
+{
+    /// <summary>The policy of <see cref="Closed"/>: one call per hour.</summary>
+    public static readonly GcraPolicy ClosedPolicy = new(0, 1, 3600);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void NotThrottled()
+    {
+    }
+
+    // A burst no run can spend (10^15) at a million per second.
+    [Gcra(1_000_000_000_000_000L, 1_000_000, 1)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Open()
+    {
+    }
+
+    [Throttle("user:{userId}", 1_000_000_000_000_000L, 1_000_000, 1)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void OpenFor(int userId)
+    {
+    }
+
+    [Gcra(0, 1, 3600)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Closed()
+    {
+    }
+
+    [Throttle("closed:{userId}", 0, 1, 3600)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void ClosedFor(int userId)
+    {
+    }
 }

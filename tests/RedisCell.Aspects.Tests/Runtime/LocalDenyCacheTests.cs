@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using RedisCell.Aspects.TestServers;
 using RedisCell.Aspects.Tests.Infrastructure;
 using StackExchange.Redis;
 
@@ -145,6 +146,44 @@ public sealed class LocalDenyCacheTests
         await limiter.CheckAsync(both);
         Assert.True((await limiter.CheckAsync(both)).Limited);
         Assert.Equal(1, limiter.LocalRefusals);
+    }
+
+    [Fact]
+    public async Task A_key_known_to_be_limited_is_refused_while_redis_is_frozen_without_waiting()
+    {
+        await using RedisServerProcess server = await RedisServerProcess.StartAsync();
+        RedisCellOptions options = Engine.Options(Engine.UniquePrefix("deny-frozen"));
+        options.FailurePolicy = RateLimiterFailurePolicy.FailOpen;
+        options.Timeout = TimeSpan.FromMilliseconds(300);
+        await using RedisCellLimiter limiter = await RedisCellLimiter.ConnectAsync(server.Configuration, options);
+        var rule = new RateLimitRule(new GcraPolicy(0, 1, 3600), "frozen");
+
+        // Warm (scripts loaded, JIT done), so that the first call is decided by Redis, not the timeout.
+        for (int i = 0; i < 3; i++) await limiter.CheckAsync(new RateLimitRule(new GcraPolicy(100, 1, 1), "warm-up"));
+        Assert.False((await limiter.CheckAsync(rule)).Limited);
+        Assert.True((await limiter.CheckAsync(rule)).Limited);
+        Assert.Equal(1, limiter.LocalRefusals);
+
+        server.Pause();
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            RateLimitResult refused = await limiter.CheckAsync(rule);
+            RateLimitResult refusedSync = limiter.Check(rule);
+            clock.Stop();
+
+            // Refused as Redis would, not allowed by the failure policy, and well inside the timeout.
+            Assert.True(refused.Limited && refusedSync.Limited);
+            Assert.Equal(3, limiter.LocalRefusals);
+            Assert.True(clock.Elapsed < options.Timeout, $"took {clock.Elapsed}");
+
+            // Another key is the failure policy's: allowed (fail open) after the timeout.
+            Assert.False((await limiter.CheckAsync(new RateLimitRule(rule.Policy, "unknown"))).Limited);
+        }
+        finally
+        {
+            server.Resume();
+        }
     }
 
     [Fact]
