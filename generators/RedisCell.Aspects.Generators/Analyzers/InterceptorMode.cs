@@ -22,7 +22,9 @@ internal static class InterceptorMode
     public static bool IsLimitedByInterceptors(IMethodSymbol method)
     {
         IMethodSymbol declared = Declared(method);
-        return RateLimitAttributes.AnyOn(declared) && !RateLimitAttributes.IsSelfLimiting(declared);
+
+        // The implementation part of a partial method sees the definition's attributes too.
+        return RateLimitAttributes.AnyOn(declared) && !RateLimitAttributes.IsSelfLimiting(declared.PartialDefinitionPart ?? declared);
     }
 
     /// <summary>

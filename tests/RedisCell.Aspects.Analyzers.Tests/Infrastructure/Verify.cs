@@ -106,3 +106,30 @@ internal static class GeneratorDiagnosticVerifier
         return test.RunAsync();
     }
 }
+
+/// <summary>
+/// Applies a code fix with the generator running on both the source and the fixed source, so the
+/// fixed code must build with what the generator writes for it (partial mode needs that); what it
+/// generates is not compared.
+/// </summary>
+internal static class GeneratorCodeFixVerifier<TAnalyzer, TCodeFix>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+    where TCodeFix : CodeFixProvider, new()
+{
+    public static Task VerifyAsync(string source, string fixedSource)
+    {
+        var test = new Test
+        {
+            TestCode = source,
+            FixedCode = fixedSource,
+            TestBehaviors = TestBehaviors.SkipGeneratedSourcesCheck,
+        };
+        TestProject.Configure(test);
+        return test.RunAsync();
+    }
+
+    private sealed class Test : CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
+    {
+        protected override IEnumerable<Type> GetSourceGenerators() => [typeof(RateLimitGenerator)];
+    }
+}
