@@ -15,8 +15,8 @@ public static class DiagnosticDescriptors
     private const string Generation = "RedisCell.Aspects.Generation";
     private const string HelpLinkBase = "https://github.com/RedisCell/RedisCell.Aspects/blob/main/docs/diagnostics/";
 
-    private static DiagnosticDescriptor Rule(string id, string title, string message, string category, DiagnosticSeverity severity, string? description = null) =>
-        new(id, title, message, category, severity, isEnabledByDefault: true, description: description, helpLinkUri: HelpLinkBase + id + ".md");
+    private static DiagnosticDescriptor Rule(string id, string title, string message, string category, DiagnosticSeverity severity, string? description = null, string[]? customTags = null) =>
+        new(id, title, message, category, severity, isEnabledByDefault: true, description: description, helpLinkUri: HelpLinkBase + id + ".md", customTags: customTags ?? []);
 
     /// <summary>RCA001: a limit's numbers are out of range.</summary>
     public static readonly DiagnosticDescriptor InvalidLimit = Rule(
@@ -155,7 +155,9 @@ public static class DiagnosticDescriptors
         "RCA019",
         "Interceptors are not enabled for RedisCell.Aspects",
         "Calls to rate-limited methods cannot be intercepted because the project does not enable interceptors in the namespace 'RedisCell.Aspects.Generated'; add <InterceptorsNamespaces>$(InterceptorsNamespaces);RedisCell.Aspects.Generated</InterceptorsNamespaces> to the project",
-        Generation, DiagnosticSeverity.Error);
+        Generation, DiagnosticSeverity.Error,
+        "Reported once per project, at its first intercepted call, when the compiler's InterceptorsNamespaces feature lists neither RedisCell.Aspects.Generated nor a namespace containing it. Without it every generated interceptor fails with CS9137.",
+        customTags: [WellKnownDiagnosticTags.CompilationEnd]);
 
     /// <summary>RCA020: a partial-mode method's Core method does not match its signature.</summary>
     public static readonly DiagnosticDescriptor PartialCoreSignatureMismatch = Rule(

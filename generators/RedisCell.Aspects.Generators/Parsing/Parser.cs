@@ -123,7 +123,8 @@ internal static class Parser
         new(null, null, DiagnosticInfo.Create(
             DiagnosticDescriptors.CallNotIntercepted, LocationInfo.From(invocation), method.ToDisplayString(SymbolText.Display), reason));
 
-    private static bool IsInExpressionTree(SyntaxNode node, SemanticModel model, CancellationToken cancellationToken)
+    /// <summary>True when <paramref name="node"/> is inside a lambda converted to an expression tree.</summary>
+    internal static bool IsInExpressionTree(SyntaxNode node, SemanticModel model, CancellationToken cancellationToken)
     {
         foreach (SyntaxNode ancestor in node.Ancestors())
         {
