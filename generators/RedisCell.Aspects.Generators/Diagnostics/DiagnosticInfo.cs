@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using RedisCell.Aspects.Generators.Model;
 
@@ -6,6 +7,12 @@ namespace RedisCell.Aspects.Generators.Diagnostics;
 /// <summary>A diagnostic as plain values: the descriptor, where, and the message arguments.</summary>
 internal sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, LocationInfo? Location, EquatableArray<string> MessageArgs)
 {
+    /// <summary>The diagnostic property that carries <see cref="Subject"/>.</summary>
+    public const string SubjectProperty = "Subject";
+
+    /// <summary>The name the diagnostic is about (an unknown parameter, say), for code fixes; null when none is needed.</summary>
+    public string? Subject { get; init; }
+
     public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] messageArgs) =>
         new(descriptor, location, messageArgs.ToEquatableArray());
 
@@ -13,6 +20,9 @@ internal sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, LocationI
     {
         object[] args = new object[MessageArgs.Count];
         for (int i = 0; i < args.Length; i++) args[i] = MessageArgs[i];
-        return Diagnostic.Create(Descriptor, Location?.ToLocation(), args);
+        ImmutableDictionary<string, string?>? properties = Subject is null
+            ? null
+            : ImmutableDictionary<string, string?>.Empty.Add(SubjectProperty, Subject);
+        return Diagnostic.Create(Descriptor, Location?.ToLocation(), properties, args);
     }
 }

@@ -155,6 +155,7 @@ internal static class RuleParser
 
         var parts = new List<KeyPart>();
         bool valid = true;
+        int before = diagnostics.Count;
         foreach (KeyTemplateSegment segment in parsed.Segments)
         {
             if (!segment.IsHole)
@@ -168,6 +169,10 @@ internal static class RuleParser
             else parts.Add(new KeyPart(null, path.Value));
         }
 
+        // A name used in several holes ("{usr}:{usr.Id}") is one mistake: report it once.
+        List<DiagnosticInfo> reported = diagnostics.GetRange(before, diagnostics.Count - before);
+        diagnostics.RemoveRange(before, reported.Count);
+        diagnostics.AddRange(reported.Distinct());
         return valid ? new KeyModel(null, parts.ToEquatableArray()) : null;
     }
 
@@ -185,7 +190,7 @@ internal static class RuleParser
         IParameterSymbol? parameter = method.Parameters.FirstOrDefault(p => p.Name == names[0]);
         if (parameter is null)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.KeyTemplateUnknownParameter, location, template, methodName, names[0]));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.KeyTemplateUnknownParameter, location, template, methodName, names[0]) with { Subject = names[0] });
             return null;
         }
 
