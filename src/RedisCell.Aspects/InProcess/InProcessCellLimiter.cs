@@ -77,7 +77,10 @@ public sealed class InProcessCellLimiter : CellLimiter
                 {
                     RateLimitResult result = Decide(entry, rule, nowNs, out Write write);
                     if (!result.Limited) write.ApplyTo(entry);
-                    DropIfEmpty(key, entry, nowNs);
+
+                    // An entry left empty (a TTL under a millisecond deletes the state, as in Redis)
+                    // stays in the dictionary until the sweep: a fast key would otherwise be removed
+                    // and added again on every call, two allocations each time.
                     return result;
                 }
             }
@@ -135,7 +138,6 @@ public sealed class InProcessCellLimiter : CellLimiter
                     for (int i = 0; i < rules.Length; i++) writes[i].ApplyTo(EntryFor(rules[i].Key, orderedKeys, entries));
                 }
 
-                for (int k = 0; k < orderedKeys.Length; k++) DropIfEmpty(orderedKeys[k], entries[k], nowNs);
                 return Decide(results);
             }
             finally

@@ -94,7 +94,9 @@ public sealed class RCA019InterceptorsNotEnabledTests
 
     /// <summary>
     /// The analyzer's reading of the features must be the compiler's: for each setting, the
-    /// generator's interceptors fail with CS9137 exactly when RCA019 is reported.
+    /// generator's interceptors (written with interceptors enabled) fail with CS9137 exactly when
+    /// RCA019 is reported; and under that setting the generator writes interceptors exactly when
+    /// the compiler accepts them, so a project never sees CS9137 in generated code.
     /// </summary>
     [Theory]
     [InlineData("InterceptorsNamespaces", "RedisCell.Aspects.Generated", true)]
@@ -113,9 +115,17 @@ public sealed class RCA019InterceptorsNotEnabledTests
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
 
         CSharpGeneratorDriver.Create([new RateLimitGenerator().AsSourceGenerator()], parseOptions: options)
-            .RunGeneratorsAndUpdateCompilation(compilation, out Compilation generated, out ImmutableArray<Diagnostic> generatorDiagnostics);
+            .RunGeneratorsAndUpdateCompilation(compilation, out Compilation underSetting, out ImmutableArray<Diagnostic> generatorDiagnostics);
         Assert.Empty(generatorDiagnostics);
-        bool compilerRejects = generated.GetDiagnostics().Any(d => d.Id == "CS9137");
+        Assert.Equal(accepted, underSetting.SyntaxTrees.Count() > 1);
+
+        // The interceptors the generator writes when enabled, compiled under the setting.
+        CSharpCompilation enabled = compilation.RemoveAllSyntaxTrees().AddSyntaxTrees(compilation.SyntaxTrees.Select(t => t.WithRootAndOptions(t.GetRoot(), TestProject.ParseOptions)));
+        CSharpGeneratorDriver.Create([new RateLimitGenerator().AsSourceGenerator()], parseOptions: TestProject.ParseOptions)
+            .RunGeneratorsAndUpdateCompilation(enabled, out Compilation generated, out _);
+        Compilation interceptorsUnderSetting = compilation.AddSyntaxTrees(
+            generated.SyntaxTrees.Skip(1).Select(t => CSharpSyntaxTree.ParseText(t.GetText(), options, t.FilePath)));
+        bool compilerRejects = interceptorsUnderSetting.GetDiagnostics().Any(d => d.Id == "CS9137");
 
         ImmutableArray<Diagnostic> reported = await compilation
             .WithAnalyzers([new InterceptorsNotEnabledAnalyzer()])
