@@ -172,4 +172,11 @@ public static class DiagnosticDescriptors
         "Two policies share one Redis key",
         "Key \"{0}\" on '{1}' is also written by {2} with a different policy; two policies on one key corrupt each other's state",
         Usage, DiagnosticSeverity.Warning);
+
+    /// <summary>RCA022: the attributes on one method name different limiters.</summary>
+    public static readonly DiagnosticDescriptor LimitersDiffer = Rule(
+        "RCA022",
+        "Rate-limit attributes on one method name different limiters",
+        "The rate-limit attributes on '{0}' name different limiters ({1}); one limiter decides a call's limits together, so give them all the same Limiter",
+        Usage, DiagnosticSeverity.Error);
 }

@@ -192,6 +192,14 @@ internal static class Parser
             if (rule is not null) rules.Add(rule);
         }
 
+        string[] limiters = rules.Select(r => r.Limiter ?? "").Distinct(System.StringComparer.Ordinal).ToArray();
+        if (limiters.Length > 1)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.LimitersDiffer, LocationInfo.From(method.Locations.FirstOrDefault()), method.ToDisplayString(SymbolText.Display),
+                string.Join(", ", limiters.Select(l => l.Length == 0 ? "the default limiter" : "\"" + l + "\""))));
+        }
+
         if (diagnostics.Count > before || rules.Count == 0) return null;
 
         var typeParameters = new List<TypeParameterModel>();

@@ -54,6 +54,11 @@ internal static class GeneratorDiagnostics
 
 public static class Api
 {
+    // RCA022: one limiter decides a call's limits together; these name two.
+    [Gcra(15, 30, 60, Limiter = "billing")]
+    [RatePerSecond(100)]
+    public static void TwoLimiters() { }
+
     [Gcra(15, 30, 60)]
     public static void Limited(int value) { }
 }
