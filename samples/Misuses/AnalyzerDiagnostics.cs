@@ -22,6 +22,32 @@ public sealed class Orders : IOrders
     public Order Find(int userId) => new() { Id = userId };
 }
 
+public sealed class Customer
+{
+    public string Name { get; init; } = "";
+}
+
+public static class Keys
+{
+    // RCA018: Customer does not override ToString, so every caller writes "Misuses.Customer": one shared key.
+    [Throttle("customer:{customer}", 15, 30, 60)]
+    internal static void ByCustomer(Customer customer) { }
+
+    // RCA021: the same key under two policies; each would corrupt the other's state.
+    [Throttle("user:{userId}", 15, 30, 60)]
+    internal static void Read(int userId) { }
+
+    [Throttle("user:{id}", 5, 10, 60)]
+    internal static void Write(int id) { }
+
+    internal static void Callers()
+    {
+        ByCustomer(new Customer());
+        Read(1);
+        Write(1);
+    }
+}
+
 public static class Escapes
 {
     // RCA016 (info, raised to a warning in .editorconfig): callers in other assemblies escape.

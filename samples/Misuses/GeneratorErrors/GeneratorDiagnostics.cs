@@ -83,6 +83,12 @@ public partial class PartialMistakes
     partial void NoAccessibility();
 
     private void NoAccessibilityCore() { }
+
+    // RCA020: the generated Resize calls ResizeCore(int), which takes a long here.
+    [Gcra(15, 30, 60)]
+    public partial void Resize(int size);
+
+    private void ResizeCore(long size) { }
 }
 
 public class NotPartial
