@@ -54,9 +54,15 @@ public sealed class RateLimitGenerator : IIncrementalGenerator
             .Collect()
             .Select(static (sites, _) => Group(sites))
             .WithTrackingName(TrackingNames.InterceptorGroups);
-        context.RegisterSourceOutput(groups, static (spc, groups) =>
+        // Interceptors the compiler would refuse (CS9137) are not written: the build then reports
+        // RCA019, which names the property to set, instead of an error in generated code.
+        IncrementalValueProvider<bool> interceptorsEnabled = context.ParseOptionsProvider
+            .Select(static (options, _) => Analyzers.InterceptorsNotEnabledAnalyzer.IsEnabled(options))
+            .WithTrackingName(TrackingNames.InterceptorsEnabled);
+        context.RegisterSourceOutput(groups.Combine(interceptorsEnabled), static (spc, input) =>
         {
-            if (groups.IsEmpty) return;
+            (EquatableArray<InterceptorGroup> groups, bool enabled) = input;
+            if (groups.IsEmpty || !enabled) return;
             spc.AddSource(Emitter.InterceptorsHintName, Emitter.EmitInterceptors(groups));
         });
     }

@@ -27,6 +27,9 @@ public static class TrackingNames
     /// <summary>All intercepted calls, grouped by the method they call.</summary>
     public const string InterceptorGroups = nameof(InterceptorGroups);
 
+    /// <summary>Whether the project enables interceptors for the generated namespace.</summary>
+    public const string InterceptorsEnabled = nameof(InterceptorsEnabled);
+
     /// <summary>Call sites that cannot be intercepted and are reported.</summary>
     public const string CallDiagnostics = nameof(CallDiagnostics);
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -241,6 +242,8 @@ public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
 
     // Async methods, so that the decision's span is Activity.Current only while the decision runs:
     // an async method hands its caller back the caller's own Activity.Current when it returns.
+    // Pooled: a decision still in flight allocates no state machine in steady state.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<RateLimitResult> CheckRecordedAsync(RateLimitRule rule, CancellationToken cancellationToken)
     {
         CellTelemetry.DecisionScope telemetry = CellTelemetry.StartDecision(rule.Policy, rule.Quantity, 1, StoreName);
@@ -259,6 +262,8 @@ public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
         return result;
     }
 
+    // Pooled: a decision still in flight allocates no state machine in steady state.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<RateLimitResult> CheckManyRecordedAsync(ReadOnlyMemory<RateLimitRule> rules, CancellationToken cancellationToken)
     {
         RateLimitRule first = rules.Span[0];
@@ -278,6 +283,7 @@ public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
         return result;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private static async ValueTask AwaitAndThrowIfLimited(ValueTask<RateLimitResult> pending)
     {
         RateLimitResult result = await pending.ConfigureAwait(false);

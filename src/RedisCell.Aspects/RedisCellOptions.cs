@@ -84,6 +84,20 @@ public sealed class RedisCellOptions
     /// </summary>
     public TimeSpan FailureLogInterval { get; set; } = DefaultFailureLogInterval;
 
+    /// <summary>The default <see cref="LocalDenyCacheCapacity"/>: 4096 keys.</summary>
+    public const int DefaultLocalDenyCacheCapacity = 4096;
+
+    /// <summary>
+    /// How many keys <see cref="RedisCellLimiter"/> remembers refusals for (default 4096; 0 turns the
+    /// cache off). Once Redis has said a key is limited until an instant, later calls for that key
+    /// with the same policy are refused in this process until then, without a round trip: nothing
+    /// makes a limited key less limited before that instant except a reset. A reset through this
+    /// limiter forgets the key at once; a reset by another process (or a plain <c>DEL</c>) is seen
+    /// when the remembered instant passes. Memory is bounded: one slot per key, at most this many.
+    /// See <c>docs/benchmarks.md#local-deny-cache</c>.
+    /// </summary>
+    public int LocalDenyCacheCapacity { get; set; } = DefaultLocalDenyCacheCapacity;
+
     /// <summary>The Redis logical database; -1 for the connection's default.</summary>
     public int Database { get; set; } = -1;
 
@@ -117,6 +131,11 @@ public sealed class RedisCellOptions
         if (BreakDuration < TimeSpan.FromMilliseconds(1) || BreakDuration > TimeSpan.FromHours(1))
         {
             throw new ArgumentException($"BreakDuration {BreakDuration} must be from 1 ms to 1 hour: it is how long the circuit stays open before probing the store.", nameof(BreakDuration));
+        }
+
+        if (LocalDenyCacheCapacity < 0 || LocalDenyCacheCapacity > 1 << 20)
+        {
+            throw new ArgumentException($"LocalDenyCacheCapacity {LocalDenyCacheCapacity} must be from 0 (off) to 1048576 keys.", nameof(LocalDenyCacheCapacity));
         }
 
         if (!(LocalShare > 0 && LocalShare <= 1))

@@ -13,6 +13,14 @@ public static class DotnetCli
     /// <summary>Runs <c>dotnet</c> with <paramref name="arguments"/>; fails with the output when it exits non-zero or outlives <paramref name="timeout"/>.</summary>
     public static async Task<string> RunAsync(string workingDirectory, TimeSpan timeout, params string[] arguments)
     {
+        (int exitCode, string text) = await ExecuteAsync(workingDirectory, timeout, arguments);
+        Assert.True(exitCode == 0, $"dotnet {string.Join(' ', arguments)} exited with {exitCode}:\n{text}");
+        return text;
+    }
+
+    /// <summary>Runs <c>dotnet</c> with <paramref name="arguments"/> and returns its exit code and output (both streams); fails only when it outlives <paramref name="timeout"/>.</summary>
+    public static async Task<(int ExitCode, string Output)> ExecuteAsync(string workingDirectory, TimeSpan timeout, params string[] arguments)
+    {
         var start = new ProcessStartInfo(Executable)
         {
             WorkingDirectory = workingDirectory,
@@ -53,9 +61,6 @@ public static class DotnetCli
         }
 
         process.WaitForExit();
-        string text;
-        lock (output) text = output.ToString();
-        Assert.True(process.ExitCode == 0, $"dotnet {string.Join(' ', arguments)} exited with {process.ExitCode}:\n{text}");
-        return text;
+        lock (output) return (process.ExitCode, output.ToString());
     }
 }

@@ -1,3 +1,5 @@
+using System.IO.Compression;
+
 namespace RedisCell.Aspects.PackageTests;
 
 /// <summary>
@@ -58,6 +60,13 @@ public sealed class PackageTests
         }
         """;
 
+    private const string ConsumerMisuse = """
+        static class Misuse
+        {
+            public static Action Later => Api.Ping;
+        }
+        """;
+
     // The folder feed comes first; nuget.org and this machine's package folder serve the dependencies.
     private const string NuGetConfig = """
         <?xml version="1.0" encoding="utf-8"?>
@@ -100,8 +109,21 @@ public sealed class PackageTests
                 .Replace("$PACKAGES$", Path.Combine(root, "packages"))
                 .Replace("$MACHINE$", await MachinePackagesFolderAsync(root)));
 
+            using (ZipArchive archive = ZipFile.OpenRead(package))
+            {
+                string[] analyzers = archive.Entries.Select(e => e.FullName).Where(n => n.StartsWith("analyzers/dotnet/cs/", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
+                Assert.Equal(["analyzers/dotnet/cs/RedisCell.Aspects.CodeFixes.dll", "analyzers/dotnet/cs/RedisCell.Aspects.Generators.dll"], analyzers);
+            }
+
             string output = await DotnetCli.RunAsync(consumer, s_stepTimeout, "run", "-c", "Release", "--disable-build-servers");
             Assert.Contains("allowed=3 refused=2 key=Api.Ping() retry-after-positive=True", output);
+
+            // The analyzers came with the package: a delegate to the limited method is reported
+            // (an error here, as the consumer treats warnings as errors).
+            File.WriteAllText(Path.Combine(consumer, "Misuse.cs"), ConsumerMisuse);
+            (int exitCode, string build) = await DotnetCli.ExecuteAsync(consumer, s_stepTimeout, "build", "-c", "Release", "--disable-build-servers");
+            Assert.True(exitCode != 0, build);
+            Assert.Matches(@"Misuse\.cs\(3,\d+\): error RCA013", build);
         }
         finally
         {
@@ -116,7 +138,7 @@ public sealed class PackageTests
         return line[(line.IndexOf(':') + 1)..].Trim();
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {

@@ -27,6 +27,8 @@ namespace RedisCell.Aspects.Generators.Analyzers;
 /// matter). Policies are compared by what the stored state means: GCRA by emission interval and
 /// tolerance (<c>[Gcra(15, 30, 60)]</c> and <c>[Gcra(15, 60, 120)]</c> are one policy), fixed
 /// windows by limit and window. Equal policies on one key are a shared budget, which is allowed.
+/// Attributes naming different limiters (<c>Limiter = "…"</c>) are not compared: each named limiter
+/// is configured with its own store or key prefix.
 /// </para>
 /// </remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -66,7 +68,9 @@ public sealed class KeySharedByPoliciesAnalyzer : DiagnosticAnalyzer
 
             string? template = KeyTemplateArgument.TemplateOf(attribute);
             Location location = (template is null ? null : KeyTemplateArgument.Find(syntax, attribute))?.GetLocation() ?? syntax.GetLocation();
-            uses.Add(new KeyUse(method, kind, ShapeOf(rule.Key), template ?? rule.Key.Constant!, PolicyOf(rule), location));
+            // Each named limiter (Limiter = "…") is its own store or prefix: keys are compared within one limiter.
+            string store = rule.Limiter is null ? "default" : "named:" + rule.Limiter;
+            uses.Add(new KeyUse(method, kind, store + "\n" + ShapeOf(rule.Key), template ?? rule.Key.Constant!, PolicyOf(rule), location));
         }
     }
 

@@ -4,7 +4,7 @@ namespace RedisCell.Aspects.Generators.Diagnostics;
 
 /// <summary>
 /// Every diagnostic the package reports, in one table. IDs are <c>RCA001</c>… in the order they
-/// were added. The generator reports RCA001–RCA012 and RCA020 (misuse it cannot turn into working
+/// were added. The generator reports RCA001–RCA012, RCA020 and RCA022 (misuse it cannot turn into working
 /// code, so it must be reported even when analyzers are switched off); the analyzers report the rest (calls
 /// that escape the limiter, keys that collide, settings that disable interception). Each ID has a
 /// page at <c>docs/diagnostics/RCAxxx.md</c>, which is also its help link.
@@ -15,8 +15,8 @@ public static class DiagnosticDescriptors
     private const string Generation = "RedisCell.Aspects.Generation";
     private const string HelpLinkBase = "https://github.com/RedisCell/RedisCell.Aspects/blob/main/docs/diagnostics/";
 
-    private static DiagnosticDescriptor Rule(string id, string title, string message, string category, DiagnosticSeverity severity, string? description = null, params string[] customTags) =>
-        new(id, title, message, category, severity, isEnabledByDefault: true, description: description, helpLinkUri: HelpLinkBase + id + ".md", customTags: customTags);
+    private static DiagnosticDescriptor Rule(string id, string title, string message, string category, DiagnosticSeverity severity, string? description = null, string[]? customTags = null) =>
+        new(id, title, message, category, severity, isEnabledByDefault: true, description: description, helpLinkUri: HelpLinkBase + id + ".md", customTags: customTags ?? []);
 
     /// <summary>RCA001: a limit's numbers are out of range.</summary>
     public static readonly DiagnosticDescriptor InvalidLimit = Rule(
@@ -155,7 +155,9 @@ public static class DiagnosticDescriptors
         "RCA019",
         "Interceptors are not enabled for RedisCell.Aspects",
         "Calls to rate-limited methods cannot be intercepted because the project does not enable interceptors in the namespace 'RedisCell.Aspects.Generated'; add <InterceptorsNamespaces>$(InterceptorsNamespaces);RedisCell.Aspects.Generated</InterceptorsNamespaces> to the project",
-        Generation, DiagnosticSeverity.Error);
+        Generation, DiagnosticSeverity.Error,
+        "Reported once per project, at its first intercepted call, when the compiler's InterceptorsNamespaces feature lists neither RedisCell.Aspects.Generated nor a namespace containing it. Without it every generated interceptor fails with CS9137.",
+        customTags: [WellKnownDiagnosticTags.CompilationEnd]);
 
     /// <summary>RCA020: a partial-mode method's Core method does not match its signature (reported by the generator).</summary>
     public static readonly DiagnosticDescriptor PartialCoreSignatureMismatch = Rule(
@@ -171,5 +173,12 @@ public static class DiagnosticDescriptors
         "Key \"{0}\" on '{1}' is also written by {2} with a different policy; two policies on one key corrupt each other's state",
         Usage, DiagnosticSeverity.Warning,
         "Every attribute's policy reads and writes the state stored at its key. When two attributes with different algorithms or numbers can build the same key, each reads the other's state with its own rules, and both limits are wrong.",
-        WellKnownDiagnosticTags.CompilationEnd);
+        customTags: [WellKnownDiagnosticTags.CompilationEnd]);
+
+    /// <summary>RCA022: the attributes on one method name different limiters.</summary>
+    public static readonly DiagnosticDescriptor LimitersDiffer = Rule(
+        "RCA022",
+        "Rate-limit attributes on one method name different limiters",
+        "The rate-limit attributes on '{0}' name different limiters ({1}); one limiter decides a call's limits together, so give them all the same Limiter",
+        Usage, DiagnosticSeverity.Error);
 }

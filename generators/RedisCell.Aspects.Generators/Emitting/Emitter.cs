@@ -173,6 +173,7 @@ internal static class Emitter
         string directCall = $"{call}({directArguments})";
         string token = target.Parameters.FirstOrDefault(p => p.IsCancellationToken)?.Name ?? "default";
         bool many = target.Rules.Count > 1;
+        string limiter = LimiterOf(target);
         string ruleList = string.Join(", ", Enumerable.Range(0, target.Rules.Count).Select(r => $"__rule{r}"));
 
         bool awaitable = target.Shape is ReturnShape.Task or ReturnShape.TaskOfT or ReturnShape.ValueTask or ReturnShape.ValueTaskOfT;
@@ -185,7 +186,7 @@ internal static class Emitter
             writer.Line($"return __AcquireOnEnumeration({rulesArgument}, {directCall});");
             writer.Line();
             writer.Open($"static async global::System.Collections.Generic.IAsyncEnumerable<{element}> __AcquireOnEnumeration({rulesParameter}, global::System.Collections.Generic.IAsyncEnumerable<{element}> __source, [global::System.Runtime.CompilerServices.EnumeratorCancellation] global::System.Threading.CancellationToken __cancellationToken = default)");
-            writer.Line($"await {Runtime}CellLimiter.Shared.AcquireAsync(__rules, __cancellationToken);");
+            writer.Line($"await {limiter}.AcquireAsync(__rules, __cancellationToken);");
             writer.Open($"await foreach ({element} __item in global::System.Threading.Tasks.TaskAsyncEnumerableExtensions.WithCancellation(__source, __cancellationToken).ConfigureAwait(false))");
             writer.Line("yield return __item;");
             writer.Close();
@@ -196,7 +197,7 @@ internal static class Emitter
         if (awaitable && target.CanDefer)
         {
             string rules = many ? $"new {Runtime}RateLimitRule[] {{ {ruleList} }}" : "__rule0";
-            writer.Line($"{Tasks}ValueTask __acquire = {Runtime}CellLimiter.Shared.AcquireAsync({rules}, {token});");
+            writer.Line($"{Tasks}ValueTask __acquire = {limiter}.AcquireAsync({rules}, {token});");
             writer.Open("if (__acquire.IsCompletedSuccessfully)");
             writer.Line("__acquire.GetAwaiter().GetResult();");
             writer.Line($"return {directCall};");
@@ -230,8 +231,8 @@ internal static class Emitter
         }
 
         writer.Line(many
-            ? $"{Runtime}CellLimiter.Shared.Acquire([{ruleList}]);"
-            : $"{Runtime}CellLimiter.Shared.Acquire(in __rule0);");
+            ? $"{limiter}.Acquire([{ruleList}]);"
+            : $"{limiter}.Acquire(in __rule0);");
         writer.Line(target.Shape switch
         {
             ReturnShape.Void => $"{directCall};",
@@ -239,6 +240,11 @@ internal static class Emitter
             _ => $"return {directCall};",
         });
     }
+
+    // The limiter the rules name (all name the same one, or the parser reported RCA022).
+    private static string LimiterOf(TargetMethod target) => target.Rules[0].Limiter is { } name
+        ? $"{Runtime}CellLimiter.GetShared({Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(name, quote: true)})"
+        : $"{Runtime}CellLimiter.Shared";
 
     private static void WriteRule(SourceWriter writer, RuleModel rule, int index, string policy)
     {

@@ -26,6 +26,7 @@ internal enum RuleKind
 /// <param name="Key">How the key is built.</param>
 /// <param name="Quantity">A C# expression for the quantity, or null for 1.</param>
 /// <param name="FailurePolicy">The <c>RateLimiterFailurePolicy</c> member written on the attribute, or null.</param>
+/// <param name="Limiter">The named shared limiter to ask, or null for the default one.</param>
 internal sealed record RuleModel(
     string Attribute,
     RuleKind Kind,
@@ -35,7 +36,8 @@ internal sealed record RuleModel(
     long Limit,
     KeyModel Key,
     string? Quantity,
-    string? FailurePolicy);
+    string? FailurePolicy,
+    string? Limiter);
 
 /// <summary>
 /// How a rule's key is built: a constant (the method's full name, for attributes without a key),

@@ -123,7 +123,8 @@ internal static class Parser
         new(null, null, DiagnosticInfo.Create(
             DiagnosticDescriptors.CallNotIntercepted, LocationInfo.From(invocation), method.ToDisplayString(SymbolText.Display), reason));
 
-    private static bool IsInExpressionTree(SyntaxNode node, SemanticModel model, CancellationToken cancellationToken)
+    /// <summary>True when <paramref name="node"/> is inside a lambda converted to an expression tree.</summary>
+    internal static bool IsInExpressionTree(SyntaxNode node, SemanticModel model, CancellationToken cancellationToken)
     {
         foreach (SyntaxNode ancestor in node.Ancestors())
         {
@@ -189,6 +190,14 @@ internal static class Parser
             if (RateLimitAttributes.KindOf(attribute) is not { } kind) continue;
             RuleModel? rule = RuleParser.Parse(method, attribute, kind, within, compilation, diagnostics, cancellationToken);
             if (rule is not null) rules.Add(rule);
+        }
+
+        string[] limiters = rules.Select(r => r.Limiter ?? "").Distinct(System.StringComparer.Ordinal).ToArray();
+        if (limiters.Length > 1)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.LimitersDiffer, LocationInfo.From(method.Locations.FirstOrDefault()), method.ToDisplayString(SymbolText.Display),
+                string.Join(", ", limiters.Select(l => l.Length == 0 ? "the default limiter" : "\"" + l + "\""))));
         }
 
         if (diagnostics.Count > before || rules.Count == 0) return null;

@@ -41,6 +41,7 @@ internal static class RuleParser
         string? quantityName = null;
         string quantityProperty = "Quantity";
         string? failurePolicy = null;
+        string? limiter = null;
         long maxBurst = 0, count = 0, period = 0, limit = 0;
         RuleKind ruleKind;
         switch (kind)
@@ -81,6 +82,9 @@ internal static class RuleParser
                 case "FailurePolicy":
                     failurePolicy = FailurePolicyMember(named.Value);
                     break;
+                case "Limiter":
+                    limiter = named.Value.Value is string { Length: > 0 } limiterName ? limiterName : null;
+                    break;
             }
         }
 
@@ -103,7 +107,7 @@ internal static class RuleParser
         if (key is null || (quantityName is not null && quantity is null)) valid = false;
 
         return valid
-            ? new RuleModel(AttributeText(attribute), ruleKind, maxBurst, count, period, limit, key!, quantity, failurePolicy)
+            ? new RuleModel(AttributeText(attribute), ruleKind, maxBurst, count, period, limit, key!, quantity, failurePolicy, limiter)
             : null;
     }
 

@@ -43,4 +43,7 @@ public sealed class GcraAttribute : Attribute
 
     /// <inheritdoc cref="ThrottleAttribute.FailurePolicy"/>
     public RateLimiterFailurePolicy FailurePolicy { get; set; }
+
+    /// <inheritdoc cref="ThrottleAttribute.Limiter"/>
+    public string? Limiter { get; set; }
 }

@@ -33,4 +33,7 @@ public sealed class RatePerSecondAttribute : Attribute
 
     /// <inheritdoc cref="ThrottleAttribute.FailurePolicy"/>
     public RateLimiterFailurePolicy FailurePolicy { get; set; }
+
+    /// <inheritdoc cref="ThrottleAttribute.Limiter"/>
+    public string? Limiter { get; set; }
 }

@@ -65,4 +65,13 @@ public sealed class ThrottleAttribute : Attribute
     /// when written on the attribute; otherwise the limiter's <see cref="RedisCellOptions.FailurePolicy"/> is used.
     /// </summary>
     public RateLimiterFailurePolicy FailurePolicy { get; set; }
+
+    /// <summary>
+    /// The name of the shared limiter to ask, for applications that talk to more than one Redis:
+    /// registered with <see cref="CellLimiter.ConfigureShared(string, CellLimiter)"/> or
+    /// <c>services.AddRedisCell(name, …)</c>. Not set: <see cref="CellLimiter.Shared"/>. Every
+    /// rate-limit attribute on one method must name the same limiter, since one limiter decides
+    /// them together.
+    /// </summary>
+    public string? Limiter { get; set; }
 }

@@ -37,4 +37,7 @@ public sealed class TokenBudgetAttribute : Attribute
 
     /// <inheritdoc cref="ThrottleAttribute.FailurePolicy"/>
     public RateLimiterFailurePolicy FailurePolicy { get; set; }
+
+    /// <inheritdoc cref="ThrottleAttribute.Limiter"/>
+    public string? Limiter { get; set; }
 }

@@ -10,6 +10,9 @@ internal static class Decisions
 {
     public const long NanosecondsPerMillisecond = 1_000_000L;
 
+    // 2^61 ns (73 years): within it, every step of a GCRA decision fits in a long.
+    private const long NearNanoseconds = 1L << 61;
+
     /// <summary>What one GCRA call decides: the reply, and the state to store when allowed.</summary>
     public readonly struct Gcra
     {
@@ -44,9 +47,51 @@ internal static class Decisions
         long interval = policy.EmissionIntervalNanoseconds;
         long tolerance = policy.DelayVariationToleranceNanoseconds;
         Int128 current = tat ?? nowNs;
+        if (tolerance <= NearNanoseconds)
+        {
+            Int128 relative = current - nowNs;
+            if (relative < NearNanoseconds && relative > -NearNanoseconds)
+            {
+                return DecideGcraNear(interval, tolerance, policy.Limit, (long)relative, nowNs, quantity);
+            }
+        }
 
+        return DecideGcraFar(interval, tolerance, policy.Limit, current, nowNs, quantity);
+    }
+
+    // The same steps as DecideGcraFar in nanoseconds relative to now, with 64-bit integers: every
+    // realistic call. |relative| and the tolerance are below 2^61, so nothing here can overflow.
+    private static Gcra DecideGcraNear(long interval, long tolerance, long limit, long relative, long nowNs, long quantity)
+    {
+        bool over = quantity > limit;
+        bool limited = over;
+        long newRelative = 0, diff = 0;
+        if (!over)
+        {
+            newRelative = (relative > 0 ? relative : 0) + (interval * quantity);
+            diff = tolerance - newRelative;
+            limited = diff < 0;
+        }
+
+        long ttl = limited ? relative : newRelative;
+        long retry = limited && !over ? -diff : RateLimitResult.NeverNanoseconds;
+        long remaining = 0;
+        long next = tolerance - ttl;
+        if (next > -interval)
+        {
+            double ratio = (double)(next / 1000) / (interval / 1000);
+            if (ratio > 0) remaining = (long)ratio;
+        }
+
+        long ttlMs = limited ? 0 : ttl / NanosecondsPerMillisecond;
+        return new Gcra(limited, remaining, retry, ttl, (Int128)nowNs + newRelative, ttlMs);
+    }
+
+    // Any parameters the policy accepts, with 128-bit integers.
+    private static Gcra DecideGcraFar(long interval, long tolerance, long limit, Int128 current, long nowNs, long quantity)
+    {
         // A quantity above the whole limit can never pass; it is refused without arithmetic.
-        bool over = quantity > policy.Limit;
+        bool over = quantity > limit;
         bool limited = over;
         Int128 newTat = 0, diff = 0;
         if (!over)

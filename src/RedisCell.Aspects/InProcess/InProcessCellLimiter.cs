@@ -13,6 +13,8 @@ namespace RedisCell.Aspects;
 /// <remarks>
 /// <para>
 /// The clock is <see cref="RedisCellOptions.TimeProvider"/>, so tests can drive it with a fake.
+/// Reading the precise system clock is most of the cost of a call; where a resolution of the
+/// kernel's tick is enough, <see cref="CoarseTimeProvider"/> makes calls several times cheaper.
 /// Keys expire by Redis's millisecond rule: a key written at <c>now</c> with a TTL of <c>ttl</c> ms
 /// lives while <c>floor(now / 1 ms) &lt;= floor(written / 1 ms) + ttl</c>.
 /// </para>
@@ -25,18 +27,33 @@ public sealed class InProcessCellLimiter : CellLimiter
 {
     private const int SweepEvery = 4096;
 
+    // Slots of the cache of entries found by key identity (a power of two).
+    private const int RecentSlots = 256;
+
     // The largest count fixed_window.lua reads: 15 decimal digits.
     private static readonly Int128 MaxWindowCount = 999_999_999_999_999;
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
+    private readonly CoarseTimeProvider? _coarseTime;
+
+    // Entries last found for a key string instance. A constant key (a literal, the same instance on
+    // every call) is found here by reference without hashing it; a key built per call never matches
+    // and goes to the dictionary. Reads and writes of a slot are single reference moves, so a racy
+    // slot only costs a dictionary lookup.
+    private readonly Entry?[] _recent = new Entry?[RecentSlots];
+
+    // Calls since the last sweep, counted without interlocking: a lost increment only delays a sweep.
     private int _callsSinceSweep;
+    private int _sweepThreshold = SweepEvery;
+    private int _sweeping;
 
     /// <summary>Creates an in-process limiter.</summary>
     public InProcessCellLimiter(RedisCellOptions? options = null)
         : base(options)
     {
         _time = Options.TimeProvider;
+        _coarseTime = _time as CoarseTimeProvider;
     }
 
     private protected override string StoreName => "in_process";
@@ -48,18 +65,31 @@ public sealed class InProcessCellLimiter : CellLimiter
     private protected override RateLimitResult CheckCore(in RateLimitRule rule)
     {
         long nowNs = NowNanoseconds();
-        MaybeSweep(nowNs);
+        CountCall(nowNs);
+        string key = rule.Key;
+        Entry entry = Find(key);
         while (true)
         {
-            Entry entry = _entries.GetOrAdd(rule.Key, static _ => new Entry());
-            lock (entry)
+            entry.Enter();
+            try
             {
-                if (entry.Removed) continue;
-                RateLimitResult result = Decide(entry, rule, nowNs, out Write write);
-                if (!result.Limited) write.ApplyTo(entry);
-                DropIfEmpty(rule.Key, entry, nowNs);
-                return result;
+                if (!entry.Removed)
+                {
+                    RateLimitResult result = Decide(entry, rule, nowNs, out Write write);
+                    if (!result.Limited) write.ApplyTo(entry);
+
+                    // An entry left empty (a TTL under a millisecond deletes the state, as in Redis)
+                    // stays in the dictionary until the sweep: a fast key would otherwise be removed
+                    // and added again on every call, two allocations each time.
+                    return result;
+                }
             }
+            finally
+            {
+                entry.Exit();
+            }
+
+            entry = FindInDictionary(key);
         }
     }
 
@@ -70,7 +100,7 @@ public sealed class InProcessCellLimiter : CellLimiter
     private protected override RateLimitResult CheckManyCore(ReadOnlySpan<RateLimitRule> rules)
     {
         long nowNs = NowNanoseconds();
-        MaybeSweep(nowNs);
+        CountCall(nowNs);
 
         // Lock each distinct key once, in ordinal order, so concurrent multi-rule calls cannot deadlock.
         var keys = new SortedSet<string>(StringComparer.Ordinal);
@@ -87,8 +117,8 @@ public sealed class InProcessCellLimiter : CellLimiter
                 bool stale = false;
                 while (locked < orderedKeys.Length && !stale)
                 {
-                    Entry entry = _entries.GetOrAdd(orderedKeys[locked], static _ => new Entry());
-                    Monitor.Enter(entry);
+                    Entry entry = FindInDictionary(orderedKeys[locked]);
+                    entry.Enter();
                     entries[locked++] = entry;
                     stale = entry.Removed;
                 }
@@ -108,12 +138,11 @@ public sealed class InProcessCellLimiter : CellLimiter
                     for (int i = 0; i < rules.Length; i++) writes[i].ApplyTo(EntryFor(rules[i].Key, orderedKeys, entries));
                 }
 
-                for (int k = 0; k < orderedKeys.Length; k++) DropIfEmpty(orderedKeys[k], entries[k], nowNs);
                 return Decide(results);
             }
             finally
             {
-                for (int k = 0; k < locked; k++) Monitor.Exit(entries[k]);
+                for (int k = 0; k < locked; k++) entries[k].Exit();
             }
         }
     }
@@ -125,10 +154,15 @@ public sealed class InProcessCellLimiter : CellLimiter
     {
         if (_entries.TryGetValue(key, out Entry? entry))
         {
-            lock (entry)
+            entry.Enter();
+            try
             {
                 entry.HasValue = false;
                 DropIfEmpty(key, entry, 0);
+            }
+            finally
+            {
+                entry.Exit();
             }
         }
     }
@@ -152,16 +186,43 @@ public sealed class InProcessCellLimiter : CellLimiter
         long nowMs = NowNanoseconds() / Decisions.NanosecondsPerMillisecond;
         if (_entries.TryGetValue(key, out Entry? entry))
         {
-            lock (entry)
+            entry.Enter();
+            try
             {
                 if (entry.IsLive(nowMs)) return (entry.Value.ToString(), entry.DeadlineMs - nowMs);
+            }
+            finally
+            {
+                entry.Exit();
             }
         }
 
         return (null, -2);
     }
 
-    private long NowNanoseconds() => (_time.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
+    private long NowNanoseconds() => _coarseTime is not null
+        ? _coarseTime.UnixNanoseconds()
+        : (_time.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
+
+    // The entry of a key: by reference when this string instance found it before, else by value.
+    private Entry Find(string key)
+    {
+        ref Entry? slot = ref _recent[RecentSlot(key)];
+        Entry? recent = Volatile.Read(ref slot);
+        if (recent is not null && ReferenceEquals(recent.Key, key) && !recent.Removed) return recent;
+        Entry entry = FindInDictionary(key);
+
+        // Remember it only for the instance the entry was created with: a constant key, or the first
+        // call of a key built per call (later instances of that key would only evict others).
+        if (ReferenceEquals(entry.Key, key)) Volatile.Write(ref slot, entry);
+        return entry;
+    }
+
+    private Entry FindInDictionary(string key) => _entries.GetOrAdd(key, static k => new Entry(k));
+
+    // Cheap to compute, without hashing the whole string: a constant key's slot is stable.
+    private static int RecentSlot(string key) =>
+        ((key.Length * 31) + key[key.Length - 1] + (key[key.Length >> 1] * 7)) & (RecentSlots - 1);
 
     private static Entry EntryFor(string key, string[] orderedKeys, Entry[] entries) =>
         entries[Array.BinarySearch(orderedKeys, key, StringComparer.Ordinal)];
@@ -210,21 +271,45 @@ public sealed class InProcessCellLimiter : CellLimiter
         _entries.TryRemove(new KeyValuePair<string, Entry>(key, entry));
     }
 
-    private void MaybeSweep(long nowNs)
+    private void CountCall(long nowNs)
     {
-        if (Interlocked.Increment(ref _callsSinceSweep) < Math.Max(SweepEvery, _entries.Count)) return;
-        Interlocked.Exchange(ref _callsSinceSweep, 0);
-        foreach (KeyValuePair<string, Entry> pair in _entries)
+        if (++_callsSinceSweep >= _sweepThreshold) Sweep(nowNs);
+    }
+
+    // Drops expired keys. Runs after as many calls as there were keys at the last sweep (at least
+    // SweepEvery), so its cost per call stays constant; one thread sweeps at a time.
+    private void Sweep(long nowNs)
+    {
+        if (Interlocked.CompareExchange(ref _sweeping, 1, 0) != 0) return;
+        try
         {
-            if (!Monitor.TryEnter(pair.Value)) continue;
-            try
+            _callsSinceSweep = 0;
+            int kept = 0;
+            foreach (KeyValuePair<string, Entry> pair in _entries)
             {
-                DropIfEmpty(pair.Key, pair.Value, nowNs);
+                Entry entry = pair.Value;
+                if (!entry.TryEnter())
+                {
+                    kept++;
+                    continue;
+                }
+
+                try
+                {
+                    DropIfEmpty(pair.Key, entry, nowNs);
+                    if (!entry.Removed) kept++;
+                }
+                finally
+                {
+                    entry.Exit();
+                }
             }
-            finally
-            {
-                Monitor.Exit(pair.Value);
-            }
+
+            _sweepThreshold = Math.Max(SweepEvery, kept);
+        }
+        finally
+        {
+            Volatile.Write(ref _sweeping, 0);
         }
     }
 
@@ -269,14 +354,39 @@ public sealed class InProcessCellLimiter : CellLimiter
         }
     }
 
-    // One key's state, guarded by locking the entry itself. A removed entry is never used again.
+    // One key's state, guarded by the entry's own lock. A removed entry is never used again.
     private sealed class Entry
     {
+        public readonly string Key;
         public bool HasValue;
         public bool Removed;
         public Int128 Value;
         public long DeadlineMs;
 
+        // A spin lock: held for a few arithmetic steps only, never across I/O or user code.
+        private int _locked;
+
+        public Entry(string key) => Key = key;
+
         public bool IsLive(long nowMs) => HasValue && nowMs <= DeadlineMs;
+
+        public void Enter()
+        {
+            if (Interlocked.CompareExchange(ref _locked, 1, 0) != 0) EnterContended();
+        }
+
+        public bool TryEnter() => Interlocked.CompareExchange(ref _locked, 1, 0) == 0;
+
+        public void Exit() => Volatile.Write(ref _locked, 0);
+
+        private void EnterContended()
+        {
+            var spinner = default(SpinWait);
+            do
+            {
+                spinner.SpinOnce();
+            }
+            while (Volatile.Read(ref _locked) != 0 || Interlocked.CompareExchange(ref _locked, 1, 0) != 0);
+        }
     }
 }

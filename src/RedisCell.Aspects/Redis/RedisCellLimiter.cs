@@ -1,9 +1,11 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
+using RedisCell.Aspects.DenyCache;
 using RedisCell.Aspects.Resilience;
 using StackExchange.Redis;
 using StackExchange.Redis.KeyspaceIsolation;
@@ -71,6 +73,8 @@ public sealed class RedisCellLimiter : CellLimiter
     private readonly CircuitBreaker _breaker;
     private readonly StoreFallback _fallback;
     private readonly ILogger _logger;
+    private readonly LocalDenyCache? _denials;
+    private readonly ArgumentCache _arguments = new();
     private readonly object _syncLock = new();
     private IDatabase? _syncDatabase;
     private Task<ConnectionMultiplexer>? _syncConnecting;
@@ -97,6 +101,13 @@ public sealed class RedisCellLimiter : CellLimiter
         _logger = Options.LoggerFactory.CreateLogger("RedisCell.Aspects.RedisCellLimiter");
         _breaker = new CircuitBreaker(Options.BreakAfterFailures, Options.BreakDuration);
         _fallback = new StoreFallback(Options, _logger, StoreName);
+        if (Options.LocalDenyCacheCapacity > 0)
+        {
+            // Remembered limits age with the clock the decisions were made on.
+            bool clientClock = Options.Clock == ClockSource.Client;
+            _denials = new LocalDenyCache(Options.LocalDenyCacheCapacity, clientClock ? Options.TimeProvider : TimeProvider.System, rememberWindows: !clientClock);
+        }
+
         if (ownsConnection || redis.TimeoutMilliseconds <= TimeoutMilliseconds(Options)) _syncDatabase = _database;
     }
 
@@ -145,22 +156,84 @@ public sealed class RedisCellLimiter : CellLimiter
         return new RedisCellLimiter(redis, checkedOptions, ownsConnection: true);
     }
 
+    /// <summary>How many calls the local deny cache refused without asking Redis (for tests and the load harness).</summary>
+    internal long LocalRefusals => _denials?.LocalRefusals ?? 0;
+
     private protected override RateLimitResult CheckCore(in RateLimitRule rule)
     {
         ThrowIfNotUtf16(rule.Key);
-        ScriptCall call = ScriptCall.For(rule, ClientNow());
-        ReadOnlySpan<RateLimitRule> rules = new(in rule);
-        return TryEvaluate(call, out RedisResult? reply, out Exception? failure)
-            ? call.Parse(rule, reply)
-            : _fallback.Decide(rules, failure);
+        long sentAt = 0;
+        if (_denials is not null)
+        {
+            sentAt = _denials.Timestamp();
+            if (_denials.TryRefuse(rule, sentAt, out RateLimitResult refused)) return refused;
+        }
+
+        ScriptCall call = ScriptCall.For(rule, ClientNow(), _arguments);
+        if (!TryEvaluate(call, out RedisResult? reply, out Exception? failure)) return _fallback.Decide(new ReadOnlySpan<RateLimitRule>(in rule), failure);
+        RateLimitResult result = call.Parse(rule, reply);
+        _denials?.Record(rule, sentAt, result);
+        return result;
     }
 
-    private protected override async ValueTask<RateLimitResult> CheckCoreAsync(RateLimitRule rule, CancellationToken cancellationToken)
+    private protected override ValueTask<RateLimitResult> CheckCoreAsync(RateLimitRule rule, CancellationToken cancellationToken)
     {
         ThrowIfNotUtf16(rule.Key);
-        ScriptCall call = ScriptCall.For(rule, ClientNow());
+        if (_denials is null) return DecideAsync(rule, 0, cancellationToken);
+        long sentAt = _denials.Timestamp();
+        if (_denials.TryRefuse(rule, sentAt, out RateLimitResult refused, out object? nearLimit)) return new(refused);
+        return nearLimit is null ? DecideAsync(rule, sentAt, cancellationToken) : DecideNearLimitAsync(_denials, rule, nearLimit, sentAt, cancellationToken);
+    }
+
+    // A key that was at its limit: one call asks Redis, the calls that arrive meanwhile decide again
+    // from its answer (see LocalDenyCache), a few times at most before asking Redis themselves.
+    private async ValueTask<RateLimitResult> DecideNearLimitAsync(LocalDenyCache denials, RateLimitRule rule, object nearLimit, long sentAt, CancellationToken cancellationToken)
+    {
+        const int MaxWaits = 8;
+        for (int waits = 0; ; waits++)
+        {
+            var asking = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Task? other = LocalDenyCache.JoinOrLead(nearLimit, asking.Task);
+            if (other is null)
+            {
+                try
+                {
+                    return await DecideAsync(rule, sentAt, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    LocalDenyCache.EndLead(nearLimit, asking.Task);
+                    asking.SetResult();
+                }
+            }
+
+            try
+            {
+                await other.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // The other call is slow; this one asks Redis itself.
+                waits = MaxWaits;
+            }
+
+            sentAt = denials.Timestamp();
+            if (denials.TryRefuse(rule, sentAt, out RateLimitResult refused, out object? stillNear)) return refused;
+            if (stillNear is null || waits >= MaxWaits) return await DecideAsync(rule, sentAt, cancellationToken).ConfigureAwait(false);
+            nearLimit = stillNear;
+        }
+    }
+
+    // One pooled state machine per call in flight: nothing is allocated for it in steady state.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<RateLimitResult> DecideAsync(RateLimitRule rule, long sentAt, CancellationToken cancellationToken)
+    {
+        ScriptCall call = ScriptCall.For(rule, ClientNow(), _arguments);
         Outcome outcome = await TryEvaluateAsync(call, cancellationToken).ConfigureAwait(false);
-        return outcome.Reply is not null ? call.Parse(rule, outcome.Reply) : FallBack(rule, outcome.Failure!);
+        if (outcome.Reply is null) return FallBack(rule, outcome.Failure!);
+        RateLimitResult result = call.Parse(rule, outcome.Reply);
+        _denials?.Record(rule, sentAt, result);
+        return result;
     }
 
     private protected override RateLimitResult CheckManyCore(ReadOnlySpan<RateLimitRule> rules)
@@ -171,6 +244,7 @@ public sealed class RedisCellLimiter : CellLimiter
             : _fallback.Decide(rules, failure);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private protected override async ValueTask<RateLimitResult> CheckManyCoreAsync(ReadOnlyMemory<RateLimitRule> rules, CancellationToken cancellationToken)
     {
         ScriptCall call = ScriptCall.ForMany(rules.Span, KeysFor(rules.Span), ClientNow());
@@ -183,6 +257,7 @@ public sealed class RedisCellLimiter : CellLimiter
     {
         ThrowIfNotUtf16(key);
         _fallback.Reset(key);
+        _denials?.Forget(key);
         try
         {
             IDatabase database = SyncDatabase();
@@ -199,6 +274,7 @@ public sealed class RedisCellLimiter : CellLimiter
     {
         ThrowIfNotUtf16(key);
         _fallback.Reset(key);
+        _denials?.Forget(key);
         Task<bool>? deletion = null;
         try
         {
@@ -355,6 +431,7 @@ public sealed class RedisCellLimiter : CellLimiter
     }
 
     // The asynchronous path: stops waiting at the timeout, whatever the connection's own timeouts.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Outcome> TryEvaluateAsync(ScriptCall call, CancellationToken cancellationToken)
     {
         if (!_breaker.TryEnter(_redis.IsConnected, out bool probe)) return new Outcome(null, StoreCircuitOpenException.Instance);
@@ -363,8 +440,17 @@ public sealed class RedisCellLimiter : CellLimiter
         try
         {
             ThrowIfDisconnected(_database);
-            evaluation = EvaluateAsync(_database, call);
-            reply = await evaluation.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                evaluation = _database.ScriptEvaluateAsync(call.Script.Hash, call.Keys, call.Values);
+                reply = await evaluation.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (IsNoScript(ex))
+            {
+                // The server lost its script cache (restart, SCRIPT FLUSH, failover): send the text once.
+                evaluation = _database.ScriptEvaluateAsync(call.Script.Text, call.Keys, call.Values);
+                reply = await evaluation.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
@@ -386,18 +472,6 @@ public sealed class RedisCellLimiter : CellLimiter
 
         Answered(probe);
         return new Outcome(reply, null);
-    }
-
-    private static async Task<RedisResult> EvaluateAsync(IDatabase database, ScriptCall call)
-    {
-        try
-        {
-            return await database.ScriptEvaluateAsync(call.Script.Hash, call.Keys, call.Values).ConfigureAwait(false);
-        }
-        catch (RedisServerException ex) when (IsNoScript(ex))
-        {
-            return await database.ScriptEvaluateAsync(call.Script.Text, call.Keys, call.Values).ConfigureAwait(false);
-        }
     }
 
     // A command abandoned at the timeout may still fail later; its exception is observed here so it
@@ -619,16 +693,18 @@ public sealed class RedisCellLimiter : CellLimiter
         public RedisKey[] Keys { get; }
         public RedisValue[] Values { get; }
 
-        public static ScriptCall For(in RateLimitRule rule, RedisValue nowUs) => rule.Policy switch
+        public static ScriptCall For(in RateLimitRule rule, RedisValue nowUs, ArgumentCache cache) => rule.Policy switch
         {
             GcraPolicy gcra => new ScriptCall(
                 LuaScript.ClThrottle,
                 [rule.Key],
-                [gcra.MaxBurst, gcra.Count, gcra.PeriodSeconds, rule.Quantity, nowUs, Precise]),
+                rule.Quantity == 1 && nowUs.IsNullOrEmpty
+                    ? cache.For(gcra)
+                    : GcraArguments(gcra, rule.Quantity, nowUs)),
             FixedWindowPolicy window => new ScriptCall(
                 LuaScript.FixedWindow,
                 [rule.Key],
-                [window.Limit, window.WindowMilliseconds, rule.Quantity]),
+                rule.Quantity == 1 ? cache.For(window) : WindowArguments(window, rule.Quantity)),
             null => throw new ArgumentException("The rule has no policy; create rules with the RateLimitRule constructor.", nameof(rule)),
             _ => throw new ArgumentException($"Policy type {rule.Policy.GetType().Name} is not supported.", nameof(rule)),
         };
@@ -669,5 +745,42 @@ public sealed class RedisCellLimiter : CellLimiter
 
         public RateLimitResult Parse(in RateLimitRule rule, RedisResult reply) =>
             Script == LuaScript.ClThrottle ? ParseGcra(rule, reply) : ParseWindow(rule, reply);
+
+        public static RedisValue[] GcraArguments(GcraPolicy gcra, long quantity, RedisValue nowUs) =>
+            [gcra.MaxBurst, gcra.Count, gcra.PeriodSeconds, quantity, nowUs, Precise];
+
+        public static RedisValue[] WindowArguments(FixedWindowPolicy window, long quantity) =>
+            [window.Limit, window.WindowMilliseconds, quantity];
+    }
+
+    /// <summary>
+    /// The arguments of the commonest call (quantity 1, server clock) per policy, built once: the
+    /// array is only read while the command is written, so concurrent calls can share it. A few
+    /// slots indexed by the policy's identity bound it; a policy that loses its slot builds it again.
+    /// </summary>
+    private sealed class ArgumentCache
+    {
+        private const int Slots = 64;
+        private readonly Arguments?[] _slots = new Arguments?[Slots];
+
+        public RedisValue[] For(GcraPolicy policy) =>
+            Find(policy) ?? Remember(policy, ScriptCall.GcraArguments(policy, 1, RedisValue.EmptyString));
+
+        public RedisValue[] For(FixedWindowPolicy policy) =>
+            Find(policy) ?? Remember(policy, ScriptCall.WindowArguments(policy, 1));
+
+        private RedisValue[]? Find(RateLimitPolicy policy)
+        {
+            Arguments? known = Volatile.Read(ref _slots[RuntimeHelpers.GetHashCode(policy) & (Slots - 1)]);
+            return known is not null && ReferenceEquals(known.Policy, policy) ? known.Values : null;
+        }
+
+        private RedisValue[] Remember(RateLimitPolicy policy, RedisValue[] values)
+        {
+            Volatile.Write(ref _slots[RuntimeHelpers.GetHashCode(policy) & (Slots - 1)], new Arguments(policy, values));
+            return values;
+        }
+
+        private sealed record Arguments(RateLimitPolicy Policy, RedisValue[] Values);
     }
 }

@@ -6,7 +6,7 @@ namespace RedisCell.Aspects.Analyzers.Tests.GeneratorDiagnostics;
 public sealed class RCA005KeyValueNotUsableTests
 {
     [Fact]
-    public Task Ref_structs_out_parameters_and_pointers_are_errors() => GeneratorDiagnosticVerifier.VerifyAsync("""
+    public Task Ref_structs_out_parameters_and_pointers_are_errors() => GeneratorDiagnosticVerifier.VerifyUnsafeAsync("""
         using System;
         using RedisCell.Aspects;
 

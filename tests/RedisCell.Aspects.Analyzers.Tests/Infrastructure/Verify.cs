@@ -30,8 +30,11 @@ internal static class TestProject
         .WithLanguageVersion(LanguageVersion.CSharp13)
         .WithFeatures([new("InterceptorsNamespaces", "RedisCell.Aspects.Generated")]);
 
-    /// <summary>Gives <paramref name="test"/> the references and options above; <paramref name="parseOptions"/> replaces the parse options.</summary>
-    public static void Configure<TVerifier>(AnalyzerTest<TVerifier> test, CSharpParseOptions? parseOptions = null)
+    /// <summary>
+    /// Gives <paramref name="test"/> the references and options above; <paramref name="parseOptions"/>
+    /// replaces the parse options, <paramref name="allowUnsafe"/> allows unsafe code (function pointers).
+    /// </summary>
+    public static void Configure<TVerifier>(AnalyzerTest<TVerifier> test, CSharpParseOptions? parseOptions = null, bool allowUnsafe = false)
         where TVerifier : IVerifier, new()
     {
         test.ReferenceAssemblies = new ReferenceAssemblies("net10.0");
@@ -41,7 +44,7 @@ internal static class TestProject
             var options = (CSharpCompilationOptions)solution.GetProject(projectId)!.CompilationOptions!;
             return solution
                 .WithProjectParseOptions(projectId, parseOptions ?? ParseOptions)
-                .WithProjectCompilationOptions(projectId, options.WithNullableContextOptions(NullableContextOptions.Enable));
+                .WithProjectCompilationOptions(projectId, options.WithNullableContextOptions(NullableContextOptions.Enable).WithAllowUnsafe(allowUnsafe));
         });
     }
 }
@@ -56,6 +59,15 @@ internal static class AnalyzerVerifier<TAnalyzer>
     {
         var test = new CSharpAnalyzerTest<TAnalyzer, DefaultVerifier> { TestCode = source };
         TestProject.Configure(test, parseOptions);
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
+    }
+
+    /// <summary>As <see cref="VerifyAsync(string, DiagnosticResult[])"/>, compiled with unsafe code allowed.</summary>
+    public static Task VerifyUnsafeAsync(string source, params DiagnosticResult[] expected)
+    {
+        var test = new CSharpAnalyzerTest<TAnalyzer, DefaultVerifier> { TestCode = source };
+        TestProject.Configure(test, allowUnsafe: true);
         test.ExpectedDiagnostics.AddRange(expected);
         return test.RunAsync();
     }
@@ -86,25 +98,57 @@ internal static class GeneratorDiagnosticVerifier
     public static DiagnosticResult Expect(string id, DiagnosticSeverity severity, int markupLocation) =>
         new DiagnosticResult(id, severity).WithLocation(markupLocation);
 
-    public static Task VerifyAsync(string source, params DiagnosticResult[] expected)
+    public static Task VerifyAsync(string source, params DiagnosticResult[] expected) => VerifyAsync(source, allowUnsafe: false, expected);
+
+    /// <summary>As <see cref="VerifyAsync(string, DiagnosticResult[])"/>, compiled with unsafe code allowed (pointers).</summary>
+    public static Task VerifyUnsafeAsync(string source, params DiagnosticResult[] expected) => VerifyAsync(source, allowUnsafe: true, expected);
+
+    private static Task VerifyAsync(string source, bool allowUnsafe, DiagnosticResult[] expected)
     {
         var test = new CSharpSourceGeneratorTest<RateLimitGenerator, DefaultVerifier>
         {
             TestCode = source,
             TestBehaviors = TestBehaviors.SkipGeneratedSourcesCheck,
         };
-        TestProject.Configure(test);
+        TestProject.Configure(test, allowUnsafe: allowUnsafe);
         test.ExpectedDiagnostics.AddRange(expected);
         return test.RunAsync();
     }
 }
 
 /// <summary>
-/// Applies a code fix to diagnostics the source generator reports (RCA001–RCA012, RCA020): the
+/// Applies a code fix with the generator running on both the source and the fixed source, so the
+/// fixed code must build with what the generator writes for it (partial mode needs that); what it
+/// generates is not compared.
+/// </summary>
+internal static class GeneratorCodeFixVerifier<TAnalyzer, TCodeFix>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+    where TCodeFix : CodeFixProvider, new()
+{
+    public static Task VerifyAsync(string source, string fixedSource)
+    {
+        var test = new Test
+        {
+            TestCode = source,
+            FixedCode = fixedSource,
+            TestBehaviors = TestBehaviors.SkipGeneratedSourcesCheck,
+        };
+        TestProject.Configure(test);
+        return test.RunAsync();
+    }
+
+    private sealed class Test : CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
+    {
+        protected override IEnumerable<Type> GetSourceGenerators() => [typeof(RateLimitGenerator)];
+    }
+}
+
+/// <summary>
+/// Applies a code fix to diagnostics the source generator itself reports (RCA001–RCA012, RCA020): the
 /// test runs <see cref="RateLimitGenerator"/> through <c>GetSourceGenerators</c>, so its
 /// diagnostics are in the set the fix is offered for, and no analyzer is involved.
 /// </summary>
-internal static class GeneratorCodeFixVerifier<TCodeFix>
+internal static class GeneratorDiagnosticFixVerifier<TCodeFix>
     where TCodeFix : CodeFixProvider, new()
 {
     public static Task VerifyAsync(string source, string fixedSource, params DiagnosticResult[] expected)

@@ -8,7 +8,7 @@ public sealed class RCA003UseClosestParameterTests
 {
     [Fact]
     public Task Misspelt_name_becomes_the_closest_parameter_in_every_hole() =>
-        GeneratorCodeFixVerifier<KeyTemplateUnknownParameterCodeFix>.VerifyAsync("""
+        GeneratorDiagnosticFixVerifier<KeyTemplateUnknownParameterCodeFix>.VerifyAsync("""
             using RedisCell.Aspects;
 
             public static class Api
@@ -28,7 +28,7 @@ public sealed class RCA003UseClosestParameterTests
 
     [Fact]
     public Task Case_insensitive_match_wins_over_edit_distance() =>
-        GeneratorCodeFixVerifier<KeyTemplateUnknownParameterCodeFix>.VerifyAsync("""
+        GeneratorDiagnosticFixVerifier<KeyTemplateUnknownParameterCodeFix>.VerifyAsync("""
             using RedisCell.Aspects;
 
             public static class Api
@@ -48,7 +48,7 @@ public sealed class RCA003UseClosestParameterTests
 
     [Fact]
     public Task Keyword_parameter_is_written_with_at() =>
-        GeneratorCodeFixVerifier<KeyTemplateUnknownParameterCodeFix>.VerifyAsync("""
+        GeneratorDiagnosticFixVerifier<KeyTemplateUnknownParameterCodeFix>.VerifyAsync("""
             using RedisCell.Aspects;
 
             public static class Api
@@ -68,7 +68,7 @@ public sealed class RCA003UseClosestParameterTests
 
     [Fact]
     public Task Each_unknown_name_is_fixed_on_its_own() =>
-        GeneratorCodeFixVerifier<KeyTemplateUnknownParameterCodeFix>.VerifyAsync("""
+        GeneratorDiagnosticFixVerifier<KeyTemplateUnknownParameterCodeFix>.VerifyAsync("""
             using RedisCell.Aspects;
 
             public static class Api
@@ -99,7 +99,7 @@ public sealed class RCA003UseClosestParameterTests
                 public static void M(string customerName, int amount) { }
             }
             """;
-        return GeneratorCodeFixVerifier<KeyTemplateUnknownParameterCodeFix>.VerifyAsync(Source, Source);
+        return GeneratorDiagnosticFixVerifier<KeyTemplateUnknownParameterCodeFix>.VerifyAsync(Source, Source);
     }
 
     [Fact]

@@ -112,6 +112,13 @@ public sealed class RCA021KeySharedByPoliciesTests
             [RatePerSecond(10, Key = "tenant:{t}")]
             public static void B(string t) { }
 
+            // Different named limiters: different stores or prefixes.
+            [Throttle("region:{r}", 15, 30, 60, Limiter = "eu")]
+            public static void Europe(string r) { }
+
+            [Throttle("region:{r}", 5, 10, 60, Limiter = "us")]
+            public static void America(string r) { }
+
             // Rejected by the generator (RCA001), so not compared.
             [Gcra(-1, 1, 1, Key = "tenant:{t}")]
             public static void Invalid(string t) { }

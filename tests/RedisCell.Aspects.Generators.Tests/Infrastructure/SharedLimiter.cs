@@ -40,7 +40,14 @@ public static class SharedLimiter
     /// </summary>
     public static async Task<CellLimiter> ConfigureAsync(string engine, FakeTimeProvider clock)
     {
-        var options = new RedisCellOptions { KeyPrefix = $"gen:{Guid.NewGuid():N}:", TimeProvider = clock };
+        // Failing closed with a generous timeout: a slow machine must fail a test, never let a call through.
+        var options = new RedisCellOptions
+        {
+            KeyPrefix = $"gen:{Guid.NewGuid():N}:",
+            TimeProvider = clock,
+            FailurePolicy = RateLimiterFailurePolicy.FailClosed,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
         CellLimiter limiter = engine switch
         {
             InProcess => new InProcessCellLimiter(options),

@@ -112,6 +112,10 @@ public sealed class OutageTests(ITestOutputHelper output)
             FailurePolicy = failurePolicy,
             LocalShare = LocalShare,
             LoggerFactory = logs,
+
+            // What the failure policy answers is measured here; the deny cache would answer for
+            // keys already known to be limited (LocalDenyCacheTests shows that).
+            LocalDenyCacheCapacity = 0,
         };
         ConnectionMultiplexer? application = null;
         RedisCellLimiter limiter;

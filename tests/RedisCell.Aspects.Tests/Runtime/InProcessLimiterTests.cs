@@ -5,6 +5,32 @@ namespace RedisCell.Aspects.Tests.Runtime;
 public sealed class InProcessLimiterTests
 {
     [Fact]
+    public void Steady_decisions_allocate_nothing_per_call()
+    {
+        // A key so fast that its state lives under a millisecond (deleted after every call, as in
+        // Redis), a key that keeps state, a limited key and a fixed window.
+        using var limiter = new InProcessCellLimiter(new RedisCellOptions());
+        RateLimitRule[] rules =
+        [
+            new(new GcraPolicy(1_000_000, 1_000_000, 1), "fast"),
+            new(new GcraPolicy(1_000_000, 1, 1), "kept"),
+            new(new GcraPolicy(0, 1, 3600), "limited"),
+            new(FixedWindowPolicy.PerSecond(1_000_000_000), "window"),
+        ];
+        foreach (RateLimitRule rule in rules)
+        {
+            for (int i = 0; i < 100; i++) limiter.Check(rule);
+
+            // The sweep of expired keys, once per few thousand calls, allocates its enumerator: under
+            // a tenth of a byte per decision. Anything per call would be at least 24 bytes.
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10_000; i++) limiter.Check(rule);
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(allocated < 1_000, $"{rule.Key}: {allocated} bytes for 10,000 decisions");
+        }
+    }
+
+    [Fact]
     public void ExpiredKeysAreSweptSoMemoryFollowsTheKeysInUse()
     {
         var clock = Limiters.FakeClock();

@@ -1,0 +1,68 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+using RedisCell.Aspects.Generators.Parsing;
+
+namespace RedisCell.Aspects.Generators.Analyzers;
+
+/// <summary>A member a method overrides or implements, as declared (not a generic instantiation), and "overrides" or "implements".</summary>
+internal readonly record struct BaseMember(IMethodSymbol Member, string Relation);
+
+/// <summary>
+/// The members a call can bind to and still reach a method: the member it overrides and the
+/// interface members it implements. Calls bound to them are not intercepted for the method.
+/// </summary>
+internal static class BaseMembers
+{
+    /// <summary>Names of the properties the RCA014/RCA015 diagnostics carry for the code fix.</summary>
+    public const string MemberIdProperty = "MemberId";
+
+    /// <summary>The attributed method whose attributes the fix copies.</summary>
+    public const string SourceIdProperty = "SourceId";
+
+    /// <summary>
+    /// The members <paramref name="method"/> overrides or implements (implicitly or explicitly)
+    /// that carry no rate-limit attribute.
+    /// </summary>
+    public static List<BaseMember> UnlimitedOf(IMethodSymbol method)
+    {
+        var members = new List<BaseMember>();
+        if (method.OverriddenMethod is { } overridden) Add(members, overridden, "overrides");
+        foreach (IMethodSymbol implemented in method.ExplicitInterfaceImplementations) Add(members, implemented, "implements");
+
+        INamedTypeSymbol type = method.ContainingType;
+        if (method.MethodKind == MethodKind.Ordinary && type.TypeKind is TypeKind.Class or TypeKind.Struct)
+        {
+            foreach (INamedTypeSymbol @interface in type.AllInterfaces)
+            {
+                foreach (ISymbol candidate in @interface.GetMembers(method.Name))
+                {
+                    if (candidate is IMethodSymbol member
+                        && SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(member), method))
+                    {
+                        Add(members, member, "implements");
+                    }
+                }
+            }
+        }
+
+        return members;
+    }
+
+    /// <summary>The properties a diagnostic needs for the fix to copy <paramref name="source"/>'s attributes to <paramref name="member"/>.</summary>
+    public static System.Collections.Immutable.ImmutableDictionary<string, string?> FixProperties(IMethodSymbol member, IMethodSymbol source) =>
+        System.Collections.Immutable.ImmutableDictionary<string, string?>.Empty
+            .Add(MemberIdProperty, DocumentationCommentId.CreateDeclarationId(member.OriginalDefinition))
+            .Add(SourceIdProperty, DocumentationCommentId.CreateDeclarationId(source.OriginalDefinition));
+
+    private static void Add(List<BaseMember> members, IMethodSymbol member, string relation)
+    {
+        IMethodSymbol declared = member.OriginalDefinition;
+        if (RateLimitAttributes.AnyOn(declared)) return;
+        foreach (BaseMember existing in members)
+        {
+            if (SymbolEqualityComparer.Default.Equals(existing.Member, declared)) return;
+        }
+
+        members.Add(new BaseMember(declared, relation));
+    }
+}

@@ -1,0 +1,196 @@
+using Microsoft.Extensions.Time.Testing;
+using RedisCell.Aspects.TestServers;
+using RedisCell.Aspects.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace RedisCell.Aspects.Tests.Runtime;
+
+/// <summary>
+/// The local deny cache may only save round trips: every answer, with it or without it, is the one
+/// Redis gives, and it never leaves the stored state different.
+/// </summary>
+public sealed class LocalDenyCacheTests
+{
+    public static TheoryData<string, int> EngineSeeds
+    {
+        get
+        {
+            var data = new TheoryData<string, int>();
+            foreach (string engine in Engine.Available)
+            {
+                foreach (int seed in new[] { 1, 2 }) data.Add(engine, seed);
+            }
+
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(EngineSeeds))]
+    public async Task Answers_with_the_cache_are_the_answers_redis_gives_without_it(string engine, int seed)
+    {
+        // The client clock makes time exact and shared: the script and the cache both read the fake clock.
+        var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_767_225_600));
+        ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
+        RedisCellOptions cachedOptions = Engine.Options(Engine.UniquePrefix("deny-cached"));
+        RedisCellOptions plainOptions = Engine.Options(Engine.UniquePrefix("deny-plain"));
+        foreach (RedisCellOptions options in new[] { cachedOptions, plainOptions })
+        {
+            options.Clock = ClockSource.Client;
+            options.TimeProvider = clock;
+        }
+
+        plainOptions.LocalDenyCacheCapacity = 0;
+        using var cached = new RedisCellLimiter(redis, cachedOptions);
+        using var plain = new RedisCellLimiter(redis, plainOptions);
+        var random = new Random(seed);
+        GcraPolicy[] policies = [new(0, 1, 1), new(4, 1, 2), new(14, 3, 5), new(9, 1, 3), new(29, 30, 60)];
+
+        // Connection and scripts warmed up first, so that no call below stalls.
+        await plain.CheckAsync(new RateLimitRule(policies[0], "warm-up"));
+        await cached.CheckAsync(new RateLimitRule(policies[0], "warm-up"));
+        int compared = 0;
+
+        foreach (GcraPolicy policy in policies)
+        {
+            string key = $"k{Array.IndexOf(policies, policy)}";
+            long interval = policy.EmissionIntervalNanoseconds;
+            for (int call = 0; call < 120; call++)
+            {
+                // Whole microseconds. Redis expires keys by its own clock, so the fake clock always
+                // moves further than real time does between two calls (at least 300 ms, against
+                // TTLs of a second or more): no key can vanish earlier than the fake clock says.
+                // Gaps often end within the last millisecond before a key frees up.
+                long gapNs = 300_000_000 + (random.Next(3) switch
+                {
+                    0 => random.NextInt64(0, interval / 4 + 1),
+                    1 => random.NextInt64(0, Math.Min(interval, 2_000_000) + 1),
+                    _ => random.NextInt64(0, 2 * interval + 1),
+                });
+                clock.Advance(TimeSpan.FromTicks(gapNs / 1000 * 10));
+                long quantity = random.Next(8) switch
+                {
+                    0 => 0,
+                    1 => policy.Limit + 1,
+                    2 => random.NextInt64(1, policy.Limit + 1),
+                    _ => 1,
+                };
+
+                RateLimitResult expected = await plain.CheckAsync(new RateLimitRule(policy, key, quantity));
+                RateLimitResult actual = random.Next(2) == 0
+                    ? await cached.CheckAsync(new RateLimitRule(policy, key, quantity))
+                    : cached.Check(new RateLimitRule(policy, key, quantity));
+                string where = $"{policy}, call {call}, quantity {quantity}, gap {gapNs} ns: Redis says {expected.Limited} {expected.Remaining} {expected.RetryAfterNanoseconds} {expected.ResetAfterNanoseconds}; with the cache {actual.Limited} {actual.Remaining} {actual.RetryAfterNanoseconds} {actual.ResetAfterNanoseconds}";
+
+                Assert.True(
+                    (expected.Limited, expected.Limit, expected.Remaining, expected.RetryAfterNanoseconds, expected.ResetAfterNanoseconds)
+                        == (actual.Limited, actual.Limit, actual.Remaining, actual.RetryAfterNanoseconds, actual.ResetAfterNanoseconds),
+                    where);
+                compared++;
+            }
+
+            IDatabase db = redis.GetDatabase();
+            Assert.Equal(await db.StringGetAsync(plainOptions.KeyPrefix + key), await db.StringGetAsync(cachedOptions.KeyPrefix + key));
+        }
+
+        Assert.True(cached.LocalRefusals > compared / 10, $"only {cached.LocalRefusals} of {compared} calls were refused without a round trip");
+    }
+
+    [Theory]
+    [MemberData(nameof(Engine.All), MemberType = typeof(Engine))]
+    public async Task A_full_window_is_refused_in_process_until_a_reset_through_the_limiter(string engine)
+    {
+        ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
+        using var limiter = new RedisCellLimiter(redis, Engine.Options(Engine.UniquePrefix("deny-window")));
+        var rule = new RateLimitRule(FixedWindowPolicy.PerSecond(3), "w");
+
+        for (int i = 0; i < 2; i++) Assert.False((await limiter.CheckAsync(rule)).Limited);
+        RateLimitResult last = await limiter.CheckAsync(rule);
+        Assert.False(last.Limited);
+        Assert.Equal(0, last.Remaining);
+        Assert.Equal(0, limiter.LocalRefusals);
+
+        // Redis said the window is full: the next call is refused here, for the rest of that window.
+        RateLimitResult local = limiter.Check(rule);
+        Assert.True(local.Limited);
+        Assert.Equal(1, limiter.LocalRefusals);
+        Assert.Equal(0, local.Remaining);
+        Assert.InRange(local.RetryAfter, TimeSpan.FromTicks(1), last.ResetAfter);
+
+        // A read (quantity 0) always asks Redis.
+        Assert.Equal(0, (await limiter.CheckAsync(new RateLimitRule(rule.Policy, rule.Key, 0))).Remaining);
+        Assert.Equal(1, limiter.LocalRefusals);
+
+        // A reset through this limiter forgets what it remembered.
+        await limiter.ResetAsync(rule.Key);
+        Assert.False((await limiter.CheckAsync(rule)).Limited);
+        Assert.Equal(1, limiter.LocalRefusals);
+    }
+
+    [Theory]
+    [MemberData(nameof(Engine.All), MemberType = typeof(Engine))]
+    public async Task Another_policy_on_the_key_and_multi_rule_checks_always_ask_redis(string engine)
+    {
+        ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
+        using var limiter = new RedisCellLimiter(redis, Engine.Options(Engine.UniquePrefix("deny-other")));
+        var tight = new GcraPolicy(0, 1, 60);
+        var loose = new GcraPolicy(10, 1, 60);
+        Assert.False((await limiter.CheckAsync(new RateLimitRule(tight, "g"))).Limited);
+        Assert.True((await limiter.CheckAsync(new RateLimitRule(tight, "g"))).Limited);
+        Assert.Equal(1, limiter.LocalRefusals);
+
+        // The same key under a looser policy is Redis's to decide: it allows.
+        Assert.False((await limiter.CheckAsync(new RateLimitRule(loose, "g"))).Limited);
+        // (On a cluster the rules of one check share a slot, so their keys are not the single keys above.)
+        RateLimitRule[] both = [new(tight, "g"), new(tight, "h")];
+        await limiter.CheckAsync(both);
+        Assert.True((await limiter.CheckAsync(both)).Limited);
+        Assert.Equal(1, limiter.LocalRefusals);
+    }
+
+    [Fact]
+    public async Task A_key_known_to_be_limited_is_refused_while_redis_is_frozen_without_waiting()
+    {
+        await using RedisServerProcess server = await RedisServerProcess.StartAsync();
+        RedisCellOptions options = Engine.Options(Engine.UniquePrefix("deny-frozen"));
+        options.FailurePolicy = RateLimiterFailurePolicy.FailOpen;
+        options.Timeout = TimeSpan.FromMilliseconds(300);
+        await using RedisCellLimiter limiter = await RedisCellLimiter.ConnectAsync(server.Configuration, options);
+        var rule = new RateLimitRule(new GcraPolicy(0, 1, 3600), "frozen");
+
+        // Warm (scripts loaded, JIT done), so that the first call is decided by Redis, not the timeout.
+        for (int i = 0; i < 3; i++) await limiter.CheckAsync(new RateLimitRule(new GcraPolicy(100, 1, 1), "warm-up"));
+        Assert.False((await limiter.CheckAsync(rule)).Limited);
+        Assert.True((await limiter.CheckAsync(rule)).Limited);
+        Assert.Equal(1, limiter.LocalRefusals);
+
+        server.Pause();
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            RateLimitResult refused = await limiter.CheckAsync(rule);
+            RateLimitResult refusedSync = limiter.Check(rule);
+            clock.Stop();
+
+            // Refused as Redis would, not allowed by the failure policy, and well inside the timeout.
+            Assert.True(refused.Limited && refusedSync.Limited);
+            Assert.Equal(3, limiter.LocalRefusals);
+            Assert.True(clock.Elapsed < options.Timeout, $"took {clock.Elapsed}");
+
+            // Another key is the failure policy's: allowed (fail open) after the timeout.
+            Assert.False((await limiter.CheckAsync(new RateLimitRule(rule.Policy, "unknown"))).Limited);
+        }
+        finally
+        {
+            server.Resume();
+        }
+    }
+
+    [Fact]
+    public void Capacity_is_validated()
+    {
+        Assert.Throws<ArgumentException>(() => new RedisCellOptions { LocalDenyCacheCapacity = -1 }.Validate());
+        Assert.Throws<ArgumentException>(() => new RedisCellOptions { LocalDenyCacheCapacity = (1 << 20) + 1 }.Validate());
+        new RedisCellOptions { LocalDenyCacheCapacity = 0 }.Validate();
+    }
+}
