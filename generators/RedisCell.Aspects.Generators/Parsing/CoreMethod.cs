@@ -4,10 +4,14 @@ using Microsoft.CodeAnalysis;
 namespace RedisCell.Aspects.Generators.Parsing;
 
 /// <summary>
-/// Finds the <c>{Name}Core</c> method a partial-mode method's implementation calls, and says why
-/// none can be called the way the generated code calls it: <c>this.NameCore&lt;T…&gt;(args)</c>
-/// (or <c>NameCore&lt;T…&gt;(args)</c> when static), each argument with its parameter's modifier,
-/// the result returned (by <c>ref</c> for ref returns, awaited for deferred task shapes).
+/// Finds the <c>{Name}Core</c> method a partial-mode method's implementation calls, and says how
+/// the candidates differ from it. The generated code calls <c>this.NameCore&lt;T…&gt;(args)</c>
+/// (or <c>NameCore&lt;T…&gt;(args)</c> when static), passes each argument with its parameter's
+/// modifier and returns Core's result (by <c>ref</c>, or awaited after the limiter). Core must have
+/// the method's signature: same static-ness, type parameters, parameter types and modifiers, and
+/// return type. Looser matches that would still bind (a wider parameter type, an extra optional
+/// parameter) are refused too: Core is the method's body moved, and exact signatures keep the
+/// generated call from resolving to a different overload.
 /// </summary>
 internal static class CoreMethod
 {
@@ -16,16 +20,16 @@ internal static class CoreMethod
         method.ContainingType.GetMembers(method.Name + "Core").OfType<IMethodSymbol>().ToArray();
 
     /// <summary>
-    /// The first candidate the generated call binds to, or null with the closest candidate and what
-    /// is wrong with it (phrased to follow "but").
+    /// The candidate with the method's signature, or null with the closest candidate and what
+    /// differs (phrased to follow "but").
     /// </summary>
-    public static (IMethodSymbol? Match, IMethodSymbol? Closest, string? Difference) Match(IMethodSymbol method, IMethodSymbol[] candidates, Compilation compilation)
+    public static (IMethodSymbol? Match, IMethodSymbol? Closest, string? Difference) Match(IMethodSymbol method, IMethodSymbol[] candidates)
     {
         IMethodSymbol? closest = null;
         string? difference = null;
         foreach (IMethodSymbol candidate in candidates.OrderBy(c => c.Parameters.Length == method.Parameters.Length ? 0 : 1))
         {
-            string? problem = DifferenceOf(method, candidate, compilation);
+            string? problem = DifferenceOf(method, candidate);
             if (problem is null) return (candidate, null, null);
             if (closest is null)
             {
@@ -37,7 +41,7 @@ internal static class CoreMethod
         return (null, closest, difference);
     }
 
-    private static string? DifferenceOf(IMethodSymbol method, IMethodSymbol core, Compilation compilation)
+    private static string? DifferenceOf(IMethodSymbol method, IMethodSymbol core)
     {
         if (core.IsStatic != method.IsStatic)
         {
@@ -51,8 +55,7 @@ internal static class CoreMethod
 
         if (core.IsGenericMethod) core = core.Construct(method.TypeParameters.Cast<ITypeSymbol>().ToArray());
 
-        bool extrasOptional = core.Parameters.Skip(method.Parameters.Length).All(p => p.IsOptional || p.IsParams);
-        if (core.Parameters.Length < method.Parameters.Length || !extrasOptional)
+        if (core.Parameters.Length != method.Parameters.Length)
         {
             return $"it has {Count(core.Parameters.Length, "parameter")}, expected {method.Parameters.Length}";
         }
@@ -61,54 +64,38 @@ internal static class CoreMethod
         {
             IParameterSymbol expected = method.Parameters[i];
             IParameterSymbol actual = core.Parameters[i];
-            if (!Accepts(actual, expected, compilation))
+            if (!SameParameter(actual, expected))
             {
                 return $"parameter {i + 1} is '{Describe(actual)}', expected '{Describe(expected)}'";
             }
         }
 
-        return ReturnDifference(method, core, compilation);
+        return ReturnDifference(method, core);
     }
 
-    /// <summary>True when <paramref name="core"/> accepts the argument generated for <paramref name="parameter"/>.</summary>
-    private static bool Accepts(IParameterSymbol core, IParameterSymbol parameter, Compilation compilation)
+    /// <summary>
+    /// The same type and modifier. Nullability only matters one way: a nullable argument passed to
+    /// a non-nullable parameter is a warning in the generated code (an error with warnings as errors).
+    /// </summary>
+    private static bool SameParameter(IParameterSymbol core, IParameterSymbol parameter) =>
+        core.RefKind == parameter.RefKind
+        && SymbolEqualityComparer.Default.Equals(core.Type, parameter.Type)
+        && !NarrowsNullability(from: parameter.NullableAnnotation, to: core.NullableAnnotation, core.Type);
+
+    private static bool NarrowsNullability(NullableAnnotation from, NullableAnnotation to, ITypeSymbol type) =>
+        from == NullableAnnotation.Annotated && to == NullableAnnotation.NotAnnotated && !type.IsValueType;
+
+    private static string? ReturnDifference(IMethodSymbol method, IMethodSymbol core)
     {
-        bool same = SymbolEqualityComparer.Default.Equals(core.Type, parameter.Type);
-        bool nullSafe = !(parameter.NullableAnnotation == NullableAnnotation.Annotated
-            && core.NullableAnnotation == NullableAnnotation.NotAnnotated
-            && !core.Type.IsValueType);
-        bool converts = compilation.ClassifyCommonConversion(parameter.Type, core.Type).IsImplicit;
-        return parameter.RefKind switch
-        {
-            // Generated code passes the argument without a modifier.
-            RefKind.None => core.RefKind is RefKind.None or RefKind.In && converts && nullSafe,
-            RefKind.Ref => core.RefKind is RefKind.Ref or RefKind.RefReadOnlyParameter && same && nullSafe,
-            RefKind.Out => core.RefKind == RefKind.Out && same,
-
-            // 'in' and 'ref readonly' parameters are passed with 'in'.
-            _ => core.RefKind is RefKind.In or RefKind.RefReadOnlyParameter && same && nullSafe,
-        };
+        bool matches = core.ReturnsByRef == method.ReturnsByRef
+            && core.ReturnsByRefReadonly == method.ReturnsByRefReadonly
+            && SymbolEqualityComparer.Default.Equals(core.ReturnType, method.ReturnType)
+            && !NarrowsNullability(from: core.ReturnNullableAnnotation, to: method.ReturnNullableAnnotation, method.ReturnType);
+        if (matches) return null;
+        string expected = (method.ReturnsByRefReadonly ? "ref readonly " : method.ReturnsByRef ? "ref " : "") + Display(method.ReturnType.WithNullableAnnotation(method.ReturnNullableAnnotation));
+        string actual = (core.ReturnsByRefReadonly ? "ref readonly " : core.ReturnsByRef ? "ref " : "") + Display(core.ReturnType.WithNullableAnnotation(core.ReturnNullableAnnotation));
+        return $"it returns '{actual}', expected '{expected}'";
     }
-
-    private static string? ReturnDifference(IMethodSymbol method, IMethodSymbol core, Compilation compilation)
-    {
-        // A void method calls its Core as a statement: whatever Core returns is discarded.
-        if (method.ReturnsVoid) return null;
-
-        string expected = (method.ReturnsByRefReadonly ? "ref readonly " : method.ReturnsByRef ? "ref " : "") + Display(method.ReturnType);
-        string actual = (core.ReturnsByRefReadonly ? "ref readonly " : core.ReturnsByRef ? "ref " : "") + Display(core.ReturnType);
-        bool sameType = SymbolEqualityComparer.Default.Equals(core.ReturnType, method.ReturnType);
-        bool matches;
-        if (method.ReturnsByRefReadonly) matches = (core.ReturnsByRef || core.ReturnsByRefReadonly) && sameType;
-        else if (method.ReturnsByRef) matches = core.ReturnsByRef && sameType;
-        else if (IsAwaitable(method.ReturnType)) matches = sameType; // awaited and its result returned, or returned as it is
-        else matches = !core.ReturnsVoid && compilation.ClassifyCommonConversion(core.ReturnType, method.ReturnType).IsImplicit;
-        return matches ? null : $"it returns '{actual}', expected '{expected}'";
-    }
-
-    private static bool IsAwaitable(ITypeSymbol type) =>
-        type is INamedTypeSymbol { Name: "Task" or "ValueTask" } named
-        && named.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks";
 
     private static string Describe(IParameterSymbol parameter)
     {

@@ -422,7 +422,7 @@ internal static class Parser
 
         string coreName = method.Name + "Core";
         IMethodSymbol[] cores = CoreMethod.CandidatesFor(method);
-        (IMethodSymbol? core, IMethodSymbol? closest, string? difference) = CoreMethod.Match(method, cores, compilation);
+        (IMethodSymbol? core, IMethodSymbol? closest, string? difference) = CoreMethod.Match(method, cores);
         if (cores.Length == 0)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PartialCoreMissing, location, display, coreName));

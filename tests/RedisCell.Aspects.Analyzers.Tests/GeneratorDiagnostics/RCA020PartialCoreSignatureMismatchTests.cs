@@ -55,6 +55,23 @@ public sealed class RCA020PartialCoreSignatureMismatchTests
             [Gcra(5, 10, 1)]
             public partial void {|#7:Nullable|}(string? name);
             private void NullableCore(string name) { }
+
+            // Would bind, but Core is the body moved: its signature is the method's.
+            [Gcra(5, 10, 1)]
+            public partial void {|#8:Widened|}(int size);
+            private void WidenedCore(long size) { }
+
+            [Gcra(5, 10, 1)]
+            public partial void {|#9:Optional|}(int id);
+            private void OptionalCore(int id, int retries = 3) { }
+
+            [Gcra(5, 10, 1)]
+            public partial void {|#10:Discarded|}(int id);
+            private int DiscardedCore(int id) => id;
+
+            [Gcra(5, 10, 1)]
+            public partial void {|#11:InParameter|}(int id);
+            private void InParameterCore(in int id) { }
         }
         """,
         [
@@ -66,10 +83,14 @@ public sealed class RCA020PartialCoreSignatureMismatchTests
             .. Mismatch(5, "Reports.Generic<T>(T)", "Reports.GenericCore(object)", "it has 0 type parameters, expected 1"),
             .. Mismatch(6, "Reports.Awaited()", "Reports.AwaitedCore()", "it returns 'ValueTask<int>', expected 'Task<int>'"),
             .. Mismatch(7, "Reports.Nullable(string?)", "Reports.NullableCore(string)", "parameter 1 is 'string', expected 'string?'"),
+            .. Mismatch(8, "Reports.Widened(int)", "Reports.WidenedCore(long)", "parameter 1 is 'long', expected 'int'"),
+            .. Mismatch(9, "Reports.Optional(int)", "Reports.OptionalCore(int, int)", "it has 2 parameters, expected 1"),
+            .. Mismatch(10, "Reports.Discarded(int)", "Reports.DiscardedCore(int)", "it returns 'int', expected 'void'"),
+            .. Mismatch(11, "Reports.InParameter(int)", "Reports.InParameterCore(in int)", "parameter 1 is 'in int', expected 'int'"),
         ]);
 
     [Fact]
-    public Task Core_methods_the_generated_call_binds_to_are_accepted() => GeneratorDiagnosticVerifier.VerifyAsync("""
+    public Task Core_methods_with_the_same_signature_are_accepted() => GeneratorDiagnosticVerifier.VerifyAsync("""
         using System.Threading.Tasks;
         using RedisCell.Aspects;
 
@@ -79,22 +100,20 @@ public sealed class RCA020PartialCoreSignatureMismatchTests
             public partial long Same(int id, ref long total, out int count, in int mode);
             private long SameCore(int id, ref long total, out int count, in int mode) { count = 0; return total; }
 
+            // A non-nullable argument may go to a nullable parameter, and a non-null result be returned as nullable.
             [Gcra(5, 10, 1)]
-            public partial object Widened(int id);
-            private string WidenedCore(long id) => "";
-
-            [Gcra(5, 10, 1)]
-            public partial void Discards(int id);
-            private int DiscardsCore(int id) => id;
+            public partial string? Names(string name);
+            private string NamesCore(string? name) => "";
 
             [Gcra(5, 10, 1)]
             public partial Task<int> Generic<T>(T value) where T : notnull;
             private Task<int> GenericCore<U>(U value) where U : notnull => Task.FromResult(1);
 
+            // Among overloads, the one with the signature is found.
             [Gcra(5, 10, 1)]
             public static partial void Overloaded(string name);
             private static void OverloadedCore(int id) { }
-            private static void OverloadedCore(string name, int retries = 3) { }
+            private static void OverloadedCore(string name) { }
 
             [Gcra(5, 10, 1)]
             public partial ref int ByRef(int[] values);
