@@ -33,6 +33,29 @@ public sealed class DiagnosticTableTests
         }
     }
 
+    /// <summary>
+    /// Each ID has its page (headed "# ID: title") and a row in the index with its severity and
+    /// title; backticks in the docs are formatting, not part of the title.
+    /// </summary>
+    [Fact]
+    public void Every_descriptor_has_a_docs_page_and_a_row_in_the_index()
+    {
+        string folder = Path.Combine(RepositoryRoot(), "docs", "diagnostics");
+        string[] index = File.ReadAllLines(Path.Combine(folder, "README.md")).Select(Plain).ToArray();
+        foreach (DiagnosticDescriptor descriptor in All)
+        {
+            string id = descriptor.Id;
+            string title = descriptor.Title.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            string page = Path.Combine(folder, id + ".md");
+            Assert.True(File.Exists(page), $"docs/diagnostics/{id}.md is missing");
+            Assert.Equal($"# {id}: {title}", Plain(File.ReadLines(page).First()));
+            string row = $"| [{id}]({id}.md) | {descriptor.DefaultSeverity} | {title} |";
+            Assert.True(index.Any(line => line.StartsWith(row, StringComparison.Ordinal)), $"docs/diagnostics/README.md has no row starting '{row}'");
+        }
+    }
+
+    private static string Plain(string markdown) => markdown.Replace("`", "", StringComparison.Ordinal);
+
     internal static string RepositoryRoot()
     {
         for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
