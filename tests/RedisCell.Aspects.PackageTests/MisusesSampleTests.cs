@@ -31,7 +31,15 @@ public sealed class MisusesSampleTests
             ("samples/Misuses/InterceptorsOff/InterceptorsOff.csproj", false),
         })
         {
-            // The solution's build has already built the generator and runtime in Release; only the sample is compiled.
+            // The solution's build has already built the generator and runtime in Release; only the
+            // sample is compiled, always (an up-to-date build would print no diagnostics).
+            string projectDirectory = Path.GetDirectoryName(Path.Combine(root, project))!;
+            foreach (string folder in new[] { "bin", "obj" })
+            {
+                string release = Path.Combine(projectDirectory, folder, "Release");
+                if (Directory.Exists(release)) Directory.Delete(release, recursive: true);
+            }
+
             (int exitCode, string output) = await DotnetCli.ExecuteAsync(root, s_buildTimeout,
                 "build", project, "-c", "Release", "-p:BuildProjectReferences=false", "--disable-build-servers", "-nologo");
             Assert.True((exitCode == 0) == builds, $"{project} exited with {exitCode}:\n{output}");

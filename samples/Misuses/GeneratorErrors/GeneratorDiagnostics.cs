@@ -35,7 +35,7 @@ internal static class GeneratorDiagnostics
     [TokenBudget("user:{userId}", 5000, Cost = nameof(tokens))]
     internal static void CostIsNotAnInteger(string userId, string tokens) { }
 
-    // RCA007: async void cannot report a limited call to its caller.
+    // RCA007: async void cannot be awaited, and as an event handler it is called through a delegate, which is not intercepted.
     [Gcra(15, 30, 60)]
     internal static async void AsyncVoid() => await Task.Yield();
 
