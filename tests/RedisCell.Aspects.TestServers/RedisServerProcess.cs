@@ -71,11 +71,21 @@ public sealed class RedisServerProcess : IAsyncDisposable
     // Exit handlers are not guaranteed to run (a test host can be killed or cut them short), and a
     // server outliving its tests holds a port and a core. A shell loop beside each server kills it
     // within half a second of this process going away, and ends by itself once the server is gone.
+    // It runs in a session of its own (setsid), with no terminal or pipe to lose and hang-ups and
+    // broken pipes ignored, so that whatever takes the test host down does not take it down too.
     private static void StartWatchdog(int serverPid)
     {
-        var watch = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        string? setsid = FindOnPath("setsid");
+        var watch = new ProcessStartInfo(setsid ?? "/bin/sh")
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        if (setsid is not null) watch.ArgumentList.Add("/bin/sh");
         watch.ArgumentList.Add("-c");
-        watch.ArgumentList.Add("while kill -0 \"$1\" 2>/dev/null && kill -0 \"$2\" 2>/dev/null; do sleep 0.5; done; kill -CONT \"$2\" 2>/dev/null; kill -9 \"$2\" 2>/dev/null");
+        watch.ArgumentList.Add("trap '' HUP PIPE INT; exec </dev/null >/dev/null 2>&1; while kill -0 \"$1\" 2>/dev/null && kill -0 \"$2\" 2>/dev/null; do sleep 0.5; done; kill -CONT \"$2\" 2>/dev/null; kill -9 \"$2\" 2>/dev/null");
         watch.ArgumentList.Add("redis-watchdog");
         watch.ArgumentList.Add(Environment.ProcessId.ToString());
         watch.ArgumentList.Add(serverPid.ToString());
