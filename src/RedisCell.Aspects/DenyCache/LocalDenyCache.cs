@@ -94,9 +94,9 @@ internal sealed class LocalDenyCache
     /// <summary>
     /// Refuses <paramref name="rule"/> when what Redis said about its key already refuses it. When
     /// it does not, but the key was at its limit when Redis last answered, <paramref name="nearLimit"/>
-    /// is the state to coordinate on (see <see cref="JoinOrLead"/>).
+    /// is the state to coordinate on (see <see cref="Known.JoinOrLead"/>).
     /// </summary>
-    public bool TryRefuse(in RateLimitRule rule, long now, out RateLimitResult result, out object? nearLimit)
+    public bool TryRefuse(in RateLimitRule rule, long now, out RateLimitResult result, out Known? nearLimit)
     {
         result = default;
         nearLimit = null;
@@ -120,19 +120,6 @@ internal sealed class LocalDenyCache
         else nearLimit = known;
         return refused;
     }
-
-    /// <summary>
-    /// For a key that was at its limit: returns the call already asking Redis about it, to wait for
-    /// and decide again from its answer, or <see langword="null"/> when this call (whose completion
-    /// is <paramref name="asking"/>) is the one to ask. When a key frees up, the calls that arrive
-    /// together then cost Redis one request instead of one each.
-    /// </summary>
-    public static Task? JoinOrLead(object nearLimit, Task asking) =>
-        Interlocked.CompareExchange(ref ((Known)nearLimit).Asking, asking, null);
-
-    /// <summary>Ends what <see cref="JoinOrLead"/> started for the call that asked.</summary>
-    public static void EndLead(object nearLimit, Task asking) =>
-        Interlocked.CompareExchange(ref ((Known)nearLimit).Asking, null, asking);
 
     /// <summary>Remembers a reply from Redis when it leaves no room for the same call.</summary>
     public void Record(in RateLimitRule rule, long sentAt, in RateLimitResult result)
@@ -207,8 +194,8 @@ internal sealed class LocalDenyCache
         _ => (long)((Int128)ticks * 1_000_000_000L / _frequency),
     };
 
-    // What one reply said about one key; immutable, replaced whole.
-    private sealed class Known
+    /// <summary>What one reply said about one key; immutable but for who is asking Redis about it, replaced whole.</summary>
+    internal sealed class Known
     {
         public Known(string key, RateLimitPolicy policy, long sentAt, long remainsFor, long remaining)
         {
@@ -236,8 +223,19 @@ internal sealed class LocalDenyCache
         /// <summary>What the window had left after the decision (fixed windows).</summary>
         public long Remaining { get; }
 
-        /// <summary>The call asking Redis about this key now, when the state allowed it (see <see cref="JoinOrLead"/>).</summary>
-        public Task? Asking;
+        // The call asking Redis about this key now, when the state allowed it.
+        private Task? _asking;
+
+        /// <summary>
+        /// For a key that was at its limit: returns the call already asking Redis about it, to wait
+        /// for and decide again from its answer, or <see langword="null"/> when this call (whose
+        /// completion is <paramref name="asking"/>) is the one to ask. When a key frees up, the calls
+        /// that arrive together then cost Redis one request instead of one each.
+        /// </summary>
+        public Task? JoinOrLead(Task asking) => Interlocked.CompareExchange(ref _asking, asking, null);
+
+        /// <summary>Ends what <see cref="JoinOrLead"/> started for the call that asked.</summary>
+        public void EndLead(Task asking) => Interlocked.CompareExchange(ref _asking, null, asking);
 
         public bool Describes(in RateLimitRule rule) =>
             string.Equals(Key, rule.Key, StringComparison.Ordinal) && SameLimit(Policy, rule.Policy);

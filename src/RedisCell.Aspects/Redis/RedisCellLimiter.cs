@@ -181,19 +181,19 @@ public sealed class RedisCellLimiter : CellLimiter
         ThrowIfNotUtf16(rule.Key);
         if (_denials is null) return DecideAsync(rule, 0, cancellationToken);
         long sentAt = _denials.Timestamp();
-        if (_denials.TryRefuse(rule, sentAt, out RateLimitResult refused, out object? nearLimit)) return new(refused);
+        if (_denials.TryRefuse(rule, sentAt, out RateLimitResult refused, out LocalDenyCache.Known? nearLimit)) return new(refused);
         return nearLimit is null ? DecideAsync(rule, sentAt, cancellationToken) : DecideNearLimitAsync(_denials, rule, nearLimit, sentAt, cancellationToken);
     }
 
     // A key that was at its limit: one call asks Redis, the calls that arrive meanwhile decide again
     // from its answer (see LocalDenyCache), a few times at most before asking Redis themselves.
-    private async ValueTask<RateLimitResult> DecideNearLimitAsync(LocalDenyCache denials, RateLimitRule rule, object nearLimit, long sentAt, CancellationToken cancellationToken)
+    private async ValueTask<RateLimitResult> DecideNearLimitAsync(LocalDenyCache denials, RateLimitRule rule, LocalDenyCache.Known nearLimit, long sentAt, CancellationToken cancellationToken)
     {
         const int MaxWaits = 8;
         for (int waits = 0; ; waits++)
         {
             var asking = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Task? other = LocalDenyCache.JoinOrLead(nearLimit, asking.Task);
+            Task? other = nearLimit.JoinOrLead(asking.Task);
             if (other is null)
             {
                 try
@@ -202,7 +202,7 @@ public sealed class RedisCellLimiter : CellLimiter
                 }
                 finally
                 {
-                    LocalDenyCache.EndLead(nearLimit, asking.Task);
+                    nearLimit.EndLead(asking.Task);
                     asking.SetResult();
                 }
             }
@@ -218,7 +218,7 @@ public sealed class RedisCellLimiter : CellLimiter
             }
 
             sentAt = denials.Timestamp();
-            if (denials.TryRefuse(rule, sentAt, out RateLimitResult refused, out object? stillNear)) return refused;
+            if (denials.TryRefuse(rule, sentAt, out RateLimitResult refused, out LocalDenyCache.Known? stillNear)) return refused;
             if (stillNear is null || waits >= MaxWaits) return await DecideAsync(rule, sentAt, cancellationToken).ConfigureAwait(false);
             nearLimit = stillNear;
         }
