@@ -186,6 +186,32 @@ public sealed class LocalDenyCacheTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Engine.All), MemberType = typeof(Engine))]
+    public async Task Calls_arriving_together_as_a_key_frees_up_cost_redis_one_request(string engine)
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_767_225_600));
+        RedisCellOptions options = Engine.Options(Engine.UniquePrefix("deny-together"));
+        options.Clock = ClockSource.Client;
+        options.TimeProvider = clock;
+        using var limiter = new RedisCellLimiter(await Engine.ConnectionAsync(engine), options);
+        var rule = new RateLimitRule(new GcraPolicy(4, 1, 60), "hot");
+
+        // The burst of five, spent: Redis said the key is full for the next 300 s.
+        for (int i = 0; i < 5; i++) Assert.False((await limiter.CheckAsync(rule)).Limited);
+
+        // 61 s later one call fits again. Ten calls at once: one asks Redis, the others wait for its
+        // answer and are refused from it.
+        clock.Advance(TimeSpan.FromSeconds(61));
+        long before = limiter.LocalRefusals;
+        RateLimitResult[] results = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => limiter.CheckAsync(rule).AsTask()));
+
+        Assert.Equal(1, results.Count(r => !r.Limited));
+        Assert.Equal(9, limiter.LocalRefusals - before);
+        // The allowed call moved the TAT to 299 s ahead: the next call fits 59 s from now.
+        Assert.All(results.Where(r => r.Limited), r => Assert.Equal(TimeSpan.FromSeconds(59), r.RetryAfter));
+    }
+
     [Fact]
     public void Capacity_is_validated()
     {
