@@ -57,7 +57,7 @@ public sealed class RateLimitGenerator : IIncrementalGenerator
         // Interceptors the compiler would refuse (CS9137) are not written: the build then reports
         // RCA019, which names the property to set, instead of an error in generated code.
         IncrementalValueProvider<bool> interceptorsEnabled = context.ParseOptionsProvider
-            .Select(static (options, _) => Analyzers.InterceptorsNotEnabledAnalyzer.IsEnabled(options))
+            .Select(static (options, _) => InterceptorsFeature.IsEnabled(options))
             .WithTrackingName(TrackingNames.InterceptorsEnabled);
         context.RegisterSourceOutput(groups.Combine(interceptorsEnabled), static (spc, input) =>
         {

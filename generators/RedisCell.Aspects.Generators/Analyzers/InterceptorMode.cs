@@ -22,9 +22,7 @@ internal static class InterceptorMode
     public static bool IsLimitedByInterceptors(IMethodSymbol method)
     {
         IMethodSymbol declared = Declared(method);
-
-        // The implementation part of a partial method sees the definition's attributes too.
-        return RateLimitAttributes.AnyOn(declared) && !RateLimitAttributes.IsSelfLimiting(declared.PartialDefinitionPart ?? declared);
+        return RateLimitAttributes.AnyOn(declared) && !RateLimitAttributes.IsSelfLimiting(declared);
     }
 
     /// <summary>

@@ -5,7 +5,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 using RedisCell.Aspects.Generators.Diagnostics;
-using RedisCell.Aspects.Generators.Emitting;
+using RedisCell.Aspects.Generators.Parsing;
 
 namespace RedisCell.Aspects.Generators.Analyzers;
 
@@ -15,20 +15,14 @@ namespace RedisCell.Aspects.Generators.Analyzers;
 /// </summary>
 /// <remarks>
 /// Reported once per compilation, at the first such call in file and position order: the cause is
-/// one project property, and one error per call would bury it (the compiler's own CS9137 already
-/// repeats for every interceptor). Finding the first call needs every call, hence a
-/// compilation-end diagnostic.
+/// one project property, and one error per call would bury it. The generator writes no interceptors
+/// then (see <see cref="InterceptorsFeature"/>), so this is the build's error, not the compiler's
+/// CS9137 in generated code. Finding the first call needs every call, hence a compilation-end
+/// diagnostic.
 /// </remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class InterceptorsNotEnabledAnalyzer : DiagnosticAnalyzer
 {
-    /// <summary>
-    /// The only feature the compiler reads. MSBuild's <c>InterceptorsPreviewNamespaces</c> property is
-    /// folded into it by the Csc task; a raw <c>InterceptorsPreviewNamespaces</c> feature is ignored by
-    /// every compiler that can load this analyzer (Roslyn 4.14 and later), so it does not count.
-    /// </summary>
-    internal const string FeatureName = "InterceptorsNamespaces";
-
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = [DiagnosticDescriptors.InterceptorsNotEnabled];
 
@@ -52,7 +46,7 @@ public sealed class InterceptorsNotEnabledAnalyzer : DiagnosticAnalyzer
                 {
                     if (!enabledByOptions.TryGetValue(tree.Options, out bool enabled))
                     {
-                        enabled = IsEnabled(tree.Options);
+                        enabled = InterceptorsFeature.IsEnabled(tree.Options);
                         enabledByOptions.Add(tree.Options, enabled);
                     }
 
@@ -66,25 +60,6 @@ public sealed class InterceptorsNotEnabledAnalyzer : DiagnosticAnalyzer
                 if (first is not null) end.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InterceptorsNotEnabled, first));
             });
         });
-    }
-
-    /// <summary>
-    /// True when the compiler accepts interceptors declared in <see cref="Emitter.GeneratedNamespace"/>: the
-    /// feature lists it or a namespace containing it. Entries are split on ';' and compared exactly,
-    /// untrimmed, as the compiler does.
-    /// </summary>
-    internal static bool IsEnabled(ParseOptions options)
-    {
-        foreach (KeyValuePair<string, string> feature in options.Features)
-        {
-            if (!string.Equals(feature.Key, FeatureName, StringComparison.OrdinalIgnoreCase)) continue;
-            foreach (string entry in feature.Value.Split(';'))
-            {
-                if (entry == Emitter.GeneratedNamespace || (entry.Length > 0 && Emitter.GeneratedNamespace.StartsWith(entry + ".", StringComparison.Ordinal))) return true;
-            }
-        }
-
-        return false;
     }
 
     private static int Compare(Location left, Location right)

@@ -57,7 +57,8 @@ internal static class RateLimitAttributes
     /// </summary>
     public static bool IsSelfLimiting(IMethodSymbol method)
     {
-        if (method.IsPartialDefinition) return true;
+        // Either part of a partial method: the implementation part sees the definition's attributes too.
+        if (method.IsPartialDefinition || method.PartialDefinitionPart is not null) return true;
         foreach (AttributeData attribute in method.GetAttributes())
         {
             if (attribute.AttributeClass is { Name: "GeneratedCodeAttribute" } type

@@ -82,9 +82,6 @@ internal sealed class LocalDenyCache
     /// <summary>How many calls were refused here without asking Redis.</summary>
     public long LocalRefusals => Volatile.Read(ref _localRefusals);
 
-    /// <summary>How many keys it can remember.</summary>
-    public int Capacity => _slots.Length;
-
     /// <summary>The instant a request is sent, in the clock's timestamp units.</summary>
     public long Timestamp() => _time.GetTimestamp();
 
