@@ -98,6 +98,20 @@ public sealed class RedisCellOptions
     /// </summary>
     public int LocalDenyCacheCapacity { get; set; } = DefaultLocalDenyCacheCapacity;
 
+    /// <summary>The default <see cref="MaxDecisionsPerBatch"/>: 64.</summary>
+    public const int DefaultMaxDecisionsPerBatch = 64;
+
+    /// <summary>
+    /// How many asynchronous decisions <see cref="RedisCellLimiter"/> may send to Redis as one script
+    /// (default 64; 1 sends every decision on its own). Decisions that arrive while earlier ones are
+    /// still at the server are queued and sent together; each is decided and written in turn, exactly
+    /// as if it had been sent alone at that instant, and fails or succeeds alone. Nothing waits to
+    /// fill a batch, so a lone caller's decision is sent at once. Under concurrency this roughly
+    /// halves the server's time per decision and the client's allocations. Synchronous decisions and
+    /// multi-rule checks are always sent on their own. See <c>docs/benchmarks.md#batching</c>.
+    /// </summary>
+    public int MaxDecisionsPerBatch { get; set; } = DefaultMaxDecisionsPerBatch;
+
     /// <summary>The Redis logical database; -1 for the connection's default.</summary>
     public int Database { get; set; } = -1;
 
@@ -131,6 +145,11 @@ public sealed class RedisCellOptions
         if (BreakDuration < TimeSpan.FromMilliseconds(1) || BreakDuration > TimeSpan.FromHours(1))
         {
             throw new ArgumentException($"BreakDuration {BreakDuration} must be from 1 ms to 1 hour: it is how long the circuit stays open before probing the store.", nameof(BreakDuration));
+        }
+
+        if (MaxDecisionsPerBatch < 1 || MaxDecisionsPerBatch > 1024)
+        {
+            throw new ArgumentException($"MaxDecisionsPerBatch {MaxDecisionsPerBatch} must be from 1 (every decision sent alone) to 1024.", nameof(MaxDecisionsPerBatch));
         }
 
         if (LocalDenyCacheCapacity < 0 || LocalDenyCacheCapacity > 1 << 20)

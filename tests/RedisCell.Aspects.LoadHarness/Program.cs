@@ -69,6 +69,12 @@ foreach (int callers in options.Scenario is "all" or "throughput" ? options.Call
     report.AppendLine();
 }
 
+if (limiter.Batches > 0)
+{
+    report.AppendLine(CultureInfo.InvariantCulture, $"Batching: {limiter.BatchedDecisions:N0} decisions of the throttled calls went to the server inside {limiter.Batches:N0} batch scripts, {(double)limiter.BatchedDecisions / limiter.Batches:0.0} per script; the others went alone.");
+    report.AppendLine();
+}
+
 if (options.Scenario is "all" or "hammer")
 {
     report.AppendLine("**Local deny cache: one key at ten times its limit**");

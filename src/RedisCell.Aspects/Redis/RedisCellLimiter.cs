@@ -51,9 +51,8 @@ namespace RedisCell.Aspects;
 /// across slots.
 /// </para>
 /// </remarks>
-public sealed class RedisCellLimiter : CellLimiter
+public sealed partial class RedisCellLimiter : CellLimiter
 {
-    private const string Precise = "1";
     private const string MultiTagPrefix = "{rc-multi:";
 
     // What the scripts' clock() replies when the server will not run TIME inside a script.
@@ -101,6 +100,8 @@ public sealed class RedisCellLimiter : CellLimiter
         _logger = Options.LoggerFactory.CreateLogger("RedisCell.Aspects.RedisCellLimiter");
         _breaker = new CircuitBreaker(Options.BreakAfterFailures, Options.BreakDuration);
         _fallback = new StoreFallback(Options, _logger, StoreName);
+        _maxBatch = Options.MaxDecisionsPerBatch;
+        _timeoutTicks = (long)(_timeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
         if (Options.LocalDenyCacheCapacity > 0)
         {
             // Remembered limits age with the clock the decisions were made on.
@@ -171,7 +172,7 @@ public sealed class RedisCellLimiter : CellLimiter
 
         ScriptCall call = ScriptCall.For(rule, ClientNow(), _arguments);
         if (!TryEvaluate(call, out RedisResult? reply, out Exception? failure)) return _fallback.Decide(new ReadOnlySpan<RateLimitRule>(in rule), failure);
-        RateLimitResult result = call.Parse(rule, reply);
+        RateLimitResult result = ScriptCall.Parse(rule, reply);
         _denials?.Record(rule, sentAt, result);
         return result;
     }
@@ -224,14 +225,18 @@ public sealed class RedisCellLimiter : CellLimiter
         }
     }
 
+    // While the circuit is open a decision goes alone: it fails fast, or it is the one probe.
+    private ValueTask<RateLimitResult> DecideAsync(RateLimitRule rule, long sentAt, CancellationToken cancellationToken) =>
+        Batching && !_breaker.IsOpen ? DecideBatchedAsync(rule, sentAt, cancellationToken) : DecideAloneAsync(rule, sentAt, cancellationToken);
+
     // One pooled state machine per call in flight: nothing is allocated for it in steady state.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<RateLimitResult> DecideAsync(RateLimitRule rule, long sentAt, CancellationToken cancellationToken)
+    private async ValueTask<RateLimitResult> DecideAloneAsync(RateLimitRule rule, long sentAt, CancellationToken cancellationToken)
     {
         ScriptCall call = ScriptCall.For(rule, ClientNow(), _arguments);
         Outcome outcome = await TryEvaluateAsync(call, cancellationToken).ConfigureAwait(false);
         if (outcome.Reply is null) return FallBack(rule, outcome.Failure!);
-        RateLimitResult result = call.Parse(rule, outcome.Reply);
+        RateLimitResult result = ScriptCall.Parse(rule, outcome.Reply);
         _denials?.Record(rule, sentAt, result);
         return result;
     }
@@ -418,7 +423,7 @@ public sealed class RedisCellLimiter : CellLimiter
         catch (RedisServerException ex)
         {
             Answered(probe);
-            throw Translate(ex, call);
+            throw Translate(ex, call.Keys);
         }
         catch
         {
@@ -461,7 +466,7 @@ public sealed class RedisCellLimiter : CellLimiter
         catch (RedisServerException ex)
         {
             Answered(probe);
-            throw Translate(ex, call);
+            throw Translate(ex, call.Keys);
         }
         catch
         {
@@ -637,18 +642,23 @@ public sealed class RedisCellLimiter : CellLimiter
 
     private static bool IsNoScript(RedisServerException ex) => ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal);
 
-    private Exception Translate(RedisServerException ex, in ScriptCall call)
+    private static Exception Translate(RedisServerException ex, RedisKey[] keys) =>
+        Translate(ex, keys.Length == 1 ? (string)keys[0]! : string.Join(", ", Array.ConvertAll(keys, k => (string)k!)));
+
+    private static Exception Translate(RedisServerException ex, string key) => Translate(ex.Message, key, ex);
+
+    // A script's error reply, about the key (or keys) of the decision it failed.
+    private static RedisCellException Translate(string message, string key, Exception? inner)
     {
-        string key = call.Keys.Length == 1 ? (string)call.Keys[0]! : string.Join(", ", Array.ConvertAll(call.Keys, k => (string)k!));
-        if (ex.Message.Contains(ClockRefusedMarker, StringComparison.Ordinal))
+        if (message.Contains(ClockRefusedMarker, StringComparison.Ordinal))
         {
             return new RedisCellException(
-                $"The server refused to let the rate-limit script read its clock (TIME): {ex.Message}. Set RedisCellOptions.Clock = ClockSource.Client to send this process's clock with each call instead (keep the clocks of every client in sync).",
+                $"The server refused to let the rate-limit script read its clock (TIME): {message}. Set RedisCellOptions.Clock = ClockSource.Client to send this process's clock with each call instead (keep the clocks of every client in sync).",
                 key,
-                ex);
+                inner);
         }
 
-        return new RedisCellException($"Rate-limit script failed for '{key}': {ex.Message}", key, ex);
+        return new RedisCellException($"Rate-limit script failed for '{key}': {message}", key, inner);
     }
 
     private static RateLimitResult ParseGcra(in RateLimitRule rule, RedisResult reply)
@@ -693,64 +703,95 @@ public sealed class RedisCellLimiter : CellLimiter
         public RedisKey[] Keys { get; }
         public RedisValue[] Values { get; }
 
-        public static ScriptCall For(in RateLimitRule rule, RedisValue nowUs, ArgumentCache cache) => rule.Policy switch
+        // One decision on its own: batch.lua with a single entry, the same script batches use.
+        public static ScriptCall For(in RateLimitRule rule, RedisValue nowUs, ArgumentCache cache)
         {
-            GcraPolicy gcra => new ScriptCall(
-                LuaScript.ClThrottle,
-                [rule.Key],
-                rule.Quantity == 1 && nowUs.IsNullOrEmpty
-                    ? cache.For(gcra)
-                    : GcraArguments(gcra, rule.Quantity, nowUs)),
-            FixedWindowPolicy window => new ScriptCall(
-                LuaScript.FixedWindow,
-                [rule.Key],
-                rule.Quantity == 1 ? cache.For(window) : WindowArguments(window, rule.Quantity)),
-            null => throw new ArgumentException("The rule has no policy; create rules with the RateLimitRule constructor.", nameof(rule)),
-            _ => throw new ArgumentException($"Policy type {rule.Policy.GetType().Name} is not supported.", nameof(rule)),
-        };
+            // The window ignores the client clock, so its common arguments never change.
+            bool common = rule.Quantity == 1 && (nowUs.IsNullOrEmpty || rule.Policy is FixedWindowPolicy);
+            RedisValue[] values = common ? cache.For(rule.Policy) : Arguments(new ReadOnlySpan<RateLimitRule>(in rule), nowUs, nameof(rule));
+            return new ScriptCall(LuaScript.Batch, [rule.Key], values);
+        }
 
-        public static ScriptCall ForMany(ReadOnlySpan<RateLimitRule> rules, RedisKey[] keys, RedisValue nowUs)
+        public static ScriptCall ForMany(ReadOnlySpan<RateLimitRule> rules, RedisKey[] keys, RedisValue nowUs) =>
+            new(LuaScript.Multi, keys, Arguments(rules, nowUs, nameof(rules)));
+
+        // ARGV of batch.lua and multi.lua: now_us, then five per rule.
+        public static RedisValue[] Arguments(ReadOnlySpan<RateLimitRule> rules, RedisValue nowUs, string paramName)
         {
             var values = new RedisValue[1 + (5 * rules.Length)];
             values[0] = nowUs;
-            for (int i = 0; i < rules.Length; i++)
-            {
-                RateLimitRule rule = rules[i];
-                int a = 1 + (5 * i);
-                switch (rule.Policy)
-                {
-                    case GcraPolicy gcra:
-                        values[a] = "g";
-                        values[a + 1] = gcra.MaxBurst;
-                        values[a + 2] = gcra.Count;
-                        values[a + 3] = gcra.PeriodSeconds;
-                        break;
-                    case FixedWindowPolicy window:
-                        values[a] = "w";
-                        values[a + 1] = window.Limit;
-                        values[a + 2] = window.WindowMilliseconds;
-                        values[a + 3] = RedisValue.EmptyString;
-                        break;
-                    case null:
-                        throw new ArgumentException("A rule has no policy; create rules with the RateLimitRule constructor.", nameof(rules));
-                    default:
-                        throw new ArgumentException($"Policy type {rule.Policy.GetType().Name} is not supported.", nameof(rules));
-                }
-
-                values[a + 4] = rule.Quantity;
-            }
-
-            return new ScriptCall(LuaScript.Multi, keys, values);
+            for (int i = 0; i < rules.Length; i++) WriteRule(values, 1 + (5 * i), rules[i].Policy, rules[i].Quantity, paramName);
+            return values;
         }
 
-        public RateLimitResult Parse(in RateLimitRule rule, RedisResult reply) =>
-            Script == LuaScript.ClThrottle ? ParseGcra(rule, reply) : ParseWindow(rule, reply);
+        // One rule's five arguments: its kind, the policy's three numbers and the quantity.
+        public static void WriteRule(RedisValue[] values, int at, RateLimitPolicy? policy, long quantity, string paramName)
+        {
+            switch (policy)
+            {
+                case GcraPolicy gcra:
+                    values[at] = "g";
+                    values[at + 1] = gcra.MaxBurst;
+                    values[at + 2] = gcra.Count;
+                    values[at + 3] = gcra.PeriodSeconds;
+                    break;
+                case FixedWindowPolicy window:
+                    values[at] = "w";
+                    values[at + 1] = window.Limit;
+                    values[at + 2] = window.WindowMilliseconds;
+                    values[at + 3] = RedisValue.EmptyString;
+                    break;
+                case null:
+                    throw new ArgumentException("The rule has no policy; create rules with the RateLimitRule constructor.", paramName);
+                default:
+                    throw new ArgumentException($"Policy type {policy.GetType().Name} is not supported.", paramName);
+            }
 
-        public static RedisValue[] GcraArguments(GcraPolicy gcra, long quantity, RedisValue nowUs) =>
-            [gcra.MaxBurst, gcra.Count, gcra.PeriodSeconds, quantity, nowUs, Precise];
+            values[at + 4] = quantity;
+        }
 
-        public static RedisValue[] WindowArguments(FixedWindowPolicy window, long quantity) =>
-            [window.Limit, window.WindowMilliseconds, quantity];
+        // The reply of a single-entry batch.lua.
+        public static RateLimitResult Parse(in RateLimitRule rule, RedisResult reply)
+        {
+            var values = (RedisResult[])reply!;
+            if (values.Length != 3) throw new RedisCellException($"The rate-limit script answered {values.Length} values for one decision; it answers three.", rule.Key);
+            if (!TryReadEntry(values, 0, rule.Key, out long state, out long retryAfter, out long resetAfter, out RedisCellException? error)) throw error;
+            return ToResult(rule, state, retryAfter, resetAfter);
+        }
+    }
+
+    // Entry `index` of batch.lua's reply: three values, or the decision's own error in place of the first.
+    private static bool TryReadEntry(RedisResult[] values, int index, string key, out long state, out long retryAfter, out long resetAfter, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out RedisCellException? error)
+    {
+        RedisResult first = values[3 * index];
+        if (first.Resp2Type != ResultType.Integer)
+        {
+            (state, retryAfter, resetAfter) = (0, 0, 0);
+            error = Translate(first.ToString()!, key, null);
+            return false;
+        }
+
+        state = (long)first;
+        retryAfter = (long)values[(3 * index) + 1];
+        resetAfter = (long)values[(3 * index) + 2];
+        error = null;
+        return true;
+    }
+
+    // A batch.lua entry as a result. State is the remaining count, or -(remaining + 1) when
+    // limited; durations are nanoseconds for GCRA and milliseconds for a fixed window.
+    private static RateLimitResult ToResult(in RateLimitRule rule, long state, long retryAfter, long resetAfter)
+    {
+        bool limited = state < 0;
+        long remaining = limited ? -(state + 1) : state;
+        if (rule.Policy is GcraPolicy) return new RateLimitResult(rule, limited, rule.Policy.Limit, remaining, retryAfter, resetAfter);
+        return new RateLimitResult(
+            rule,
+            limited,
+            rule.Policy.Limit,
+            remaining,
+            retryAfter < 0 ? RateLimitResult.NeverNanoseconds : retryAfter * Decisions.NanosecondsPerMillisecond,
+            resetAfter * Decisions.NanosecondsPerMillisecond);
     }
 
     /// <summary>
@@ -763,11 +804,15 @@ public sealed class RedisCellLimiter : CellLimiter
         private const int Slots = 64;
         private readonly Arguments?[] _slots = new Arguments?[Slots];
 
-        public RedisValue[] For(GcraPolicy policy) =>
-            Find(policy) ?? Remember(policy, ScriptCall.GcraArguments(policy, 1, RedisValue.EmptyString));
-
-        public RedisValue[] For(FixedWindowPolicy policy) =>
-            Find(policy) ?? Remember(policy, ScriptCall.WindowArguments(policy, 1));
+        public RedisValue[] For(RateLimitPolicy policy)
+        {
+            RedisValue[]? known = Find(policy);
+            if (known is not null) return known;
+            var values = new RedisValue[6];
+            values[0] = RedisValue.EmptyString;
+            ScriptCall.WriteRule(values, 1, policy, 1, "rule");
+            return Remember(policy, values);
+        }
 
         private RedisValue[]? Find(RateLimitPolicy policy)
         {

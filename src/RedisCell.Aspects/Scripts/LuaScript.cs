@@ -27,6 +27,10 @@ internal sealed class LuaScript
     public static LuaScript Multi { get; } = new(
         FunctionsOf(Load("cl_throttle.lua")) + FunctionsOf(Load("fixed_window.lua")) + Load("multi.lua"));
 
+    /// <summary>Independent decisions that arrived together, each decided and written in turn: the two scripts' functions and the batch driver.</summary>
+    public static LuaScript Batch { get; } = new(
+        FunctionsOf(Load("cl_throttle.lua")) + FunctionsOf(Load("fixed_window.lua")) + Load("batch.lua"));
+
     /// <summary>The script source.</summary>
     public string Text { get; }
 

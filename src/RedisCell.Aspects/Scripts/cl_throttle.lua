@@ -115,26 +115,31 @@ local function gcra_far(key, limit, t, dvt_approx, quantity, over, tat_s, tat_n,
   return d
 end
 
--- Decides one GCRA request without writing anything. Returns a decision table, or a string holding
--- the error to reply with. {now_s, now_n} is the clock both engines agree on.
-local function gcra_decide(key, burst_text, count_text, period_text, quantity_text, now_s, now_n)
+-- A policy's emission interval and limit, or nil and the error to reply with. Parsing the three
+-- numbers is a fifth of a decision's Lua time, so batch.lua does it once per policy.
+local function gcra_policy(burst_text, count_text, period_text)
   local burst, count, period = safe_int(burst_text), safe_int(count_text), safe_int(period_text)
-  if burst == nil or burst >= MAX_SAFE then return 'ERR max_burst must be an integer from 0 to 2^53 - 2' end
-  if count == nil or count < 1 then return 'ERR count must be an integer from 1 to 2^53 - 1' end
-  if period == nil or period < 1 or period > 9223372036 then return 'ERR period must be an integer from 1 to 9223372036 seconds' end
-  local quantity, over = 1, false
-  if quantity_text ~= nil and quantity_text ~= '' then
-    local q = tonumber(quantity_text)
-    if q == nil or q < 0 or q % 1 ~= 0 then return 'ERR quantity must be a non-negative integer' end
-    quantity = q
-  end
-
+  if burst == nil or burst >= MAX_SAFE then return nil, 'ERR max_burst must be an integer from 0 to 2^53 - 2' end
+  if count == nil or count < 1 then return nil, 'ERR count must be an integer from 1 to 2^53 - 1' end
+  if period == nil or period < 1 or period > 9223372036 then return nil, 'ERR period must be an integer from 1 to 9223372036 seconds' end
   -- Emission interval: f64 division, then truncation, as time::Duration in redis-cell.
-  local t = math.floor(period * E9 / count)
+  return math.floor(period * E9 / count), burst + 1
+end
+
+-- A quantity argument (absent means 1), or nil and the error to reply with.
+local function gcra_quantity(quantity_text)
+  if quantity_text == nil or quantity_text == '' then return 1 end
+  local q = tonumber(quantity_text)
+  if q == nil or q < 0 or q % 1 ~= 0 then return nil, 'ERR quantity must be a non-negative integer' end
+  return q
+end
+
+-- Decides one GCRA request of a parsed policy without writing anything. Returns a decision table,
+-- or a string holding the error to reply with. {now_s, now_n} is the clock both engines agree on.
+local function gcra_decide_parsed(key, t, limit, quantity, now_s, now_n)
   if t < 1000 then return 'ERR rate too high: the emission interval period/count must be at least 1 microsecond' end
-  local limit = burst + 1
   -- A quantity above the whole limit can never pass; it is refused without being multiplied.
-  if quantity > limit then over = true end
+  local over = quantity > limit
 
   -- Redis answers GET on a list with WRONGTYPE, but Garnet keeps such values in a separate store
   -- where GET sees nothing: there (Lua 5.4) a missing key is asked its TYPE.
@@ -189,6 +194,15 @@ local function gcra_decide(key, burst_text, count_text, period_text, quantity_te
     return d
   end
   return gcra_far(key, limit, t, dvt, quantity, over, tat_s, tat_n, now_s, now_n)
+end
+
+-- Decides one GCRA request from its arguments as sent, without writing anything.
+local function gcra_decide(key, burst_text, count_text, period_text, quantity_text, now_s, now_n)
+  local t, limit = gcra_policy(burst_text, count_text, period_text)
+  if t == nil then return limit end
+  local quantity, err = gcra_quantity(quantity_text)
+  if quantity == nil then return err end
+  return gcra_decide_parsed(key, t, limit, quantity, now_s, now_n)
 end
 
 -- Writes an allowed decision. A TTL that truncates to 0 ms cannot be set (Redis refuses PX 0):
