@@ -16,6 +16,14 @@ cli() { redis-cli -p "$port" "$@"; }
 gcra=$(cli script load "$(cat "$here/src/RedisCell.Aspects/Scripts/cl_throttle.lua")")
 window=$(cli script load "$(cat "$here/src/RedisCell.Aspects/Scripts/fixed_window.lua")")
 naive=$(cli script load "$(cat "$here/tools/baselines/straightforward_gcra.lua")")
+# batch.lua as the limiter composes it: the two scripts' functions, then the batch driver.
+functions() { sed '/^-- @entry/,$d' "$here/src/RedisCell.Aspects/Scripts/$1"; }
+batch=$(cli script load "$(functions cl_throttle.lua; functions fixed_window.lua; cat "$here/src/RedisCell.Aspects/Scripts/batch.lua")")
+batch_args() { # n: n GCRA decisions on random keys, as the limiter sends them
+  local keys="" args=""
+  for i in $(seq "$1"); do keys="$keys batch$i:__rand_int__"; args="$args g 1000000 1000000 3600 1"; done
+  echo "$1 $keys '' $args"
+}
 bench() { redis-benchmark -p "$port" -n "$calls" -c 8 -P 1 -r 1000 -q "$@" >/dev/null; }
 
 cli config resetstat >/dev/null
@@ -38,9 +46,17 @@ window_us=$(cli info commandstats | tr -d '\r' | sed -n 's/^cmdstat_evalsha:.*us
 cli config resetstat >/dev/null
 bench EVALSHA "$naive" 1 naive:__rand_int__ 1000000 1000000 3600 1
 naive_us=$(cli info commandstats | tr -d '\r' | sed -n 's/^cmdstat_evalsha:.*usec_per_call=\([0-9.]*\).*/\1/p')
+cli config resetstat >/dev/null
+eval "bench EVALSHA $batch $(batch_args 1)"
+batch1_us=$(cli info commandstats | tr -d '\r' | sed -n 's/^cmdstat_evalsha:.*usec_per_call=\([0-9.]*\).*/\1/p')
+cli config resetstat >/dev/null
+calls_saved=$calls; calls=$((calls / 25))
+eval "bench EVALSHA $batch $(batch_args 25)"
+calls=$calls_saved
+batch25_us=$(python3 -c "print(round($(cli info commandstats | tr -d '\r' | sed -n 's/^cmdstat_evalsha:.*usec_per_call=\([0-9.]*\).*/\1/p') / 25, 2))")
 
 printf '%-34s %8s %8s\n' "command ($calls calls)" "µs/call" "× SET"
-for row in "SET:$set_us" "straightforward GCRA script:$naive_us" "cl_throttle.lua allowed:$allowed_us" "cl_throttle.lua limited:$limited_us" "fixed_window.lua allowed:$window_us"; do
+for row in "SET:$set_us" "straightforward GCRA script:$naive_us" "cl_throttle.lua allowed:$allowed_us" "cl_throttle.lua limited:$limited_us" "fixed_window.lua allowed:$window_us" "batch.lua, 1 GCRA decision:$batch1_us" "batch.lua, 25 decisions, each:$batch25_us"; do
   name=${row%%:*}; us=${row##*:}
   printf '%-34s %8s %8.1f\n' "$name" "$us" "$(python3 -c "print($us/$set_us)")"
 done
