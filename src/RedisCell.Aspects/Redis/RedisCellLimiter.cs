@@ -14,9 +14,10 @@ namespace RedisCell.Aspects;
 
 /// <summary>
 /// A <see cref="CellLimiter"/> whose state lives in Redis, Garnet or a Redis Cluster, shared by
-/// every process that uses the same keys. Each decision is one atomic Lua script on the server
-/// clock: <c>cl_throttle.lua</c> for GCRA (state compatible with redis-cell's <c>CL.THROTTLE</c>)
-/// and <c>fixed_window.lua</c> for fixed windows.
+/// every process that uses the same keys. Decisions are atomic Lua scripts on the server clock,
+/// built from the functions of <c>cl_throttle.lua</c> for GCRA (state compatible with redis-cell's
+/// <c>CL.THROTTLE</c>) and <c>fixed_window.lua</c> for fixed windows; asynchronous decisions that
+/// arrive together share one script (see <see cref="RedisCellOptions.MaxDecisionsPerBatch"/>).
 /// </summary>
 /// <remarks>
 /// <para>

@@ -289,17 +289,19 @@ public sealed class AddRedisCellTests
         await using RedisCell.Aspects.TestServers.RedisServerProcess fresh = await RedisCell.Aspects.TestServers.RedisServerProcess.StartAsync();
         await using ConnectionMultiplexer probe = await Servers.ConnectAsync(fresh.Configuration);
         IServer server = probe.GetServer(probe.GetEndPoints()[0]);
-        string script = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Scripts", "cl_throttle.lua"));
-        byte[] sha = System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(script));
-        Assert.False(server.ScriptExists(sha));
+        Assert.Equal(0, await CachedScriptsAsync(server));
 
         using IHost host = Hosts.Build(
             new Dictionary<string, string?> { ["RedisCell:Connection"] = fresh.Configuration, ["RedisCell:Timeout"] = Servers.TestTimeout.ToString() },
             services => services.AddRedisCell());
         await host.StartAsync();
 
-        Assert.True(server.ScriptExists(sha));
+        // The single-decision script (batch.lua, which batches too) and the multi-rule script.
+        Assert.Equal(2, await CachedScriptsAsync(server));
         Assert.Equal(0, await server.DatabaseSizeAsync());
         await host.StopAsync();
     }
+
+    private static async Task<long> CachedScriptsAsync(IServer server) =>
+        long.Parse((await server.InfoAsync("memory")).SelectMany(g => g).Single(p => p.Key == "number_of_cached_scripts").Value, System.Globalization.CultureInfo.InvariantCulture);
 }

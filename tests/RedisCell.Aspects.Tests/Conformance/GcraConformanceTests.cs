@@ -14,6 +14,9 @@ public sealed class GcraConformanceTests
 {
     private const long RealTimeMarginMs = 60_000;
 
+    // A missing key reads as the empty string, which no GCRA state ever is.
+    private const string ReadValueAndPttl = "local v = redis.call('GET', KEYS[1]) return { v or '', redis.call('PTTL', KEYS[1]) }";
+
     /// <summary>Engine, vector file, and which arithmetic: the relative fast path the script picks, or its exact pair path forced.</summary>
     public static TheoryData<string, string, string> EngineFiles
     {
@@ -129,6 +132,74 @@ public sealed class GcraConformanceTests
         finally
         {
             foreach (string key in vectors.Select(v => prefix + v.Key).Distinct()) await db.KeyDeleteAsync(key);
+        }
+    }
+
+    /// <summary>
+    /// The same replay through <see cref="RedisCellLimiter"/> itself, on the client clock: what the
+    /// library sends (<c>batch.lua</c>, which carries <c>cl_throttle.lua</c>'s functions, with its
+    /// compact reply) must give the module's five numbers and leave the module's state.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Engine.All), MemberType = typeof(Engine))]
+    public async Task TheLimitersScriptMatchesTheModule(string engine)
+    {
+        ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
+        IDatabase db = redis.GetDatabase();
+        string prefix = Engine.UniquePrefix("conformance-limiter");
+        foreach (string file in GcraVector.Files)
+        {
+            // Each file's clock starts anew; a fake clock only moves forward.
+            var clock = new FakeTimeProvider();
+            RedisCellOptions options = Engine.Options(prefix);
+            options.Clock = ClockSource.Client;
+            options.TimeProvider = clock;
+            options.LocalDenyCacheCapacity = 0; // every call reaches the script
+            using var limiter = new RedisCellLimiter(redis, options);
+
+            // Before each call the key holds what the module held (see LuaScriptMatchesTheModule).
+            var state = new Dictionary<string, (string Value, long DeadlineMs)>();
+            foreach (GcraVector v in GcraVector.Load(file))
+            {
+                string key = prefix + v.Key;
+                long nowMs = v.NowNs / 1_000_000;
+                if (state.TryGetValue(key, out var s) && nowMs > s.DeadlineMs) state.Remove(key);
+                if (state.TryGetValue(key, out s)) await db.StringSetAsync(key, s.Value, TimeSpan.FromMilliseconds(s.DeadlineMs - nowMs + RealTimeMarginMs));
+                else await db.KeyDeleteAsync(key);
+
+                clock.SetUtcNow(DateTimeOffset.UnixEpoch.AddTicks(v.NowNs / 100));
+                var realTime = Stopwatch.StartNew();
+                RateLimitResult result = await limiter.CheckAsync(new RateLimitRule(new GcraPolicy(v.MaxBurst, v.Count, v.Period), v.Key, v.Quantity));
+                // Value and PTTL read together: a key written with a TTL of a few milliseconds may
+                // expire between two separate reads.
+                var held = (RedisResult[])(await db.ScriptEvaluateAsync(ReadValueAndPttl, [key]))!;
+                string? stored = (string?)held[0] is { Length: > 0 } value ? value : null;
+                long pttl = (long)held[1];
+                long slackMs = (long)realTime.Elapsed.TotalMilliseconds + 1;
+
+                long[] five = ToArray(result.ToCellReply());
+                Assert.True(five.SequenceEqual(v.Reply), $"{engine} {v}: replied [{string.Join(", ", five)}], the module [{string.Join(", ", v.Reply)}]");
+                (string? expectedStored, long expectedPttl) = v.ExpectedState(stored);
+                if (stored is null && expectedStored is not null)
+                {
+                    // Written with the module's few milliseconds of TTL, and gone for real since.
+                    Assert.True(!result.Limited && expectedPttl <= slackMs, $"{engine} {v}: stored nothing, the module {expectedStored} for {expectedPttl} ms");
+                }
+                else
+                {
+                    Assert.True(expectedStored == stored, $"{engine} {v}: stored {stored ?? "nothing"}, the module {expectedStored ?? "nothing"}");
+                    if (stored is not null && !result.Limited)
+                    {
+                        long lag = expectedPttl - pttl;
+                        Assert.True(lag >= 0 && lag <= slackMs, $"{engine} {v}: the server reports PTTL {pttl} ms, the module {expectedPttl} ms (allowed lag {slackMs} ms)");
+                    }
+                }
+
+                if (expectedStored is null) state.Remove(key);
+                else if (!result.Limited) state[key] = (expectedStored, nowMs + expectedPttl);
+            }
+
+            foreach (string key in state.Keys) await db.KeyDeleteAsync(key);
         }
     }
 
