@@ -12,7 +12,7 @@ using StackExchange.Redis;
 // prints markdown tables. Ratios compare cases measured in the same round.
 //
 //   dotnet run -c Release --project tests/RedisCell.Aspects.LoadHarness -- [--seconds 3] [--rounds 5]
-//       [--callers 1,50] [--keys 1000] [--cases set,gcra,window,rrl-tb,rrl-fw,rrl-sw] [--out file.md]
+//       [--callers 1,50] [--keys 1000] [--cases set,script,gcra,window,rrl-tb,rrl-fw,rrl-sw] [--out file.md]
 //       [--scenario all|throughput|hammer] [--hammer-seconds 10]
 var options = HarnessOptions.Parse(args);
 if (!RedisServerProcess.IsInstalled)
@@ -123,7 +123,7 @@ internal static class LoadCases
 {
     public const string BaselineName = "`StringSetAsync` (baseline)";
 
-    public static readonly string[] Ids = ["set", "gcra", "window", "rrl-tb", "rrl-fw", "rrl-sw"];
+    public static readonly string[] Ids = ["set", "script", "gcra", "window", "rrl-tb", "rrl-fw", "rrl-sw"];
 
     public static IEnumerable<(string Id, LoadCase Case)> Create(ConnectionMultiplexer redis, int keys)
     {
@@ -133,6 +133,18 @@ internal static class LoadCases
         RedisKey[] setKeys = Enumerable.Range(0, keys).Select(i => (RedisKey)$"set:{i}").ToArray();
         RedisValue value = "1";
         yield return ("set", new LoadCase(BaselineName, async n => await db.StringSetAsync(setKeys[n % keys], value), "set"));
+
+        // The floor under any script-based limiter: an EVALSHA that does nothing but reply three
+        // integers (what batch.lua replies for one decision), with the same keys and arguments.
+        const string EmptyScript = "return { 0, -1000000000, 1000 }";
+        byte[] emptySha = System.Security.Cryptography.SHA1.HashData(Encoding.UTF8.GetBytes(EmptyScript));
+        db.ScriptEvaluate(EmptyScript);
+        RedisKey[] scriptKeys = Enumerable.Range(0, keys).Select(i => (RedisKey)$"script:{i}").ToArray();
+        RedisValue[] scriptArguments = [RedisValue.EmptyString, "g", 1_000_000_000, 1_000_000, 1, 1];
+        yield return ("script", new LoadCase(
+            "bare `EVALSHA` replying three integers (no limiter)",
+            async n => await db.ScriptEvaluateAsync(emptySha, [scriptKeys[n % keys]], scriptArguments),
+            "evalsha"));
 
         // What [Throttle("user:{userId}", ...)] generates: build the key, ask the shared limiter.
         // The limits are far above what any run reaches, so every call is allowed.
