@@ -50,10 +50,10 @@ public sealed partial class RedisCellLimiter
         DecisionLane lane = LaneFor(rule.Key);
 
         // Nothing queued and room at the server: this decision goes alone, as without batching.
-        if (lane.Queue.IsEmpty && lane.TryAcquireSlot()) return DecideInLaneAsync(lane, rule, sentAt, cancellationToken);
+        if (lane.IsEmpty && lane.TryAcquireSlot()) return DecideInLaneAsync(lane, rule, sentAt, cancellationToken);
 
         var pending = new PendingDecision(rule, Stopwatch.GetTimestamp() + _timeoutTicks, cancellationToken);
-        lane.Queue.Enqueue(pending);
+        lane.Enqueue(pending);
         Pump(lane);
         return AwaitBatchedAsync(pending, sentAt, cancellationToken);
     }
@@ -76,7 +76,7 @@ public sealed partial class RedisCellLimiter
     // whoever frees a slot, pumps afterwards, so a queued decision always finds a sender.
     private void Pump(DecisionLane lane)
     {
-        while (!lane.Queue.IsEmpty && lane.TryAcquireSlot())
+        while (!lane.IsEmpty && lane.TryAcquireSlot())
         {
             PendingDecision[]? batch = lane.Take(_maxBatch);
             if (batch is not null)
@@ -239,7 +239,9 @@ public sealed partial class RedisCellLimiter
     // The queue of one server or slot, and how many of its scripts are at the server.
     private sealed class DecisionLane
     {
-        public readonly ConcurrentQueue<PendingDecision> Queue = new();
+        // Created when a decision first queues: on a cluster most slots' lanes only ever see lone
+        // decisions, and an empty ConcurrentQueue is a few hundred bytes.
+        private ConcurrentQueue<PendingDecision>? _queue;
         private int _inFlight;
 
         public bool TryAcquireSlot()
@@ -257,14 +259,25 @@ public sealed partial class RedisCellLimiter
 
         public void ReleaseSlot() => Interlocked.Decrement(ref _inFlight);
 
+        public bool IsEmpty => Volatile.Read(ref _queue) is not { IsEmpty: false };
+
+        public void Enqueue(PendingDecision pending)
+        {
+            ConcurrentQueue<PendingDecision> queue = Volatile.Read(ref _queue)
+                ?? Interlocked.CompareExchange(ref _queue, new ConcurrentQueue<PendingDecision>(), null)
+                ?? _queue;
+            queue.Enqueue(pending);
+        }
+
         // Up to max decisions from the head of the queue, or null when it is empty.
         public PendingDecision[]? Take(int max)
         {
-            if (!Queue.TryDequeue(out PendingDecision? first)) return null;
-            var batch = new PendingDecision[Math.Min(max, Queue.Count + 1)];
+            ConcurrentQueue<PendingDecision>? queue = Volatile.Read(ref _queue);
+            if (queue is null || !queue.TryDequeue(out PendingDecision? first)) return null;
+            var batch = new PendingDecision[Math.Min(max, queue.Count + 1)];
             batch[0] = first;
             int taken = 1;
-            while (taken < batch.Length && Queue.TryDequeue(out PendingDecision? next)) batch[taken++] = next;
+            while (taken < batch.Length && queue.TryDequeue(out PendingDecision? next)) batch[taken++] = next;
             if (taken < batch.Length) Array.Resize(ref batch, taken);
             return batch;
         }
