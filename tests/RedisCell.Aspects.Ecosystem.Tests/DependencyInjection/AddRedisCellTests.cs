@@ -25,6 +25,7 @@ public sealed class AddRedisCellTests
                 ["RedisCell:Clock"] = "client",
                 ["RedisCell:Database"] = "0",
                 ["RedisCell:Timeout"] = Servers.TestTimeout.ToString(),
+                ["RedisCell:MaxDecisionsPerBatch"] = "8",
             },
             services => services.AddRedisCell());
         await host.StartAsync();
@@ -34,6 +35,7 @@ public sealed class AddRedisCellTests
         Assert.Equal(RateLimiterFailurePolicy.FailClosed, limiter.Options.FailurePolicy);
         Assert.Equal(ClockSource.Client, limiter.Options.Clock);
         Assert.Equal(0, limiter.Options.Database);
+        Assert.Equal(8, limiter.Options.MaxDecisionsPerBatch);
 
         Assert.True(limiter.Check(new RateLimitRule(TwoPerMinute, "user:1")).Allowed);
         IDatabase garnet = (await Servers.ConnectionAsync(Servers.Garnet)).GetDatabase(0);
@@ -171,6 +173,7 @@ public sealed class AddRedisCellTests
     [Theory]
     [InlineData("KeyPrefix", "tenant{1}:", "RedisCell:KeyPrefix: KeyPrefix 'tenant{1}:' contains a brace")]
     [InlineData("Database", "-4", "RedisCell:Database: Database -4 is not a database index.")]
+    [InlineData("MaxDecisionsPerBatch", "0", "RedisCell:MaxDecisionsPerBatch: MaxDecisionsPerBatch 0 must be from 1 (every decision sent alone) to 1024.")]
     [InlineData("KeyPrefx", "app:", "RedisCell:KeyPrefx is not a rate limiter setting. Known settings: Connection, InProcess, KeyPrefix")]
     [InlineData("Connection", "redis://", "RedisCell:Connection: 'redis://' is not a valid redis:// URL.")]
     [InlineData("Connection", " ", "RedisCell:Connection is empty")]
