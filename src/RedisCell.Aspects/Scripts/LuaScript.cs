@@ -17,11 +17,8 @@ internal sealed class LuaScript
         Hash = SHA1.HashData(Encoding.UTF8.GetBytes(text));
     }
 
-    /// <summary>redis-cell's <c>CL.THROTTLE</c>, stand-alone.</summary>
+    /// <summary>redis-cell's <c>CL.THROTTLE</c>, stand-alone: the file the package ships for servers without the module (the limiter sends <see cref="Batch"/>).</summary>
     public static LuaScript ClThrottle { get; } = new(Load("cl_throttle.lua"));
-
-    /// <summary>The fixed window, stand-alone.</summary>
-    public static LuaScript FixedWindow { get; } = new(Load("fixed_window.lua"));
 
     /// <summary>Several rules decided together: the two scripts' functions and the multi-rule driver.</summary>
     public static LuaScript Multi { get; } = new(

@@ -49,6 +49,32 @@ public sealed class FixedWindowTests
         Assert.Equal(TimeSpan.FromSeconds(1), fresh.ResetAfter);
     }
 
+    /// <summary>
+    /// The package ships fixed_window.lua as a plain file too; run on its own, it answers what the
+    /// limiter (which sends the same functions inside batch.lua) answers, call for call.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Engine.All), MemberType = typeof(Engine))]
+    public async Task TheStandAloneScriptAnswersAsTheLimiter(string engine)
+    {
+        ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
+        string prefix = Engine.UniquePrefix("window-standalone");
+        using var limiter = new RedisCellLimiter(redis, Engine.Options(prefix));
+        IDatabase db = redis.GetDatabase();
+        string script = LuaScript.Load("fixed_window.lua");
+        var policy = new FixedWindowPolicy(5, TimeSpan.FromMinutes(2));
+        foreach (long cost in new long[] { 1, 2, 0, 1, 3, 1, 1, 9 })
+        {
+            RateLimitResult library = await limiter.CheckAsync(new RateLimitRule(policy, "{w}library", cost));
+            var reply = (RedisResult[])(await db.ScriptEvaluateAsync(script, [prefix + "{w}standalone"], [5, 120_000, cost]))!;
+            Assert.Equal(library.Limited ? 1 : 0, (long)reply[0]);
+            Assert.Equal(library.Limit, (long)reply[1]);
+            Assert.Equal(library.Remaining, (long)reply[2]);
+            Assert.Equal(library.Limited && cost <= 5, (long)reply[3] >= 0);
+            Assert.InRange((long)reply[4], 110_000, 120_000);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Engine.All), MemberType = typeof(Engine))]
     public async Task EveryCounterCarriesTheWindowAsItsTtl(string engine)
