@@ -213,6 +213,51 @@ public sealed class OutageTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// Forty decisions arrive together at a hung server: two go at once, the rest queue for a batch
+    /// behind them. Each keeps the deadline it was given when it was made, so a queued decision is
+    /// not given a fresh timeout when its batch is finally sent: none waits longer than one timeout
+    /// (with two, the queued ones would wait about twice as long).
+    /// </summary>
+    [Fact]
+    public async Task DecisionsQueuedBehindAHungServerKeepTheirOwnTimeout()
+    {
+        await using RedisServerProcess server = await RedisServerProcess.StartAsync();
+        await WarmUpAsync(server);
+        TimeSpan timeout = TimeSpan.FromMilliseconds(400);
+        var options = new RedisCellOptions
+        {
+            KeyPrefix = Engine.UniquePrefix("hung-queue"),
+            FailurePolicy = RateLimiterFailurePolicy.FailOpen,
+            Timeout = timeout,
+            LocalDenyCacheCapacity = 0,
+        };
+        await using RedisCellLimiter limiter = await RedisCellLimiter.ConnectAsync(server.Configuration, options);
+        var rule = new RateLimitRule(new GcraPolicy(1000, 1000, 1), "k");
+        await limiter.CheckAsync(rule);
+
+        server.Pause();
+        (TimeSpan Waited, RateLimitResult Result)[] calls;
+        try
+        {
+            calls = await Task.WhenAll(Enumerable.Range(0, 40).Select(async _ =>
+            {
+                long started = System.Diagnostics.Stopwatch.GetTimestamp();
+                RateLimitResult result = await limiter.CheckAsync(rule);
+                return (System.Diagnostics.Stopwatch.GetElapsedTime(started), result);
+            }));
+        }
+        finally
+        {
+            server.Resume();
+        }
+
+        TimeSpan worst = calls.Max(c => c.Waited);
+        output.WriteLine($"worst decision {worst.TotalMilliseconds:0} ms with a {timeout.TotalMilliseconds:0} ms timeout");
+        Assert.All(calls, c => Assert.True(c.Result.Allowed)); // FailOpen
+        Assert.True(worst < timeout + TimeSpan.FromMilliseconds(200), $"a decision waited {worst.TotalMilliseconds:0} ms");
+    }
+
     private static async Task WarmUpAsync(RedisServerProcess server)
     {
         await using RedisCellLimiter warm = await RedisCellLimiter.ConnectAsync(server.Configuration, Engine.Options(Engine.UniquePrefix("warm")));
