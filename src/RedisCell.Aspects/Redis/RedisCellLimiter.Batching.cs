@@ -45,8 +45,6 @@ public sealed partial class RedisCellLimiter
 
     private ValueTask<RateLimitResult> DecideBatchedAsync(RateLimitRule rule, long sentAt, CancellationToken cancellationToken)
     {
-        // A policy the scripts do not know fails alone, with its own error, rather than its batch.
-        if (rule.Policy is not (GcraPolicy or FixedWindowPolicy)) return DecideAloneAsync(rule, sentAt, cancellationToken);
         DecisionLane lane = LaneFor(rule.Key);
 
         // Nothing queued and room at the server: this decision goes alone, as without batching.
@@ -233,8 +231,12 @@ public sealed partial class RedisCellLimiter
         }
     }
 
-    private static TimeSpan Remaining(long deadline) =>
-        Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), Math.Max(deadline, Stopwatch.GetTimestamp() + 1));
+    // What is left until a Stopwatch deadline; at least a tick, so a late batch times out at once.
+    private static TimeSpan Remaining(long deadline)
+    {
+        TimeSpan left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+        return left > TimeSpan.Zero ? left : TimeSpan.FromTicks(1);
+    }
 
     // The queue of one server or slot, and how many of its scripts are at the server.
     private sealed class DecisionLane

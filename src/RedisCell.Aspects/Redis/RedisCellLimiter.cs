@@ -677,17 +677,11 @@ public sealed partial class RedisCellLimiter : CellLimiter
     // The precise reply carries each duration as {high, low} = high * 1e9 + low, exact beyond 2^53.
     private static long Nanoseconds(RedisResult high, RedisResult low) => ((long)high * 1_000_000_000L) + (long)low;
 
+    // fixed_window.lua's reply: {limited, limit, remaining, retry_after_ms, reset_after_ms}.
     private static RateLimitResult ParseWindow(in RateLimitRule rule, RedisResult reply)
     {
         var values = (RedisResult[])reply!;
-        long retryMs = (long)values[3];
-        return new RateLimitResult(
-            rule,
-            (long)values[0] == 1,
-            (long)values[1],
-            (long)values[2],
-            retryMs < 0 ? RateLimitResult.NeverNanoseconds : retryMs * Decisions.NanosecondsPerMillisecond,
-            (long)values[4] * Decisions.NanosecondsPerMillisecond);
+        return Decisions.ToResult(rule, new Decisions.Window((long)values[0] == 1, (long)values[2], (long)values[3], (long)values[4]));
     }
 
     // One script invocation: which script, its keys and arguments.
@@ -785,14 +779,9 @@ public sealed partial class RedisCellLimiter : CellLimiter
     {
         bool limited = state < 0;
         long remaining = limited ? -(state + 1) : state;
-        if (rule.Policy is GcraPolicy) return new RateLimitResult(rule, limited, rule.Policy.Limit, remaining, retryAfter, resetAfter);
-        return new RateLimitResult(
-            rule,
-            limited,
-            rule.Policy.Limit,
-            remaining,
-            retryAfter < 0 ? RateLimitResult.NeverNanoseconds : retryAfter * Decisions.NanosecondsPerMillisecond,
-            resetAfter * Decisions.NanosecondsPerMillisecond);
+        return rule.Policy is GcraPolicy
+            ? new RateLimitResult(rule, limited, rule.Policy.Limit, remaining, retryAfter, resetAfter)
+            : Decisions.ToResult(rule, new Decisions.Window(limited, remaining, retryAfter, resetAfter));
     }
 
     /// <summary>
