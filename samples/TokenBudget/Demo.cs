@@ -11,7 +11,7 @@ public static class Demo
     {
         // Each run gets its own key prefix, so a rerun within the minute starts with full budgets.
         string prefix = $"llm-budget:{Guid.NewGuid():N}:";
-        await using TokenBudgetLimiter budget = TokenBudgetLimiter.Connect(redisConfiguration, TokensPerMinute, prefix, options);
+        await using TokenBudgetLimiter budget = await TokenBudgetLimiter.ConnectAsync(redisConfiguration, TokensPerMinute, prefix, options);
         var gateway = new LlmGateway(budget);
         var replies = new List<LlmGateway.Reply>();
 

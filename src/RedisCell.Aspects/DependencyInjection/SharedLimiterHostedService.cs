@@ -25,9 +25,6 @@ internal sealed class SharedLimiterHostedService : IHostedLifecycleService, IDis
     private readonly IServiceProvider _provider;
     private readonly RedisCellRegistry _registry;
     private readonly ILogger _logger;
-    private const string WarmUpKey = "rediscell:warm-up";
-    private static readonly GcraPolicy s_warmUpGcra = new(0, 1, 1);
-    private static readonly FixedWindowPolicy s_warmUpWindow = FixedWindowPolicy.PerSecond(1);
 
     private readonly List<(string Name, IDisposable Lease)> _leases = [];
 
@@ -55,27 +52,9 @@ internal sealed class SharedLimiterHostedService : IHostedLifecycleService, IDis
             }
         }
 
-        for (int i = 0; i < started.Count; i++)
+        foreach (CellLimiter limiter in started)
         {
-            if (started[i] is RedisCellLimiter redis) await WarmUpAsync(redis, _registry.Names[i], cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    // The first decision on a server loads and compiles the scripts, which on a cold server can take
-    // longer than the limiter's timeout: do it before the first request. Quantity 0 on a key nobody
-    // uses reads without writing anything.
-    private async Task WarmUpAsync(RedisCellLimiter limiter, string name, CancellationToken cancellationToken)
-    {
-        RateLimitRule gcra = new(s_warmUpGcra, WarmUpKey, 0), window = new(s_warmUpWindow, WarmUpKey + ":window", 0);
-        try
-        {
-            await limiter.CheckAsync(gcra, cancellationToken).ConfigureAwait(false);
-            await limiter.CheckAsync(window, cancellationToken).ConfigureAwait(false);
-            await limiter.CheckAsync(new[] { gcra, window }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            Log.LimiterWarmUpFailed(_logger, LimiterFactory.DisplayName(name), ex);
+            if (limiter is RedisCellLimiter redis) await redis.WarmUpAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

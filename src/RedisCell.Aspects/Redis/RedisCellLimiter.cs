@@ -127,7 +127,7 @@ public sealed partial class RedisCellLimiter : CellLimiter
     /// <see cref="RedisCellOptions.Timeout"/>, commands fail at once while it is disconnected
     /// instead of queueing, and it retries reconnecting every 400 ms. It does not fail when the
     /// server is down at startup; it keeps retrying in the background, and calls meanwhile follow
-    /// the failure policy.
+    /// the failure policy. Before it returns, the limiter is warmed up (see <see cref="WarmUpAsync"/>).
     /// </remarks>
     public static RedisCellLimiter Connect(string configuration, RedisCellOptions? options = null) =>
         Connect(RedisConnectionString.Parse(configuration), options);
@@ -146,7 +146,9 @@ public sealed partial class RedisCellLimiter : CellLimiter
         ArgumentNullException.ThrowIfNull(configuration);
         RedisCellOptions checkedOptions = Checked(options);
         ConnectionMultiplexer redis = ConnectionMultiplexer.Connect(ForDecisions(configuration, checkedOptions));
-        return new RedisCellLimiter(redis, checkedOptions, ownsConnection: true);
+        var limiter = new RedisCellLimiter(redis, checkedOptions, ownsConnection: true);
+        limiter.WarmUp();
+        return limiter;
     }
 
     /// <inheritdoc cref="Connect(ConfigurationOptions, RedisCellOptions?)"/>
@@ -155,7 +157,9 @@ public sealed partial class RedisCellLimiter : CellLimiter
         ArgumentNullException.ThrowIfNull(configuration);
         RedisCellOptions checkedOptions = Checked(options);
         ConnectionMultiplexer redis = await ConnectionMultiplexer.ConnectAsync(ForDecisions(configuration, checkedOptions)).ConfigureAwait(false);
-        return new RedisCellLimiter(redis, checkedOptions, ownsConnection: true);
+        var limiter = new RedisCellLimiter(redis, checkedOptions, ownsConnection: true);
+        await limiter.WarmUpAsync().ConfigureAwait(false);
+        return limiter;
     }
 
     /// <summary>How many calls the local deny cache refused without asking Redis (for tests and the load harness).</summary>

@@ -26,9 +26,4 @@ internal static partial class Log
     [LoggerMessage(EventId = 104, EventName = "LimiterInProcess", Level = LogLevel.Warning,
         Message = "Rate limiter {LimiterName} keeps its limits in this process (InProcess is set): each instance of the application allows the full limit.")]
     public static partial void LimiterInProcess(ILogger logger, string limiterName);
-
-
-    [LoggerMessage(EventId = 105, EventName = "LimiterWarmUpFailed", Level = LogLevel.Debug,
-        Message = "Rate limiter {LimiterName} could not load its scripts at startup; the first decisions will.")]
-    public static partial void LimiterWarmUpFailed(ILogger logger, string limiterName, Exception exception);
 }

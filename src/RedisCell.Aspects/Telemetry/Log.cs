@@ -28,4 +28,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 5, EventName = "SyncConnectionNotOpened", Level = LogLevel.Warning,
         Message = "No dedicated connection could be opened for synchronous rate-limit decisions; they use the given connection and may wait up to its SyncTimeout of {ConnectionTimeoutMs} ms. Set its SyncTimeout to at most RedisCellOptions.Timeout, or create the limiter with RedisCellLimiter.Connect.")]
     public static partial void SyncConnectionNotOpened(ILogger logger, int connectionTimeoutMs, Exception exception);
+
+    [LoggerMessage(EventId = 6, EventName = "WarmUpIncomplete", Level = LogLevel.Debug,
+        Message = "The rate limiter's warm-up did not finish ({Step}); the first decisions there load the scripts themselves and may spend part of their timeout doing so.")]
+    public static partial void WarmUpIncomplete(ILogger logger, string step, Exception exception);
 }

@@ -59,6 +59,15 @@ public sealed class TokenBudgetLimiter : IDisposable, IAsyncDisposable
     public static TokenBudgetLimiter Connect(string configuration, long tokensPerMinute, string keyPrefix = DefaultKeyPrefix, RedisCellOptions? options = null) =>
         new(RedisCellLimiter.Connect(configuration, options), tokensPerMinute, keyPrefix, ownsLimiter: true);
 
+    /// <inheritdoc cref="Connect(string, long, string, RedisCellOptions?)"/>
+    public static async Task<TokenBudgetLimiter> ConnectAsync(string configuration, long tokensPerMinute, string keyPrefix = DefaultKeyPrefix, RedisCellOptions? options = null)
+    {
+        // Checked before connecting, as the constructor would check it after.
+        _ = FixedWindowPolicy.TokensPerMinute(tokensPerMinute);
+        ArgumentNullException.ThrowIfNull(keyPrefix);
+        return new(await RedisCellLimiter.ConnectAsync(configuration, options).ConfigureAwait(false), tokensPerMinute, keyPrefix, ownsLimiter: true);
+    }
+
     /// <summary>The budget every user gets per minute.</summary>
     public long TokensPerMinute => Policy.Limit;
 

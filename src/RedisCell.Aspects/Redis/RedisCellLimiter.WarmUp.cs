@@ -1,0 +1,164 @@
+using System;
+using System.Diagnostics;
+using System.Net;
+using System.Threading;
+using System.Threading.Tasks;
+using StackExchange.Redis;
+
+namespace RedisCell.Aspects;
+
+public sealed partial class RedisCellLimiter
+{
+    // Where the warm-up decisions read (with quantity 0, so nothing is written), under the key prefix.
+    internal const string WarmUpKey = "rediscell:warm-up";
+
+    private static readonly GcraPolicy s_warmUpGcra = new(0, 1, 1);
+    private static readonly FixedWindowPolicy s_warmUpWindow = FixedWindowPolicy.PerSecond(1);
+
+    // The scripts decisions send: batch.lua for single rules (alone or batched), multi.lua for several.
+    private static readonly LuaScript[] s_sentScripts = [LuaScript.Batch, LuaScript.Multi];
+
+    // How long a warm-up keeps retrying a script load that timed out. In a fresh process the first
+    // script Garnet runs takes about half a second to load (its Lua engine starts), which a
+    // connection tuned for 100 ms decisions reports as a timeout while the server carries on. A hung
+    // server times out every attempt: the budget is what it can add to a startup.
+    private static readonly TimeSpan s_warmUpBudget = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Prepares the limiter for its first decisions: loads its scripts (<c>SCRIPT LOAD</c>) on every
+    /// primary server of the connection, then makes one read-only decision through each, so that
+    /// neither the server compiling a script nor this process compiling its decision path is paid
+    /// out of the first calls' <see cref="RedisCellOptions.Timeout"/>.
+    /// </summary>
+    /// <remarks>
+    /// <see cref="Connect(string, RedisCellOptions?)"/>, <see cref="ConnectAsync(string, RedisCellOptions?)"/>
+    /// and the host that <c>AddRedisCell</c> configures call it; call it yourself after creating a
+    /// limiter on a connection you pass in. It never throws for an unreachable or failing server (a
+    /// server that is not warmed up loads the scripts on its first decision instead) and writes
+    /// nothing: the decisions read <c>rediscell:warm-up</c> under the key prefix with quantity 0, and
+    /// are not recorded as decisions in metrics or traces. A script load that times out is retried for
+    /// up to two seconds in all, which is the most a hung server adds to a startup.
+    /// </remarks>
+    /// <param name="cancellationToken">Stops the warm-up.</param>
+    /// <returns><see langword="true"/> when every primary server loaded the scripts and the decisions were answered.</returns>
+    public async Task<bool> WarmUpAsync(CancellationToken cancellationToken = default)
+    {
+        long deadline = Stopwatch.GetTimestamp() + (long)(s_warmUpBudget.TotalSeconds * Stopwatch.Frequency);
+        bool loaded = true, anyLoaded = false;
+        foreach (IServer server in Primaries())
+        {
+            bool serverLoaded = await LoadScriptsAsync(server, deadline, cancellationToken).ConfigureAwait(false);
+            loaded &= serverLoaded;
+            anyLoaded |= serverLoaded;
+        }
+
+        // Without a server there is nothing to warm: the decisions would only follow the failure policy.
+        if (!anyLoaded) return false;
+        try
+        {
+            RateLimitRule gcra = new(s_warmUpGcra, WarmUpKey, 0), window = new(s_warmUpWindow, WarmUpKey + ":window", 0);
+            await CheckCoreAsync(gcra, cancellationToken).ConfigureAwait(false);
+            await CheckManyCoreAsync(new[] { gcra, window }, cancellationToken).ConfigureAwait(false);
+            return loaded;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Log.WarmUpIncomplete(_logger, "decisions", ex);
+            return false;
+        }
+    }
+
+    /// <summary>The synchronous <see cref="WarmUpAsync"/>, for <see cref="Connect(string, RedisCellOptions?)"/>: only synchronous calls, no wait on a task.</summary>
+    private bool WarmUp()
+    {
+        long deadline = Stopwatch.GetTimestamp() + (long)(s_warmUpBudget.TotalSeconds * Stopwatch.Frequency);
+        bool loaded = true, anyLoaded = false;
+        foreach (IServer server in Primaries())
+        {
+            bool serverLoaded = LoadScripts(server, deadline);
+            loaded &= serverLoaded;
+            anyLoaded |= serverLoaded;
+        }
+
+        if (!anyLoaded) return false;
+        try
+        {
+            RateLimitRule gcra = new(s_warmUpGcra, WarmUpKey, 0), window = new(s_warmUpWindow, WarmUpKey + ":window", 0);
+            CheckCore(gcra);
+            CheckManyCore([gcra, window]);
+            return loaded;
+        }
+        catch (Exception ex)
+        {
+            Log.WarmUpIncomplete(_logger, "decisions", ex);
+            return false;
+        }
+    }
+
+    private IServer[] Primaries()
+    {
+        EndPoint[] endPoints = _redis.GetEndPoints();
+        var servers = new System.Collections.Generic.List<IServer>(endPoints.Length);
+        foreach (EndPoint endPoint in endPoints)
+        {
+            IServer server = _redis.GetServer(endPoint);
+            if (!server.IsReplica) servers.Add(server);
+        }
+
+        return [.. servers];
+    }
+
+    private async Task<bool> LoadScriptsAsync(IServer server, long deadline, CancellationToken cancellationToken)
+    {
+        foreach (LuaScript script in s_sentScripts)
+        {
+            while (true)
+            {
+                try
+                {
+                    await server.ScriptLoadAsync(script.Text).WaitAsync(RemainingUntil(deadline), cancellationToken).ConfigureAwait(false);
+                    break;
+                }
+                catch (RedisTimeoutException) when (Stopwatch.GetTimestamp() < deadline)
+                {
+                    // The server may still be loading it; the next attempt finds it compiled.
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    Log.WarmUpIncomplete(_logger, EndPointCollection.ToString(server.EndPoint), ex);
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private bool LoadScripts(IServer server, long deadline)
+    {
+        foreach (LuaScript script in s_sentScripts)
+        {
+            while (true)
+            {
+                try
+                {
+                    server.ScriptLoad(script.Text);
+                    break;
+                }
+                catch (RedisTimeoutException) when (Stopwatch.GetTimestamp() < deadline)
+                {
+                }
+                catch (Exception ex)
+                {
+                    Log.WarmUpIncomplete(_logger, EndPointCollection.ToString(server.EndPoint), ex);
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private static TimeSpan RemainingUntil(long deadline) =>
+        TimeSpan.FromSeconds(Math.Max(0, deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
+}
