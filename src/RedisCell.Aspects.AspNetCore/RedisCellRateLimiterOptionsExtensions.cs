@@ -15,9 +15,12 @@ public static class RedisCellRateLimiterOptionsExtensions
 {
     /// <summary>
     /// Adds a policy for <c>[EnableRateLimiting(policyName)]</c> / <c>RequireRateLimiting(policyName)</c>,
-    /// decided in Redis: each request counts against the key <paramref name="key"/> returns (stored as
-    /// <c>{policyName}:{key}</c>, so two policies never share state), and a refused request gets the same
-    /// 429 as a refused attribute call: <c>Retry-After</c>, <c>X-RateLimit-*</c> and ProblemDetails.
+    /// decided in Redis: each request counts against the key <paramref name="key"/> returns, stored as
+    /// <c>{policyName}:{key}</c> with both parts escaped as <see cref="RateLimitKey.Create"/> escapes
+    /// values and the whole bounded to <see cref="RateLimitKey.MaxLength"/>, so two policies never share
+    /// state and a key taken from the request cannot forge another key, choose a Redis Cluster slot or
+    /// grow without limit. A refused request gets the same 429 as a refused attribute call:
+    /// <c>Retry-After</c>, <c>X-RateLimit-*</c> and ProblemDetails.
     /// </summary>
     /// <param name="options">The rate-limiter options.</param>
     /// <param name="policyName">The policy name endpoints refer to.</param>

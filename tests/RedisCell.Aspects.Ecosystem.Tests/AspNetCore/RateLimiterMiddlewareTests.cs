@@ -3,12 +3,14 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using RedisCell.Aspects.Ecosystem.Tests.Infrastructure;
 using RedisCell.Aspects.RateLimiting;
+using StackExchange.Redis;
 using static RedisCell.Aspects.Ecosystem.Tests.AspNetCore.ExceptionHandlerTests;
 
 namespace RedisCell.Aspects.Ecosystem.Tests.AspNetCore;
@@ -56,6 +58,62 @@ public sealed class RateLimiterMiddlewareTests
         // trip, so every request costs exactly one (asynchronous) decision.
         Assert.Equal(4, decisions.Allowed + decisions.Limited);
         Assert.Equal(1, decisions.Limited);
+    }
+
+    [Fact]
+    public async Task ASelectorsValueFromTheRequestIsEscapedAndBoundedInTheRedisKey()
+    {
+        GcraPolicy policy = new(1, 1, 62);
+        string prefix = Servers.UniquePrefix("selector");
+        ConnectionMultiplexer connection = await Servers.ConnectionAsync(Servers.Garnet);
+        await using WebApp web = await WebApp.StartAsync(
+            builder =>
+            {
+                builder.WebHost.ConfigureKestrel(k =>
+                {
+                    k.Limits.MaxRequestHeadersTotalSize = 4 << 20;
+                    k.Limits.MaxRequestBufferSize = 8 << 20;
+                });
+                builder.Configuration["RedisCell:Connection"] = connection.Configuration;
+                builder.Configuration["RedisCell:KeyPrefix"] = prefix;
+                builder.Configuration["RedisCell:Timeout"] = Servers.TestTimeout.ToString();
+                builder.Configuration["RedisCell:FailurePolicy"] = "FailClosed";
+                builder.Services.AddRedisCell();
+                builder.Services.AddRateLimiter(o => o.AddRedisCellPolicy("orders", policy, http => http.Request.Headers["X-User"].ToString()));
+            },
+            app =>
+            {
+                app.UseRateLimiter();
+                app.MapGet("/", () => "ok").RequireRateLimiting("orders");
+            });
+
+        // Each value would, unescaped, name another user's key, pick the cluster slot, or make a 1 MB key.
+        string huge = new('x', 1 << 20);
+        string[] users = ["{victim}", "victim", "a:b", "a%3Ab", "a", huge, huge + "y"];
+        foreach (string user in users)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+            request.Headers.Add("X-User", user);
+            Assert.Equal(HttpStatusCode.OK, (await web.Client.SendAsync(request)).StatusCode);
+        }
+
+        List<string> keys = [];
+        foreach (IServer server in connection.GetServers())
+        {
+            await foreach (RedisKey key in server.KeysAsync(pattern: prefix + "*")) keys.Add(key.ToString()!.Substring(prefix.Length));
+        }
+
+        // One key per user: every first call was allowed and wrote its own state.
+        Assert.Equal(users.Length, keys.Distinct().Count());
+        Assert.All(keys, key =>
+        {
+            Assert.StartsWith("orders:", key);
+            Assert.DoesNotContain('{', key);
+            Assert.DoesNotContain('}', key);
+            Assert.InRange(key.Length, 1, RateLimitKey.MaxLength);
+        });
+        Assert.Contains("orders:%7Bvictim%7D", keys);
+        Assert.Contains("orders:a%3Ab", keys);
     }
 
     [Fact]
