@@ -37,14 +37,22 @@ public static class RedisCellRateLimiterOptionsExtensions
     }
 
     /// <summary>
-    /// Answers every rejection (the global limiter's and policies' without their own handler) with the
-    /// status of <see cref="RateLimitResponseOptions"/> and rate-limit headers taken from the lease: a
-    /// <see cref="CellRateLimiter"/> lease gives the full set, any other lease its <c>Retry-After</c>.
+    /// Answers every rejection (the global limiter's and policies' without their own handler) with
+    /// <see cref="RateLimitResponseOptions.StatusCode"/> (429 unless set through
+    /// <c>AddRedisCellExceptionHandler(o =&gt; o.StatusCode = …)</c>) and rate-limit headers taken from the
+    /// lease: a <see cref="CellRateLimiter"/> or <see cref="CellPartitionedRateLimiter{TResource}"/> lease
+    /// gives the full set and a ProblemDetails body, any other lease its <c>Retry-After</c>.
     /// </summary>
+    /// <remarks>
+    /// <see cref="RateLimiterOptions.RejectionStatusCode"/> is left as it is but has no effect: ASP.NET Core
+    /// sets it before calling <see cref="RateLimiterOptions.OnRejected"/>, which then sets the status above,
+    /// so that a refusal has the same status whichever limiter refused it and whichever path (exception or
+    /// middleware) answered it.
+    /// </remarks>
+    /// <param name="options">The rate-limiter options.</param>
     public static RateLimiterOptions UseRedisCellRejectionResponse(this RateLimiterOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
         options.OnRejected = WriteRejectionAsync;
         return options;
     }
@@ -59,7 +67,7 @@ public static class RedisCellRateLimiterOptionsExtensions
             return;
         }
 
-        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        http.Response.StatusCode = RateLimitProblemWriter.ResponseOptions(http).StatusCode;
         if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out TimeSpan retryAfter))
         {
             http.Response.Headers.RetryAfter = Math.Max(1, RateLimitHeaders.CeilingSeconds(retryAfter)).ToString(System.Globalization.CultureInfo.InvariantCulture);

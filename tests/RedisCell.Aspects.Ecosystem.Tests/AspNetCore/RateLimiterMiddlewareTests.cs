@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -150,6 +151,46 @@ public sealed class RateLimiterMiddlewareTests
         Assert.Equal("3", Header(refused, "X-RateLimit-Limit"));
         Assert.InRange(int.Parse(Header(refused, "Retry-After")), 25, 30);
         Assert.Equal(HttpStatusCode.OK, Send("k2").StatusCode);
+    }
+
+    [Fact]
+    public async Task TheRejectionResponseUsesTheConfiguredStatusForEveryLimitersLeases()
+    {
+        GcraPolicy policy = new(0, 1, 30);
+        await using WebApp web = await WebApp.StartAsync(
+            builder =>
+            {
+                builder.Services.AddRedisCell().UseInProcess();
+                builder.Services.AddRedisCellExceptionHandler(o => o.StatusCode = StatusCodes.Status503ServiceUnavailable);
+                builder.Services.AddRateLimiter(o =>
+                {
+                    // "/bcl" is limited by the BCL's in-memory window, everything else by the cell limiter.
+                    o.GlobalLimiter = PartitionedRateLimiter.CreateChained(
+                        PartitionedRateLimiter.Create<HttpContext, string>(http => http.Request.Path == "/bcl"
+                            ? RateLimitPartition.GetFixedWindowLimiter("bcl", _ => new FixedWindowRateLimiterOptions { PermitLimit = 1, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
+                            : RateLimitPartition.GetNoLimiter("none")),
+                        new CellPartitionedRateLimiter<HttpContext>(http => http.Request.Path == "/cell"
+                            ? new RateLimitRule(policy, "cell")
+                            : new RateLimitRule(new GcraPolicy(1000, 1000, 1), "unlimited")));
+                    o.UseRedisCellRejectionResponse();
+                });
+            },
+            app =>
+            {
+                app.UseRateLimiter();
+                app.MapGet("/bcl", () => "ok");
+                app.MapGet("/cell", () => "ok");
+            });
+
+        Assert.Equal(HttpStatusCode.OK, (await web.Client.GetAsync("/bcl")).StatusCode);
+        HttpResponseMessage bcl = await web.Client.GetAsync("/bcl");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, bcl.StatusCode);
+        Assert.InRange(int.Parse(Header(bcl, "Retry-After")), 1, 60);
+
+        Assert.Equal(HttpStatusCode.OK, (await web.Client.GetAsync("/cell")).StatusCode);
+        HttpResponseMessage cell = await web.Client.GetAsync("/cell");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, cell.StatusCode);
+        Assert.Equal("1", Header(cell, "X-RateLimit-Limit"));
     }
 
     /// <summary>Counts the decisions made under one policy while it is alive.</summary>
