@@ -16,9 +16,9 @@ namespace RedisCell.Aspects;
 /// <listheader><term>Instrument</term><description>What it measures</description></listheader>
 /// <item><term><see cref="DecisionsMetric"/> (counter, <c>{decision}</c>)</term>
 /// <description>Decisions, tagged <c>rediscell.limiter.result</c> (<c>allowed</c> | <c>limited</c>),
-/// <c>rediscell.policy</c>, <c>rediscell.policy.algorithm</c> and <c>rediscell.limiter.store</c>.</description></item>
+/// <c>rediscell.policy.name</c>, <c>rediscell.policy.algorithm</c> and <c>rediscell.limiter.store</c>.</description></item>
 /// <item><term><see cref="ErrorsMetric"/> (counter, <c>{error}</c>)</term>
-/// <description>Decisions the store could not make, tagged <c>rediscell.policy</c>, <c>rediscell.limiter.store</c>,
+/// <description>Decisions the store could not make, tagged <c>rediscell.policy.name</c>, <c>rediscell.limiter.store</c>,
 /// <c>error.type</c> and <c>rediscell.limiter.failure_policy</c> (what was done instead).</description></item>
 /// <item><term><see cref="DurationMetric"/> (histogram, <c>s</c>)</term>
 /// <description>How long each decision took, tagged <c>rediscell.limiter.result</c> (or <c>error.type</c>),
@@ -48,7 +48,7 @@ public static class CellTelemetry
 
     internal const string ResultAttribute = "rediscell.limiter.result";
     internal const string StoreAttribute = "rediscell.limiter.store";
-    internal const string PolicyAttribute = "rediscell.policy";
+    internal const string PolicyAttribute = "rediscell.policy.name";
     internal const string AlgorithmAttribute = "rediscell.policy.algorithm";
     internal const string FailurePolicyAttribute = "rediscell.limiter.failure_policy";
     internal const string ErrorTypeAttribute = "error.type";

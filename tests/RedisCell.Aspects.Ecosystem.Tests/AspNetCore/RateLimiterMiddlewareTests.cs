@@ -213,7 +213,7 @@ public sealed class RateLimiterMiddlewareTests
                 string? policyTag = null, result = null;
                 foreach (KeyValuePair<string, object?> tag in tags)
                 {
-                    if (tag.Key == "rediscell.policy") policyTag = tag.Value as string;
+                    if (tag.Key == "rediscell.policy.name") policyTag = tag.Value as string;
                     if (tag.Key == "rediscell.limiter.result") result = tag.Value as string;
                 }
 

@@ -31,6 +31,11 @@ public sealed class TelemetryTests
             Assert.Equal("redis", d["rediscell.limiter.store"]);
         });
 
+        // OpenTelemetry naming: no attribute name is also the namespace of another (rediscell.policy vs rediscell.policy.algorithm).
+        string[] names = [.. measurements.Decisions.SelectMany(d => d.Keys).Concat(measurements.Durations.SelectMany(d => d.Tags.Keys)).Distinct()];
+        Assert.Contains("rediscell.policy.name", names);
+        Assert.All(names, name => Assert.DoesNotContain(names, other => other.StartsWith(name + ".", StringComparison.Ordinal)));
+
         Assert.Equal(3, measurements.Durations.Count);
         Assert.All(measurements.Durations, d => Assert.True(d.Seconds > 0 && d.Seconds < 30, $"{d.Seconds} s"));
         Assert.All(measurements.Durations, d => Assert.Equal("redis", d.Tags["rediscell.limiter.store"]));
@@ -84,7 +89,7 @@ public sealed class TelemetryTests
                 Assert.Equal(CellTelemetry.DecisionActivity, span.OperationName);
                 Assert.Equal(ActivityKind.Client, span.Kind);
                 Assert.Same(parent, span.Parent);
-                Assert.Equal(policy.ToString(), span.GetTagItem("rediscell.policy"));
+                Assert.Equal(policy.ToString(), span.GetTagItem("rediscell.policy.name"));
                 Assert.Equal("gcra", span.GetTagItem("rediscell.policy.algorithm"));
                 Assert.Equal("redis", span.GetTagItem("rediscell.limiter.store"));
                 Assert.Equal(1L, span.GetTagItem("rediscell.limit"));
@@ -143,7 +148,7 @@ public sealed class TelemetryTests
             _listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) =>
             {
                 Dictionary<string, object?> map = ToMap(tags);
-                if (instrument.Name == CellTelemetry.DecisionsMetric && map.GetValueOrDefault("rediscell.policy") as string == policy) Decisions.Add(map);
+                if (instrument.Name == CellTelemetry.DecisionsMetric && map.GetValueOrDefault("rediscell.policy.name") as string == policy) Decisions.Add(map);
             });
             _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
             {
