@@ -193,6 +193,61 @@ public sealed class RateLimiterMiddlewareTests
         Assert.Equal("1", Header(cell, "X-RateLimit-Limit"));
     }
 
+    /// <summary>
+    /// RateLimitingMiddleware tries AttemptAcquire on the global limiter, then on the endpoint's; when
+    /// ours defers (a request thread must not wait for Redis) it disposes the global lease and calls
+    /// AcquireAsync on both. Disposing a rate limiter's lease gives nothing back, so an in-memory global
+    /// limiter is charged twice; a cell global limiter, or a chain that asks ours first, once.
+    /// </summary>
+    [Theory]
+    [InlineData("bcl global", 2)]
+    [InlineData("chain: cell first, then bcl", 1)]
+    [InlineData("chain: bcl first, then cell", 2)]
+    [InlineData("cell global", 0)]
+    public async Task AGlobalLimiterBeforeARedisPolicyIsChargedOnceOnlyWhenOursDefersFirst(string global, int bclChargesPerRequest)
+    {
+        GcraPolicy globalPolicy = new(100, 100, 63), endpointPolicy = new(100, 100, 64);
+        PartitionedRateLimiter<HttpContext> bcl = PartitionedRateLimiter.Create<HttpContext, string>(_ => RateLimitPartition.GetFixedWindowLimiter("all",
+            _ => new FixedWindowRateLimiterOptions { PermitLimit = 1000, Window = TimeSpan.FromHours(1), QueueLimit = 0, AutoReplenishment = false }));
+        var cell = new CellPartitionedRateLimiter<HttpContext>(_ => new RateLimitRule(globalPolicy, "global"));
+        string connection = (await Servers.ConnectionAsync(Servers.Garnet)).Configuration;
+        await using WebApp web = await WebApp.StartAsync(
+            builder =>
+            {
+                builder.Configuration["RedisCell:Connection"] = connection;
+                builder.Configuration["RedisCell:KeyPrefix"] = Servers.UniquePrefix("global");
+                builder.Configuration["RedisCell:Timeout"] = Servers.TestTimeout.ToString();
+                builder.Configuration["RedisCell:FailurePolicy"] = "FailClosed";
+                builder.Services.AddRedisCell();
+                builder.Services.AddRateLimiter(o =>
+                {
+                    o.GlobalLimiter = global switch
+                    {
+                        "bcl global" => bcl,
+                        "chain: cell first, then bcl" => PartitionedRateLimiter.CreateChained(cell, bcl),
+                        "chain: bcl first, then cell" => PartitionedRateLimiter.CreateChained(bcl, cell),
+                        _ => cell,
+                    };
+                    o.AddRedisCellPolicy("orders", endpointPolicy, _ => "everyone");
+                });
+            },
+            app =>
+            {
+                app.UseRateLimiter();
+                app.MapGet("/orders", () => "ok").RequireRateLimiting("orders");
+            });
+
+        using var globalDecisions = new DecisionCounter(globalPolicy);
+        using var endpointDecisions = new DecisionCounter(endpointPolicy);
+        const int requests = 3;
+        for (int i = 0; i < requests; i++) Assert.Equal(HttpStatusCode.OK, (await web.Client.GetAsync("/orders")).StatusCode);
+
+        long bclCharged = 1000 - bcl.GetStatistics(new DefaultHttpContext())!.CurrentAvailablePermits;
+        Assert.Equal(bclChargesPerRequest * requests, bclCharged);
+        Assert.Equal(requests, endpointDecisions.Allowed);
+        Assert.Equal(global == "bcl global" ? 0 : requests, globalDecisions.Allowed);
+    }
+
     /// <summary>Counts the decisions made under one policy while it is alive.</summary>
     internal sealed class DecisionCounter : IDisposable
     {
