@@ -35,6 +35,12 @@ internal sealed class CellRateLimiterPolicy : IRateLimiterPolicy<string>
     public RateLimitPartition<string> GetPartition(HttpContext httpContext)
     {
         string key = _key(httpContext) ?? throw new InvalidOperationException($"The key selector of rate-limiter policy '{_name}' returned null.");
-        return CellRateLimitPartition.Get(RateLimitKey.Escape(_name) + ":" + key, _policy, static k => k, _options);
+
+        // The selector's value comes from the request (a user name, a header, an address): escaped, it
+        // cannot pose as another policy's key or pick a Redis Cluster slot with braces, and bounded, a
+        // huge value cannot become a huge key. The partition key is the store key, so ASP.NET Core
+        // keeps the bounded string too.
+        string storeKey = RateLimitKey.Create($"{_name}:{key}");
+        return CellRateLimitPartition.Get(storeKey, _policy, static k => k, _options);
     }
 }

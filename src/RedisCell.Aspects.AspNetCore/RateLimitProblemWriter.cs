@@ -16,7 +16,7 @@ internal static class RateLimitProblemWriter
 
     public static ValueTask WriteLimitedAsync(HttpContext context, RateLimitResult result, Exception? exception)
     {
-        RateLimitResponseOptions options = context.RequestServices.GetService<IOptions<RateLimitResponseOptions>>()?.Value ?? new RateLimitResponseOptions();
+        RateLimitResponseOptions options = ResponseOptions(context);
         HttpResponse response = context.Response;
         response.StatusCode = options.StatusCode;
         RateLimitHeaders.Apply(response, result, options);
@@ -65,6 +65,10 @@ internal static class RateLimitProblemWriter
         // No ProblemDetails service (or none that writes JSON for this request): write it ourselves.
         await context.Response.WriteAsJsonAsync(problem, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", context.RequestAborted).ConfigureAwait(false);
     }
+
+    // Without AddRedisCellExceptionHandler nothing is registered, and the defaults (429) apply.
+    public static RateLimitResponseOptions ResponseOptions(HttpContext context) =>
+        context.RequestServices.GetService<IOptions<RateLimitResponseOptions>>()?.Value ?? new RateLimitResponseOptions();
 
     private static ILogger Logger(HttpContext context) =>
         context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger("RedisCell.Aspects.AspNetCore") ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;

@@ -15,9 +15,12 @@ public static class RedisCellRateLimiterOptionsExtensions
 {
     /// <summary>
     /// Adds a policy for <c>[EnableRateLimiting(policyName)]</c> / <c>RequireRateLimiting(policyName)</c>,
-    /// decided in Redis: each request counts against the key <paramref name="key"/> returns (stored as
-    /// <c>{policyName}:{key}</c>, so two policies never share state), and a refused request gets the same
-    /// 429 as a refused attribute call: <c>Retry-After</c>, <c>X-RateLimit-*</c> and ProblemDetails.
+    /// decided in Redis: each request counts against the key <paramref name="key"/> returns, stored as
+    /// <c>{policyName}:{key}</c> with both parts escaped as <see cref="RateLimitKey.Create"/> escapes
+    /// values and the whole bounded to <see cref="RateLimitKey.MaxLength"/>, so two policies never share
+    /// state and a key taken from the request cannot forge another key, choose a Redis Cluster slot or
+    /// grow without limit. A refused request gets the same 429 as a refused attribute call:
+    /// <c>Retry-After</c>, <c>X-RateLimit-*</c> and ProblemDetails.
     /// </summary>
     /// <param name="options">The rate-limiter options.</param>
     /// <param name="policyName">The policy name endpoints refer to.</param>
@@ -34,14 +37,22 @@ public static class RedisCellRateLimiterOptionsExtensions
     }
 
     /// <summary>
-    /// Answers every rejection (the global limiter's and policies' without their own handler) with the
-    /// status of <see cref="RateLimitResponseOptions"/> and rate-limit headers taken from the lease: a
-    /// <see cref="CellRateLimiter"/> lease gives the full set, any other lease its <c>Retry-After</c>.
+    /// Answers every rejection (the global limiter's and policies' without their own handler) with
+    /// <see cref="RateLimitResponseOptions.StatusCode"/> (429 unless set through
+    /// <c>AddRedisCellExceptionHandler(o =&gt; o.StatusCode = …)</c>) and rate-limit headers taken from the
+    /// lease: a <see cref="CellRateLimiter"/> or <see cref="CellPartitionedRateLimiter{TResource}"/> lease
+    /// gives the full set and a ProblemDetails body, any other lease its <c>Retry-After</c>.
     /// </summary>
+    /// <remarks>
+    /// <see cref="RateLimiterOptions.RejectionStatusCode"/> is left as it is but has no effect: ASP.NET Core
+    /// sets it before calling <see cref="RateLimiterOptions.OnRejected"/>, which then sets the status above,
+    /// so that a refusal has the same status whichever limiter refused it and whichever path (exception or
+    /// middleware) answered it.
+    /// </remarks>
+    /// <param name="options">The rate-limiter options.</param>
     public static RateLimiterOptions UseRedisCellRejectionResponse(this RateLimiterOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
         options.OnRejected = WriteRejectionAsync;
         return options;
     }
@@ -56,7 +67,7 @@ public static class RedisCellRateLimiterOptionsExtensions
             return;
         }
 
-        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        http.Response.StatusCode = RateLimitProblemWriter.ResponseOptions(http).StatusCode;
         if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out TimeSpan retryAfter))
         {
             http.Response.Headers.RetryAfter = Math.Max(1, RateLimitHeaders.CeilingSeconds(retryAfter)).ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -59,6 +59,15 @@ public readonly struct RateLimitResult
     /// <summary>Reset-after in nanoseconds as the store computed it (may be slightly negative).</summary>
     internal long ResetAfterNanoseconds { get; }
 
+    /// <summary>
+    /// Who answered, for telemetry: a decision answered in process (the deny cache, the failure
+    /// policy) must not be timed or traced as a round trip to the store.
+    /// </summary>
+    internal DecisionSource Source { get; private init; }
+
+    /// <summary>This result, answered by <paramref name="source"/>.</summary>
+    internal RateLimitResult AnsweredBy(DecisionSource source) => this with { Source = source };
+
     /// <summary>The five integers <c>CL.THROTTLE</c> replies for this result.</summary>
     public CellThrottleReply ToCellReply() => new(
         Limited ? 1 : 0, Limit, Remaining, ReplySeconds(RetryAfterNanoseconds), ReplySeconds(ResetAfterNanoseconds));

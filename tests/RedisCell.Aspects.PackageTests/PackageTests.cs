@@ -6,7 +6,8 @@ namespace RedisCell.Aspects.PackageTests;
 /// The package as a user gets it: <c>dotnet pack</c> into a folder feed, then a separate project
 /// with only a <c>PackageReference</c> builds (warnings as errors) and runs, and its
 /// <c>[RatePerSecond]</c> method is throttled. Nothing else is configured: the package's
-/// buildTransitive props enable interceptors and its analyzer folder brings the generator.
+/// buildTransitive props enable interceptors, its targets refuse a compiler too old for the
+/// generator, and its analyzer folder brings the generator.
 /// </summary>
 public sealed class PackageTests
 {
@@ -117,6 +118,14 @@ public sealed class PackageTests
 
             string output = await DotnetCli.RunAsync(consumer, s_stepTimeout, "run", "-c", "Release", "--disable-build-servers");
             Assert.Contains("allowed=3 refused=2 key=Api.Ping() retry-after-positive=True", output);
+
+            // A compiler older than the generator's Roslyn (4.14) would not load it, and the method would
+            // run unthrottled: the package's buildTransitive targets fail the build instead. The
+            // property stands in for an older SDK's compiler.
+            (int oldExitCode, string oldBuild) = await DotnetCli.ExecuteAsync(consumer, s_stepTimeout,
+                "build", "-c", "Release", "--no-restore", "--disable-build-servers", "-p:CompilerApiVersion=roslyn4.12");
+            Assert.True(oldExitCode != 0, oldBuild);
+            Assert.Contains("error RCA900: RedisCell.Aspects needs the C# compiler of the .NET SDK 9.0.300 or later", oldBuild);
 
             // The analyzers came with the package: a delegate to the limited method is reported
             // (an error here, as the consumer treats warnings as errors).

@@ -113,8 +113,16 @@ internal sealed class LocalDenyCache
         bool refused = rule.Policy is GcraPolicy gcra
             ? RefuseGcra(rule, gcra, known, elapsed, out result)
             : RefuseWindow(rule, known, elapsed, out result);
-        if (refused) Interlocked.Increment(ref _localRefusals);
-        else nearLimit = known;
+        if (refused)
+        {
+            Interlocked.Increment(ref _localRefusals);
+            result = result.AnsweredBy(DecisionSource.DenyCache);
+        }
+        else
+        {
+            nearLimit = known;
+        }
+
         return refused;
     }
 

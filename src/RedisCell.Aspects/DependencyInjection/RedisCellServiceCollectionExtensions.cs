@@ -43,8 +43,10 @@ public static class RedisCellServiceCollectionExtensions
     /// Registers a named limiter, for applications that talk to more than one Redis: a keyed
     /// singleton <see cref="CellLimiter"/> (service key <paramref name="name"/>) bound from
     /// <c>RedisCell:Limiters:{name}</c>, which becomes <see cref="CellLimiter.GetShared(string)"/>
-    /// for <paramref name="name"/> while the host runs. Attributes use the default limiter; code that
-    /// talks to the other Redis asks for this one by name or injects it.
+    /// for <paramref name="name"/> while the host runs. Attributes use it when they name it
+    /// (<c>[Throttle("card:{cardId}", 5, 10, 60, Limiter = "billing")]</c>) and the default limiter
+    /// otherwise; code that talks to the other Redis injects it (<c>[FromKeyedServices("billing")]</c>)
+    /// or asks for it by name.
     /// </summary>
     /// <param name="services">The services to add to.</param>
     /// <param name="name">The limiter's name.</param>

@@ -31,6 +31,14 @@ public enum AttemptAcquireBehavior
     /// (it tries <c>AttemptAcquire</c> first and falls back to <c>AcquireAsync</c>), and Polly only calls
     /// <c>AcquireAsync</c>. The default.
     /// </summary>
+    /// <remarks>
+    /// A limiter asked before this one in the same attempt is charged twice: ASP.NET Core's middleware
+    /// acquires from the global limiter, then from the endpoint's, and when the endpoint's lease is
+    /// deferred it disposes the global lease (a rate limiter gives nothing back on disposal) and calls
+    /// <c>AcquireAsync</c> on both; <c>PartitionedRateLimiter.CreateChained(other, this)</c> does the
+    /// same. Make the global limiter a <see cref="CellPartitionedRateLimiter{TResource}"/>, or chain this
+    /// limiter first, so that nothing is charged before it defers.
+    /// </remarks>
     NeverBlockThreadPool = 0,
 
     /// <summary>

@@ -69,12 +69,13 @@ internal sealed class StoreFallback
 
         CellTelemetry.RecordError(rules[deciding].Policy, _store, error, applied);
         Report(error, applied);
-        return applied switch
+        RateLimitResult answer = applied switch
         {
             RateLimiterFailurePolicy.FailClosed => throw Unavailable(rules[deciding], error),
             RateLimiterFailurePolicy.Local => DecideLocally(rules),
             _ => Allow(rules[0]),
         };
+        return answer.AnsweredBy(DecisionSource.FailurePolicy);
     }
 
     /// <summary>Forgets the twin's state for <paramref name="key"/>, so a reset also clears what was counted locally.</summary>

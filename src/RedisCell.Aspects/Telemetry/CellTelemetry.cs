@@ -16,18 +16,25 @@ namespace RedisCell.Aspects;
 /// <listheader><term>Instrument</term><description>What it measures</description></listheader>
 /// <item><term><see cref="DecisionsMetric"/> (counter, <c>{decision}</c>)</term>
 /// <description>Decisions, tagged <c>rediscell.limiter.result</c> (<c>allowed</c> | <c>limited</c>),
-/// <c>rediscell.policy</c>, <c>rediscell.policy.algorithm</c> and <c>rediscell.limiter.store</c>.</description></item>
+/// <c>rediscell.policy.name</c>, <c>rediscell.policy.algorithm</c>, <c>rediscell.limiter.store</c> and
+/// <c>rediscell.decision.source</c>.</description></item>
 /// <item><term><see cref="ErrorsMetric"/> (counter, <c>{error}</c>)</term>
-/// <description>Decisions the store could not make, tagged <c>rediscell.policy</c>, <c>rediscell.limiter.store</c>,
+/// <description>Decisions the store could not make, tagged <c>rediscell.policy.name</c>, <c>rediscell.limiter.store</c>,
 /// <c>error.type</c> and <c>rediscell.limiter.failure_policy</c> (what was done instead).</description></item>
 /// <item><term><see cref="DurationMetric"/> (histogram, <c>s</c>)</term>
 /// <description>How long each decision took, tagged <c>rediscell.limiter.result</c> (or <c>error.type</c>),
-/// <c>rediscell.policy.algorithm</c> and <c>rediscell.limiter.store</c>.</description></item>
+/// <c>rediscell.policy.algorithm</c>, <c>rediscell.limiter.store</c> and <c>rediscell.decision.source</c>.</description></item>
 /// </list>
+/// <para><c>rediscell.decision.source</c> says who answered: <c>store</c> (a round trip to Redis, or the
+/// in-process store), <c>deny_cache</c> (the Redis limiter's local deny cache refused in process) or
+/// <c>failure_policy</c> (the store could not decide and the failure policy answered). Filter on
+/// <c>store</c> to see round-trip latency alone.</para>
 /// <para>Every decision is also an <see cref="Activity"/> named <see cref="DecisionActivity"/> (kind
 /// <see cref="ActivityKind.Client"/> for Redis, <see cref="ActivityKind.Internal"/> in process) carrying
-/// the policy, the result, the limit, what remains and the retry-after. Keys are never recorded:
-/// they usually hold user ids.</para>
+/// the policy, the result, who answered, the limit, what remains and the retry-after. The kind is chosen
+/// when the span starts, before the Redis limiter knows whether it will ask Redis, so a span answered by
+/// the deny cache or the failure policy is still a client span: <c>rediscell.decision.source</c> tells
+/// them apart. Keys are never recorded: they usually hold user ids.</para>
 /// </remarks>
 public static class CellTelemetry
 {
@@ -48,9 +55,10 @@ public static class CellTelemetry
 
     internal const string ResultAttribute = "rediscell.limiter.result";
     internal const string StoreAttribute = "rediscell.limiter.store";
-    internal const string PolicyAttribute = "rediscell.policy";
+    internal const string PolicyAttribute = "rediscell.policy.name";
     internal const string AlgorithmAttribute = "rediscell.policy.algorithm";
     internal const string FailurePolicyAttribute = "rediscell.limiter.failure_policy";
+    internal const string SourceAttribute = "rediscell.decision.source";
     internal const string ErrorTypeAttribute = "error.type";
     internal const string RuleCountAttribute = "rediscell.rule.count";
     internal const string QuantityAttribute = "rediscell.quantity";
@@ -102,6 +110,7 @@ public static class CellTelemetry
     internal static void RecordDecision(in RateLimitResult result, string store, long startTimestamp)
     {
         string outcome = result.Limited ? "limited" : "allowed";
+        string source = SourceName(result.Source);
         if (s_decisions.Enabled)
         {
             s_decisions.Add(1, new TagList
@@ -110,6 +119,7 @@ public static class CellTelemetry
                 { PolicyAttribute, result.Rule.Policy.ToString() },
                 { AlgorithmAttribute, Algorithm(result.Rule.Policy) },
                 { StoreAttribute, store },
+                { SourceAttribute, source },
             });
         }
 
@@ -120,6 +130,7 @@ public static class CellTelemetry
                 { ResultAttribute, outcome },
                 { AlgorithmAttribute, Algorithm(result.Rule.Policy) },
                 { StoreAttribute, store },
+                { SourceAttribute, source },
             });
         }
     }
@@ -144,6 +155,13 @@ public static class CellTelemetry
     }
 
     private static string Algorithm(RateLimitPolicy policy) => policy is GcraPolicy ? "gcra" : "fixed_window";
+
+    private static string SourceName(DecisionSource source) => source switch
+    {
+        DecisionSource.DenyCache => "deny_cache",
+        DecisionSource.FailurePolicy => "failure_policy",
+        _ => "store",
+    };
 
     private static Histogram<double> CreateDurationHistogram()
     {
@@ -185,6 +203,7 @@ public static class CellTelemetry
             if (activity.IsAllDataRequested)
             {
                 activity.SetTag(ResultAttribute, result.Limited ? "limited" : "allowed");
+                activity.SetTag(SourceAttribute, SourceName(result.Source));
                 activity.SetTag(PolicyAttribute, result.Rule.Policy.ToString());
                 activity.SetTag(AlgorithmAttribute, Algorithm(result.Rule.Policy));
                 activity.SetTag(LimitAttribute, result.Limit);
@@ -200,6 +219,10 @@ public static class CellTelemetry
         public void Fail(Exception error)
         {
             string errorType = error.GetType().FullName ?? error.GetType().Name;
+
+            // Only the failure policy throws RateLimiterUnavailableException (FailClosed); any other
+            // failure is the store's own answer, such as a key holding something else.
+            string source = SourceName(error is RateLimiterUnavailableException ? DecisionSource.FailurePolicy : DecisionSource.Store);
             if (_started != 0)
             {
                 s_duration.Record(Stopwatch.GetElapsedTime(_started).TotalSeconds, new TagList
@@ -207,6 +230,7 @@ public static class CellTelemetry
                     { ErrorTypeAttribute, errorType },
                     { AlgorithmAttribute, _algorithm },
                     { StoreAttribute, _store },
+                    { SourceAttribute, source },
                 });
             }
 
@@ -214,10 +238,24 @@ public static class CellTelemetry
             if (activity is null) return;
             activity.SetStatus(ActivityStatusCode.Error, error.Message);
             activity.SetTag(ErrorTypeAttribute, errorType);
+            activity.SetTag(SourceAttribute, source);
 #if NET9_0_OR_GREATER
             activity.AddException(error);
 #endif
             activity.Stop();
         }
     }
+}
+
+/// <summary>Who answered a decision; see <see cref="RateLimitResult.Source"/>.</summary>
+internal enum DecisionSource : byte
+{
+    /// <summary>The store: a round trip to Redis, or the in-process store itself.</summary>
+    Store = 0,
+
+    /// <summary>The Redis limiter's local deny cache, which refused without a round trip.</summary>
+    DenyCache = 1,
+
+    /// <summary>The failure policy, because the store could not decide.</summary>
+    FailurePolicy = 2,
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using RedisCell.Aspects.AspNetCore;
 using RedisCell.Aspects.Ecosystem.Tests.Infrastructure;
@@ -151,6 +152,36 @@ public sealed class ExceptionHandlerTests
             builder => builder.Services.AddRedisCellExceptionHandler(o => o.StatusCode = 200),
             app => app.UseExceptionHandler()));
         Assert.Contains("StatusCode must be an HTTP error status", Hosts.AllMessages(failure));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ExceptionHandlerMiddlewareLogsARefusalAsAnErrorOnlyWhenDiagnosticsAreKept(bool keepDiagnostics)
+    {
+        // .NET 10 suppresses the middleware's diagnostics for exceptions an IExceptionHandler handled;
+        // keeping them is what .NET 8 and 9 do for every refused call (docs/observability.md).
+        var logs = new RecordingLoggerProvider();
+        await using WebApp web = await WebApp.StartAsync(
+            builder =>
+            {
+                builder.Logging.AddProvider(logs);
+                builder.Services.AddRedisCell().UseInProcess();
+                builder.Services.AddRedisCellExceptionHandler();
+                if (keepDiagnostics) builder.Services.Configure<ExceptionHandlerOptions>(o => o.SuppressDiagnosticsCallback = _ => false);
+            },
+            app =>
+            {
+                app.UseExceptionHandler();
+                app.MapGet("/orders/{userId}", (string userId) => Order(userId));
+            });
+
+        await web.Client.GetAsync("/orders/fay");
+        await web.Client.GetAsync("/orders/fay");
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await web.Client.GetAsync("/orders/fay")).StatusCode);
+
+        var errors = logs.Entries.Where(e => e.Category == "Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddleware" && e.Level == LogLevel.Error).ToList();
+        Assert.Equal(keepDiagnostics ? 1 : 0, errors.Count);
     }
 
     internal static string Header(HttpResponseMessage response, string name) =>

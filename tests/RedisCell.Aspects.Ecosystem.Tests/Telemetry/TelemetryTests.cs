@@ -31,6 +31,11 @@ public sealed class TelemetryTests
             Assert.Equal("redis", d["rediscell.limiter.store"]);
         });
 
+        // OpenTelemetry naming: no attribute name is also the namespace of another (rediscell.policy vs rediscell.policy.algorithm).
+        string[] names = [.. measurements.Decisions.SelectMany(d => d.Keys).Concat(measurements.Durations.SelectMany(d => d.Tags.Keys)).Distinct()];
+        Assert.Contains("rediscell.policy.name", names);
+        Assert.All(names, name => Assert.DoesNotContain(names, other => other.StartsWith(name + ".", StringComparison.Ordinal)));
+
         Assert.Equal(3, measurements.Durations.Count);
         Assert.All(measurements.Durations, d => Assert.True(d.Seconds > 0 && d.Seconds < 30, $"{d.Seconds} s"));
         Assert.All(measurements.Durations, d => Assert.Equal("redis", d.Tags["rediscell.limiter.store"]));
@@ -84,7 +89,7 @@ public sealed class TelemetryTests
                 Assert.Equal(CellTelemetry.DecisionActivity, span.OperationName);
                 Assert.Equal(ActivityKind.Client, span.Kind);
                 Assert.Same(parent, span.Parent);
-                Assert.Equal(policy.ToString(), span.GetTagItem("rediscell.policy"));
+                Assert.Equal(policy.ToString(), span.GetTagItem("rediscell.policy.name"));
                 Assert.Equal("gcra", span.GetTagItem("rediscell.policy.algorithm"));
                 Assert.Equal("redis", span.GetTagItem("rediscell.limiter.store"));
                 Assert.Equal(1L, span.GetTagItem("rediscell.limit"));
@@ -129,6 +134,54 @@ public sealed class TelemetryTests
         Assert.Equal(2, measurements.Durations.Count(d => d.Tags.TryGetValue("error.type", out object? type) && (string?)type == typeof(RedisCellException).FullName));
     }
 
+    [Fact]
+    public async Task AnswersTheDenyCacheOrTheFailurePolicyGaveAreToldApartFromTheStores()
+    {
+        // The deny cache: once Redis says the key is at its limit, the next refusal is made in process.
+        var policy = new GcraPolicy(0, 1, 74);
+        using (var store = new RedisCellLimiter(await Servers.ConnectionAsync(Servers.Garnet), Servers.Options(Servers.UniquePrefix("source"))))
+        using (var measurements = new Measurements(policy.ToString()))
+        using (var spans = new Spans())
+        {
+            var rule = new RateLimitRule(policy, "k");
+            Assert.True(store.Check(rule).Allowed);
+            Assert.True(store.Check(rule).Limited);
+            Assert.True((await store.CheckAsync(rule)).Limited);
+
+            List<Dictionary<string, object?>> decisions = [.. measurements.Decisions];
+            Assert.Equal(3, decisions.Count);
+            Assert.Contains(decisions, d => (string?)d["rediscell.limiter.result"] == "allowed" && (string?)d["rediscell.decision.source"] == "store");
+            Assert.Contains(decisions, d => (string?)d["rediscell.decision.source"] == "deny_cache");
+            Assert.Contains(measurements.Durations, d => (string?)d.Tags["rediscell.decision.source"] == "deny_cache");
+            Assert.Equal("store", spans.Stopped[0].GetTagItem("rediscell.decision.source"));
+            Assert.Equal("deny_cache", spans.Stopped[^1].GetTagItem("rediscell.decision.source"));
+        }
+
+        // The failure policy: nothing listens on the port, so no decision reaches a store.
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        var open = new GcraPolicy(0, 1, 75) { FailurePolicy = RateLimiterFailurePolicy.FailOpen };
+        var closed = new GcraPolicy(0, 1, 76) { FailurePolicy = RateLimiterFailurePolicy.FailClosed };
+        await using RedisCellLimiter down = await RedisCellLimiter.ConnectAsync($"127.0.0.1:{port},connectTimeout=200", new RedisCellOptions { Timeout = TimeSpan.FromMilliseconds(100) });
+        using var openMeasurements = new Measurements(open.ToString());
+        using var failed = new Spans();
+        using var durations = new Measurements(closed.ToString());
+
+        Assert.True((await down.CheckAsync(new RateLimitRule(open, "k"))).Allowed);
+        Assert.Equal("failure_policy", Assert.Single(openMeasurements.Decisions)["rediscell.decision.source"]);
+        await Assert.ThrowsAsync<RateLimiterUnavailableException>(async () => await down.CheckAsync(new RateLimitRule(closed, "k")));
+
+        Assert.Equal(2, failed.Stopped.Count);
+        Assert.All(failed.Stopped, span => Assert.Equal("failure_policy", span.GetTagItem("rediscell.decision.source")));
+        Assert.All(durations.Durations, d => Assert.Equal("failure_policy", d.Tags["rediscell.decision.source"]));
+        Assert.Equal(2, durations.Durations.Count);
+    }
+
     /// <summary>Decisions and durations measured under one policy (durations are tagged by algorithm, so they are matched by time window).</summary>
     private sealed class Measurements : IDisposable
     {
@@ -143,7 +196,7 @@ public sealed class TelemetryTests
             _listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) =>
             {
                 Dictionary<string, object?> map = ToMap(tags);
-                if (instrument.Name == CellTelemetry.DecisionsMetric && map.GetValueOrDefault("rediscell.policy") as string == policy) Decisions.Add(map);
+                if (instrument.Name == CellTelemetry.DecisionsMetric && map.GetValueOrDefault("rediscell.policy.name") as string == policy) Decisions.Add(map);
             });
             _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
             {
