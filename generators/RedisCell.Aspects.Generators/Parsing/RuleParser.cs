@@ -127,13 +127,17 @@ internal static class RuleParser
 
     private static string AttributeText(AttributeData attribute)
     {
-        if (attribute.ApplicationSyntaxReference?.GetSyntax() is { } syntax) return syntax.ToString();
+        // The text goes into a one-line // comment: a line break inside it would end the comment
+        // and leave the rest of the attribute as code.
+        if (attribute.ApplicationSyntaxReference?.GetSyntax() is { } syntax) return OneLine(syntax.ToString());
         string name = attribute.AttributeClass!.Name;
         name = name.EndsWith("Attribute", StringComparison.Ordinal) ? name.Substring(0, name.Length - 9) : name;
         var parts = attribute.ConstructorArguments.Select(a => a.ToCSharpString())
             .Concat(attribute.NamedArguments.Select(n => n.Key + " = " + n.Value.ToCSharpString()));
         return name + "(" + string.Join(", ", parts) + ")";
     }
+
+    private static string OneLine(string text) => System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " ");
 
     private static KeyModel? ParseKey(
         string template,
