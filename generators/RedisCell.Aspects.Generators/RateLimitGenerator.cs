@@ -54,15 +54,23 @@ public sealed class RateLimitGenerator : IIncrementalGenerator
             .Collect()
             .Select(static (sites, _) => Group(sites))
             .WithTrackingName(TrackingNames.InterceptorGroups);
-        // Interceptors the compiler would refuse (CS9137) are not written: the build then reports
-        // RCA019, which names the property to set, instead of an error in generated code.
+        // Interceptors the compiler would refuse (CS9137) are not written: RCA019 names the property
+        // to set instead of an error in generated code. The generator reports it, not an analyzer,
+        // because generators still run with analyzers off (RunAnalyzers=false), and a build that
+        // succeeds then limits nothing.
         IncrementalValueProvider<bool> interceptorsEnabled = context.ParseOptionsProvider
             .Select(static (options, _) => InterceptorsFeature.IsEnabled(options))
             .WithTrackingName(TrackingNames.InterceptorsEnabled);
         context.RegisterSourceOutput(groups.Combine(interceptorsEnabled), static (spc, input) =>
         {
             (EquatableArray<InterceptorGroup> groups, bool enabled) = input;
-            if (groups.IsEmpty || !enabled) return;
+            if (groups.IsEmpty) return;
+            if (!enabled)
+            {
+                spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InterceptorsNotEnabled, FirstCall(groups)?.ToLocation()));
+                return;
+            }
+
             spc.AddSource(Emitter.InterceptorsHintName, Emitter.EmitInterceptors(groups));
         });
     }
@@ -87,6 +95,17 @@ public sealed class RateLimitGenerator : IIncrementalGenerator
             if (result.Partial is { } partial) spc.AddSource(partial.HintName, Emitter.EmitPartial(partial));
         });
     }
+
+    // One error per project, at the first call by file path and position: the cause is one
+    // property, and an error per call would bury it.
+    private static LocationInfo? FirstCall(EquatableArray<InterceptorGroup> groups) =>
+        groups
+            .SelectMany(static group => group.Locations)
+            .Select(static location => location.Call)
+            .Where(static call => call is not null)
+            .OrderBy(static call => call!.FilePath, System.StringComparer.Ordinal)
+            .ThenBy(static call => call!.Span.Start)
+            .FirstOrDefault();
 
     private static EquatableArray<InterceptorGroup> Group(ImmutableArray<CallSite> sites) =>
         sites

@@ -109,7 +109,7 @@ internal static class Parser
 
         FileLinePositionSpan span = NameOf(invocation).GetLocation().GetLineSpan();
         string display = $"{System.IO.Path.GetFileName(span.Path)}({span.StartLinePosition.Line + 1},{span.StartLinePosition.Character + 1})";
-        return new CallSite(target, new InterceptionLocation(location.Version, location.Data, display), null);
+        return new CallSite(target, new InterceptionLocation(location.Version, location.Data, display, LocationInfo.From(invocation)), null);
     }
 
     private static SyntaxNode NameOf(InvocationExpressionSyntax invocation) => invocation.Expression switch
