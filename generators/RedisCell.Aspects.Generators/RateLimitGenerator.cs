@@ -80,10 +80,12 @@ public sealed class RateLimitGenerator : IIncrementalGenerator
         IncrementalValuesProvider<DeclarationResult> declarations = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 attribute,
-                // Operators, conversions, accessors and finalizers too: they cannot be rate limited, and RCA007 says so.
+                // Operators, conversions, accessors, finalizers and lambdas too: they cannot be rate
+                // limited, and RCA007 says so rather than ignoring the attribute.
                 static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax
                     or Microsoft.CodeAnalysis.CSharp.Syntax.AccessorDeclarationSyntax
-                    or Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax,
+                    or Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax
+                    or Microsoft.CodeAnalysis.CSharp.Syntax.AnonymousFunctionExpressionSyntax,
                 (syntaxContext, cancellationToken) => Parser.ParseDeclaration(syntaxContext, kind, cancellationToken))
             .Where(static result => result is not null)
             .Select(static (result, _) => result!)

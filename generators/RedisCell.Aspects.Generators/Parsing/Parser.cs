@@ -35,10 +35,18 @@ internal static class Parser
         {
             partial = ParsePartial(method, (MethodDeclarationSyntax)context.TargetNode, compilation, diagnostics, cancellationToken);
         }
-        else if (method.PartialDefinitionPart is not null)
+        else if (method.PartialDefinitionPart is { } definition)
         {
-            // The attribute is on a hand-written implementation part; its definition part is reported instead.
-            return null;
+            // Both parts share one attribute list, but this step only visits the part whose syntax
+            // carries the attribute: when the definition carries one too, it reports the method;
+            // otherwise nothing else would, and calls skip partial methods as self-limiting.
+            if (HasRateLimitAttributeInSyntax(definition, cancellationToken)) return null;
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.UnsupportedMethod,
+                LocationInfo.From(((MethodDeclarationSyntax)context.TargetNode).Identifier.GetLocation()),
+                method.ToDisplayString(SymbolText.Display),
+                "the attribute is on the implementation of a partial method, which the generator cannot replace; "
+                + $"for partial mode put it on the declaration without a body, delete this implementation and move its body into '{method.Name}Core'"));
         }
         else
         {
@@ -47,6 +55,26 @@ internal static class Parser
         }
 
         return new DeclarationResult(diagnostics.Count == 0 ? partial : null, diagnostics.ToEquatableArray());
+    }
+
+    private static bool HasRateLimitAttributeInSyntax(IMethodSymbol part, CancellationToken cancellationToken)
+    {
+        foreach (SyntaxReference reference in part.DeclaringSyntaxReferences)
+        {
+            SyntaxNode declaration = reference.GetSyntax(cancellationToken);
+            foreach (AttributeData attribute in part.GetAttributes())
+            {
+                if (RateLimitAttributes.KindOf(attribute) is not null
+                    && attribute.ApplicationSyntaxReference is { } applied
+                    && applied.SyntaxTree == declaration.SyntaxTree
+                    && declaration.Span.Contains(applied.Span))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Cheap syntactic filter for <see cref="ParseCallSite"/>: any invocation of a named method.</summary>
@@ -315,13 +343,28 @@ internal static class Parser
         }
 
         if (method.MethodKind == MethodKind.LocalFunction) return "calls to local functions cannot be intercepted; use a method";
+        if (method.MethodKind == MethodKind.AnonymousFunction) return "a lambda is only called through a delegate, which cannot be intercepted; put the attribute on a method and call it from the lambda";
+        // A C# 14 extension block's member is called on its receiver, but its containing type is
+        // the unspeakable block: a forwarding interceptor cannot name it.
+        if (method.ContainingType is { IsExtension: true }) return "it is declared in an extension block, whose members generated code cannot forward; declare it as a classic extension method (a static method with a 'this' parameter)";
         if (method.MethodKind != MethodKind.Ordinary) return $"only ordinary methods can be rate limited, and this is {Describe(method.MethodKind)}";
         if (method.IsVararg) return "methods with __arglist cannot be forwarded";
         if (method.IsStatic && (method.IsAbstract || method.IsVirtual)) return "static abstract and static virtual interface members are called through a type parameter, which an interceptor cannot forward";
         if (IsPointer(method.ReturnType) || method.Parameters.Any(p => IsPointer(p.Type))) return "pointer types would need unsafe generated code";
-        if (interceptorMode && method.ContainingType.IsFileLocal) return "it is in a file-local type, which generated code cannot name";
+        // Partial mode too: the implementation is written in another file, where the file-local type is a different type.
+        if (InFileLocalType(method)) return "it is in a file-local type, which generated code in another file cannot name or extend";
         if (!interceptorMode && method.ContainingType.TypeKind == TypeKind.Interface) return "partial mode needs a class or struct; put the attribute on the implementation";
         return null;
+    }
+
+    private static bool InFileLocalType(IMethodSymbol method)
+    {
+        for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            if (type.IsFileLocal) return true;
+        }
+
+        return false;
     }
 
     private static string Describe(MethodKind kind) => kind switch
