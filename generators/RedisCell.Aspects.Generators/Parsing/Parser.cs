@@ -235,19 +235,20 @@ internal static class Parser
         for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType) containing.Push(type);
         foreach (INamedTypeSymbol type in containing)
         {
-            typeParameters.AddRange(type.TypeParameters.Select(ToModel));
+            typeParameters.AddRange(type.TypeParameters.Select(p => ToModel(p, null)));
         }
 
-        var methodTypeParameters = method.TypeParameters.Select(ToModel).ToEquatableArray();
+        Dictionary<ITypeParameterSymbol, string>? renames = interceptorMode ? ShadowingRenames(method) : null;
+        var methodTypeParameters = method.TypeParameters.Select(p => ToModel(p, renames)).ToEquatableArray();
         typeParameters.AddRange(methodTypeParameters);
 
-        var parameters = method.Parameters.Select((p, i) => ToModel(p, isThis: i == 0 && method.IsExtensionMethod)).ToEquatableArray();
+        var parameters = method.Parameters.Select((p, i) => ToModel(p, isThis: i == 0 && method.IsExtensionMethod, renames)).ToEquatableArray();
         ReceiverKind receiver = method.IsStatic ? ReceiverKind.None
             : method.ContainingType.IsValueType ? (method.IsReadOnly ? ReceiverKind.In : ReceiverKind.Ref)
             : ReceiverKind.Value;
-        (ReturnShape shape, string? element) = ShapeOf(method);
+        (ReturnShape shape, string? element) = ShapeOf(method, renames);
         bool canDefer = receiver is not ReceiverKind.Ref and not ReceiverKind.In
-            && method.Parameters.All(p => p.RefKind is RefKind.None or RefKind.In && !p.Type.IsRefLikeType);
+            && method.Parameters.All(p => p.RefKind is RefKind.None or RefKind.In && !MayBeRefLike(p.Type));
 
         return new TargetMethod(
             Id: method.ToDisplayString(SymbolText.MethodKey),
@@ -259,17 +260,46 @@ internal static class Parser
             TypeParameters: typeParameters.ToEquatableArray(),
             MethodTypeParameters: methodTypeParameters,
             Parameters: parameters,
-            ReturnType: SymbolText.Of(method.ReturnType),
+            ReturnType: SymbolText.Of(method.ReturnType, renames),
             Shape: shape,
             ElementType: element,
             CanDefer: canDefer,
             Rules: rules.ToEquatableArray());
     }
 
-    private static TypeParameterModel ToModel(ITypeParameterSymbol parameter) =>
-        new(SymbolText.Identifier(parameter.Name), SymbolText.Constraints(parameter));
+    /// <summary>A ref struct, or a type parameter that allows one: neither can be captured by an async helper.</summary>
+    internal static bool MayBeRefLike(ITypeSymbol type) =>
+        type.IsRefLikeType || type is ITypeParameterSymbol { AllowsRefLikeType: true };
 
-    private static ParameterModel ToModel(IParameterSymbol parameter, bool isThis)
+    /// <summary>
+    /// New names for the method's type parameters that shadow a containing type's (<c>Outer&lt;T&gt;.M&lt;T&gt;</c>):
+    /// an interceptor declares both lists side by side, where one name cannot mean two types (CS0692).
+    /// </summary>
+    private static Dictionary<ITypeParameterSymbol, string>? ShadowingRenames(IMethodSymbol method)
+    {
+        var outer = new HashSet<string>(System.StringComparer.Ordinal);
+        for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            foreach (ITypeParameterSymbol parameter in type.TypeParameters) outer.Add(parameter.Name);
+        }
+
+        if (!method.TypeParameters.Any(p => outer.Contains(p.Name))) return null;
+        var taken = new HashSet<string>(outer.Concat(method.TypeParameters.Select(p => p.Name)), System.StringComparer.Ordinal);
+        var renames = new Dictionary<ITypeParameterSymbol, string>(SymbolEqualityComparer.Default);
+        foreach (ITypeParameterSymbol parameter in method.TypeParameters.Where(p => outer.Contains(p.Name)))
+        {
+            string name = parameter.Name;
+            for (int n = 1; !taken.Add(name); n++) name = parameter.Name + n;
+            renames.Add(parameter, SymbolText.Identifier(name));
+        }
+
+        return renames;
+    }
+
+    private static TypeParameterModel ToModel(ITypeParameterSymbol parameter, IReadOnlyDictionary<ITypeParameterSymbol, string>? renames) =>
+        new(SymbolText.NameOf(parameter, renames), SymbolText.Constraints(parameter, renames));
+
+    private static ParameterModel ToModel(IParameterSymbol parameter, bool isThis, IReadOnlyDictionary<ITypeParameterSymbol, string>? renames)
     {
         var prefix = new StringBuilder();
         if (isThis) prefix.Append("this ");
@@ -302,10 +332,10 @@ internal static class Parser
         bool isToken = parameter.RefKind == RefKind.None
             && parameter.Type is INamedTypeSymbol { Name: "CancellationToken" } token
             && token.ContainingNamespace?.ToDisplayString() == "System.Threading";
-        return new ParameterModel(SymbolText.Identifier(parameter.Name), SymbolText.Of(parameter.Type), prefix.ToString(), argument, isToken);
+        return new ParameterModel(SymbolText.Identifier(parameter.Name), SymbolText.Of(parameter.Type, renames), prefix.ToString(), argument, isToken);
     }
 
-    private static (ReturnShape Shape, string? Element) ShapeOf(IMethodSymbol method)
+    private static (ReturnShape Shape, string? Element) ShapeOf(IMethodSymbol method, IReadOnlyDictionary<ITypeParameterSymbol, string>? renames)
     {
         if (method.ReturnsByRefReadonly) return (ReturnShape.RefReadOnlyValue, null);
         if (method.ReturnsByRef) return (ReturnShape.RefValue, null);
@@ -313,7 +343,7 @@ internal static class Parser
         if (method.ReturnType is INamedTypeSymbol named)
         {
             string ns = named.ContainingNamespace?.ToDisplayString() ?? "";
-            string? element = named.TypeArguments.Length == 1 ? SymbolText.Of(named.TypeArguments[0]) : null;
+            string? element = named.TypeArguments.Length == 1 ? SymbolText.Of(named.TypeArguments[0], renames) : null;
             switch (ns, named.MetadataName)
             {
                 case ("System.Threading.Tasks", "Task"):

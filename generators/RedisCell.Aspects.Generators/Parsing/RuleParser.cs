@@ -210,7 +210,7 @@ internal static class RuleParser
 
         var links = new List<ValueLink>();
         ITypeSymbol type = parameter.Type;
-        links.Add(new ValueLink(SymbolText.Identifier(parameter.Name), NullKindOf(type)));
+        links.Add(new ValueLink(SymbolText.Identifier(parameter.Name), NullKindOf(type), type.TypeKind == TypeKind.Dynamic));
         for (int i = 1; i < names.Length; i++)
         {
             ISymbol? member = FindReadableMember(type, names[i], within, compilation);
@@ -222,13 +222,14 @@ internal static class RuleParser
             }
 
             type = member is IPropertySymbol property ? property.Type : ((IFieldSymbol)member).Type;
-            links.Add(new ValueLink(SymbolText.Identifier(member.Name), NullKindOf(type)));
+            links.Add(new ValueLink(SymbolText.Identifier(member.Name), NullKindOf(type), type.TypeKind == TypeKind.Dynamic));
         }
 
         string? unusable = type switch
         {
             IPointerTypeSymbol or IFunctionPointerTypeSymbol => "is a pointer",
             { IsRefLikeType: true } when !IsCharSpan(type) => "is a ref struct; only ReadOnlySpan<char> and Span<char> can be written into a key",
+            ITypeParameterSymbol { AllowsRefLikeType: true } => "may be a ref struct ('allows ref struct'); only ReadOnlySpan<char> and Span<char> can be written into a key",
             _ => null,
         };
         if (unusable is not null)
