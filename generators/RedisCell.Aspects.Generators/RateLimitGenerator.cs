@@ -42,12 +42,9 @@ public sealed class RateLimitGenerator : IIncrementalGenerator
             .Select(static (site, _) => site!)
             .WithTrackingName(TrackingNames.CallSites);
 
-        IncrementalValuesProvider<DiagnosticInfo> callDiagnostics = callSites
-            .Where(static site => site.Diagnostic is not null)
-            .Select(static (site, _) => site.Diagnostic!)
-            .WithTrackingName(TrackingNames.CallDiagnostics);
-        context.RegisterSourceOutput(callDiagnostics, static (spc, diagnostic) => spc.ReportDiagnostic(diagnostic.ToDiagnostic()));
-
+        // Calls that escape interception (RCA009) are reported by CallNotInterceptedAnalyzer, not
+        // here: a generator's diagnostics cannot be suppressed with #pragma or [SuppressMessage],
+        // and an intended escape (a test, an admin path) must be.
         IncrementalValueProvider<EquatableArray<InterceptorGroup>> groups = callSites
             .Where(static site => site.Target is not null)
             .WithTrackingName(TrackingNames.InterceptedCalls)

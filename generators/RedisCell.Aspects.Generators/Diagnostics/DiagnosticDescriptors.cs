@@ -4,9 +4,10 @@ namespace RedisCell.Aspects.Generators.Diagnostics;
 
 /// <summary>
 /// Every diagnostic the package reports, in one table. IDs are <c>RCA001</c>… in the order they
-/// were added. The generator reports RCA001–RCA012, RCA019, RCA020 and RCA022 (misuse it cannot turn into working
-/// code, so it must be reported even when analyzers are switched off); the analyzers report the rest (calls
-/// that escape the limiter, keys that collide, settings that disable interception). Each ID has a
+/// were added. The generator reports RCA001–RCA008, RCA010–RCA012, RCA019, RCA020 and RCA022 (misuse it
+/// cannot turn into working code, so it must be reported even when analyzers are switched off); the
+/// analyzers report the rest (calls that escape the limiter, RCA009 included so that an intended
+/// escape can be suppressed at the call, and keys that collide). Each ID has a
 /// page at <c>docs/diagnostics/RCAxxx.md</c>, which is also its help link.
 /// </summary>
 public static class DiagnosticDescriptors
@@ -76,7 +77,7 @@ public static class DiagnosticDescriptors
         "'{0}' is {1}, so generated interceptors cannot call it; make it internal or public, or use partial mode ('partial' declaration with the body in '{2}Core')",
         Generation, DiagnosticSeverity.Error);
 
-    /// <summary>RCA009: a call to a rate-limited method cannot be intercepted and escapes the limiter.</summary>
+    /// <summary>RCA009: a call to a rate-limited method cannot be intercepted and escapes the limiter (reported by an analyzer).</summary>
     public static readonly DiagnosticDescriptor CallNotIntercepted = Rule(
         "RCA009",
         "Call escapes the rate limiter",

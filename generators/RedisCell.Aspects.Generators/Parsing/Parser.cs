@@ -77,7 +77,7 @@ internal static class Parser
         return false;
     }
 
-    /// <summary>Cheap syntactic filter for <see cref="ParseCallSite"/>: any invocation of a named method.</summary>
+    /// <summary>Cheap syntactic filter for <see cref="ParseCallSite(SemanticModel, InvocationExpressionSyntax, CancellationToken)"/>: any invocation of a named method.</summary>
     public static bool IsCandidateInvocation(SyntaxNode node, CancellationToken cancellationToken) =>
         node is InvocationExpressionSyntax
         {
@@ -88,10 +88,13 @@ internal static class Parser
     /// Parses an invocation: null unless it calls a rate-limited method in interceptor mode; else
     /// the interceptor's target and location, or why the call cannot be intercepted.
     /// </summary>
-    public static CallSite? ParseCallSite(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+    public static CallSite? ParseCallSite(GeneratorSyntaxContext context, CancellationToken cancellationToken) =>
+        ParseCallSite(context.SemanticModel, (InvocationExpressionSyntax)context.Node, cancellationToken);
+
+    /// <summary>As <see cref="ParseCallSite(GeneratorSyntaxContext, CancellationToken)"/>, for the RCA009 analyzer.</summary>
+    public static CallSite? ParseCallSite(SemanticModel semanticModel, InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
     {
-        var invocation = (InvocationExpressionSyntax)context.Node;
-        SymbolInfo info = context.SemanticModel.GetSymbolInfo(invocation, cancellationToken);
+        SymbolInfo info = semanticModel.GetSymbolInfo(invocation, cancellationToken);
         if (info.Symbol is not IMethodSymbol called)
         {
             // dynamic dispatch binds at run time, where no interceptor can be.
@@ -111,18 +114,18 @@ internal static class Parser
             return Escapes(method, invocation, "a 'base.' call cannot be intercepted; move the attribute to the override or use partial mode");
         }
 
-        if (context.SemanticModel.GetOperation(invocation, cancellationToken) is Microsoft.CodeAnalysis.Operations.IDynamicInvocationOperation)
+        if (semanticModel.GetOperation(invocation, cancellationToken) is Microsoft.CodeAnalysis.Operations.IDynamicInvocationOperation)
         {
             return Escapes(method, invocation, "it is dispatched dynamically at run time");
         }
 
-        if (IsInExpressionTree(invocation, context.SemanticModel, cancellationToken))
+        if (IsInExpressionTree(invocation, semanticModel, cancellationToken))
         {
             return Escapes(method, invocation, "calls inside an expression tree cannot be intercepted");
         }
 
         var problems = new List<DiagnosticInfo>();
-        TargetMethod? target = ParseTarget(method, context.SemanticModel.Compilation, interceptorMode: true, problems, cancellationToken);
+        TargetMethod? target = ParseTarget(method, semanticModel.Compilation, interceptorMode: true, problems, cancellationToken);
         if (target is null)
         {
             // A method of this compilation reports its own problems once, at its declaration.
@@ -131,7 +134,7 @@ internal static class Parser
         }
 
 #pragma warning disable RSEXPERIMENTAL002 // GetInterceptableLocation is the supported way to address a call.
-        InterceptableLocation? location = context.SemanticModel.GetInterceptableLocation(invocation, cancellationToken);
+        InterceptableLocation? location = semanticModel.GetInterceptableLocation(invocation, cancellationToken);
 #pragma warning restore RSEXPERIMENTAL002
         if (location is null) return Escapes(method, invocation, "the compiler cannot intercept this form of call");
 

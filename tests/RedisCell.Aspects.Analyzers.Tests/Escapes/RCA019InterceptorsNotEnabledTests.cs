@@ -78,7 +78,7 @@ public sealed class RCA019InterceptorsNotEnabledTests
                 public void Use()
                 {
                     Partial();
-                    Expression<Action> tree = () => {|RCA009:Intercepted()|};
+                    Expression<Action> tree = () => Intercepted();
                     Action group = Intercepted;
                 }
             }

@@ -88,7 +88,7 @@ internal static class CodeFixVerifier<TAnalyzer, TCodeFix>
 }
 
 /// <summary>
-/// Runs the source generator and checks the diagnostics it reports (RCA001–RCA012, RCA019, RCA020, RCA022) against the
+/// Runs the source generator and checks the diagnostics it reports (RCA001–RCA008, RCA010–RCA012, RCA019, RCA020, RCA022) against the
 /// markup. What it generates is covered by the snapshot cases in the generator tests, so it is not
 /// compared here.
 /// </summary>
