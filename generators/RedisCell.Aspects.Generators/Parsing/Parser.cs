@@ -114,9 +114,21 @@ internal static class Parser
             return Escapes(method, invocation, "a 'base.' call cannot be intercepted; move the attribute to the override or use partial mode");
         }
 
-        if (semanticModel.GetOperation(invocation, cancellationToken) is Microsoft.CodeAnalysis.Operations.IDynamicInvocationOperation)
+        IOperation? operation = semanticModel.GetOperation(invocation, cancellationToken);
+        if (operation is Microsoft.CodeAnalysis.Operations.IDynamicInvocationOperation)
         {
             return Escapes(method, invocation, "it is dispatched dynamically at run time");
+        }
+
+        // An interceptor of an interface member takes its receiver as the interface: a struct
+        // reached through a type parameter would be boxed, and the method would mutate the box.
+        // Not intercepting keeps the program's meaning; the warning says the limit is lost.
+        if (method.ContainingType.TypeKind == TypeKind.Interface
+            && operation is Microsoft.CodeAnalysis.Operations.IInvocationOperation { Instance.Type: ITypeParameterSymbol { IsReferenceType: false } receiver })
+        {
+            return Escapes(method, invocation,
+                $"the receiver's type '{receiver.Name}' may be a struct, which an interceptor would box, so changes the method makes to it would be lost; "
+                + $"constrain '{receiver.Name}' to 'class', or put the attribute on the struct's own method and call that");
         }
 
         if (IsInExpressionTree(invocation, semanticModel, cancellationToken))

@@ -75,6 +75,32 @@ public sealed class RCA009CallNotInterceptedTests
         }
         """);
 
+    [Fact]
+    public Task Interface_calls_on_a_type_parameter_that_may_be_a_struct_escape() => AnalyzerVerifier<CallNotInterceptedAnalyzer>.VerifyAsync("""
+        using RedisCell.Aspects;
+
+        public interface ICounter
+        {
+            [RatePerSecond(10)]
+            void Inc();
+        }
+
+        public static class Bumps
+        {
+            public static void Bump<T>(ref T c) where T : ICounter => {|#0:c.Inc()|};
+
+            public static void BumpStruct<T>(ref T c) where T : struct, ICounter => {|RCA009:c.Inc()|};
+
+            // A reference type is passed by reference anyway: intercepted as usual.
+            public static void BumpClass<T>(T c) where T : class, ICounter => c.Inc();
+
+            public static void BumpInterface(ICounter c) => c.Inc();
+        }
+        """,
+        new DiagnosticResult("RCA009", DiagnosticSeverity.Warning).WithLocation(0).WithArguments(
+            "ICounter.Inc()",
+            "the receiver's type 'T' may be a struct, which an interceptor would box, so changes the method makes to it would be lost; constrain 'T' to 'class', or put the attribute on the struct's own method and call that"));
+
     /// <summary>
     /// An intended escape is silenced where it happens, as docs/diagnostics/RCA009.md says. (The
     /// library's own check, which disables every diagnostic at the top of the file, is skipped:
