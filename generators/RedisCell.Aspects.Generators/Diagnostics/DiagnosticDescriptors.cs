@@ -126,7 +126,7 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor CallThroughUnlimitedMember = Rule(
         "RCA015",
         "Call through a member that is not rate limited",
-        "This call binds to '{0}', which is not rate limited, so '{1}' runs without its limit; copy the attribute to '{0}' or use partial mode",
+        "This call binds to '{0}', which is not rate limited, so the limit of '{1}' is not applied; copy the attribute to '{0}' or use partial mode",
         Generation, DiagnosticSeverity.Warning);
 
     /// <summary>RCA016: a public method in interceptor mode is not limited for callers in other assemblies.</summary>
