@@ -25,7 +25,10 @@ internal static class Parser
     public static DeclarationResult? ParseDeclaration(GeneratorAttributeSyntaxContext context, RateLimitAttributeKind kind, CancellationToken cancellationToken)
     {
         if (context.TargetSymbol is not IMethodSymbol method) return null;
-        RateLimitAttributeKind? owner = method.GetAttributes().Select(RateLimitAttributes.KindOf).Where(k => k is not null).Min();
+        // The parts of a partial method share one attribute list, but each step visits only the
+        // part whose syntax carries its attribute: a part's owner is the first kind written on it.
+        bool partialPart = method.IsPartialDefinition || method.PartialDefinitionPart is not null;
+        RateLimitAttributeKind? owner = (partialPart ? KindsWrittenOn(method, context.TargetNode) : method.GetAttributes().Select(RateLimitAttributes.KindOf)).Where(k => k is not null).Min();
         if (owner != kind) return null;
 
         Compilation compilation = context.SemanticModel.Compilation;
@@ -37,10 +40,9 @@ internal static class Parser
         }
         else if (method.PartialDefinitionPart is { } definition)
         {
-            // Both parts share one attribute list, but this step only visits the part whose syntax
-            // carries the attribute: when the definition carries one too, it reports the method;
-            // otherwise nothing else would, and calls skip partial methods as self-limiting.
-            if (HasRateLimitAttributeInSyntax(definition, cancellationToken)) return null;
+            // When the definition carries an attribute too, it reports the method; otherwise nothing
+            // else would, and calls skip partial methods as self-limiting.
+            if (definition.DeclaringSyntaxReferences.Any(r => KindsWrittenOn(definition, r.GetSyntax(cancellationToken)).Any(k => k is not null))) return null;
             diagnostics.Add(DiagnosticInfo.Create(
                 DiagnosticDescriptors.UnsupportedMethod,
                 LocationInfo.From(((MethodDeclarationSyntax)context.TargetNode).Identifier.GetLocation()),
@@ -57,25 +59,10 @@ internal static class Parser
         return new DeclarationResult(diagnostics.Count == 0 ? partial : null, diagnostics.ToEquatableArray());
     }
 
-    private static bool HasRateLimitAttributeInSyntax(IMethodSymbol part, CancellationToken cancellationToken)
-    {
-        foreach (SyntaxReference reference in part.DeclaringSyntaxReferences)
-        {
-            SyntaxNode declaration = reference.GetSyntax(cancellationToken);
-            foreach (AttributeData attribute in part.GetAttributes())
-            {
-                if (RateLimitAttributes.KindOf(attribute) is not null
-                    && attribute.ApplicationSyntaxReference is { } applied
-                    && applied.SyntaxTree == declaration.SyntaxTree
-                    && declaration.Span.Contains(applied.Span))
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
-    }
+    private static IEnumerable<RateLimitAttributeKind?> KindsWrittenOn(IMethodSymbol method, SyntaxNode declaration) =>
+        method.GetAttributes()
+            .Where(a => a.ApplicationSyntaxReference is { } applied && applied.SyntaxTree == declaration.SyntaxTree && declaration.Span.Contains(applied.Span))
+            .Select(RateLimitAttributes.KindOf);
 
     /// <summary>Cheap syntactic filter for <see cref="ParseCallSite(SemanticModel, InvocationExpressionSyntax, CancellationToken)"/>: any invocation of a named method.</summary>
     public static bool IsCandidateInvocation(SyntaxNode node, CancellationToken cancellationToken) =>

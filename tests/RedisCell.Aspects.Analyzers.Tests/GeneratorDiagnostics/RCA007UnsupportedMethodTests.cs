@@ -146,6 +146,22 @@ public sealed class RCA007UnsupportedMethodTests
         """);
 
     [Fact]
+    public Task Different_kinds_on_the_two_parts_are_reported_once_at_the_definition() => GeneratorDiagnosticVerifier.VerifyAsync("""
+        using RedisCell.Aspects;
+
+        public partial class Handwritten
+        {
+            [RatePerSecond(1)]
+            public partial void {|RCA007:M|}(int x);
+
+            [Throttle("x:{x}", 1, 1, 1)]
+            public partial void M(int x) { }
+
+            private void MCore(int x) { }
+        }
+        """);
+
+    [Fact]
     public Task Attribute_on_a_lambda_is_reported() => GeneratorDiagnosticVerifier.VerifyAsync("""
         using System;
         using RedisCell.Aspects;
