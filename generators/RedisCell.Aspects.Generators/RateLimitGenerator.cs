@@ -42,27 +42,32 @@ public sealed class RateLimitGenerator : IIncrementalGenerator
             .Select(static (site, _) => site!)
             .WithTrackingName(TrackingNames.CallSites);
 
-        IncrementalValuesProvider<DiagnosticInfo> callDiagnostics = callSites
-            .Where(static site => site.Diagnostic is not null)
-            .Select(static (site, _) => site.Diagnostic!)
-            .WithTrackingName(TrackingNames.CallDiagnostics);
-        context.RegisterSourceOutput(callDiagnostics, static (spc, diagnostic) => spc.ReportDiagnostic(diagnostic.ToDiagnostic()));
-
+        // Calls that escape interception (RCA009) are reported by CallNotInterceptedAnalyzer, not
+        // here: a generator's diagnostics cannot be suppressed with #pragma or [SuppressMessage],
+        // and an intended escape (a test, an admin path) must be.
         IncrementalValueProvider<EquatableArray<InterceptorGroup>> groups = callSites
             .Where(static site => site.Target is not null)
             .WithTrackingName(TrackingNames.InterceptedCalls)
             .Collect()
             .Select(static (sites, _) => Group(sites))
             .WithTrackingName(TrackingNames.InterceptorGroups);
-        // Interceptors the compiler would refuse (CS9137) are not written: the build then reports
-        // RCA019, which names the property to set, instead of an error in generated code.
+        // Interceptors the compiler would refuse (CS9137) are not written: RCA019 names the property
+        // to set instead of an error in generated code. The generator reports it, not an analyzer,
+        // because generators still run with analyzers off (RunAnalyzers=false), and a build that
+        // succeeds then limits nothing.
         IncrementalValueProvider<bool> interceptorsEnabled = context.ParseOptionsProvider
             .Select(static (options, _) => InterceptorsFeature.IsEnabled(options))
             .WithTrackingName(TrackingNames.InterceptorsEnabled);
         context.RegisterSourceOutput(groups.Combine(interceptorsEnabled), static (spc, input) =>
         {
             (EquatableArray<InterceptorGroup> groups, bool enabled) = input;
-            if (groups.IsEmpty || !enabled) return;
+            if (groups.IsEmpty) return;
+            if (!enabled)
+            {
+                spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InterceptorsNotEnabled, FirstCall(groups)?.ToLocation()));
+                return;
+            }
+
             spc.AddSource(Emitter.InterceptorsHintName, Emitter.EmitInterceptors(groups));
         });
     }
@@ -72,10 +77,12 @@ public sealed class RateLimitGenerator : IIncrementalGenerator
         IncrementalValuesProvider<DeclarationResult> declarations = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 attribute,
-                // Operators, conversions, accessors and finalizers too: they cannot be rate limited, and RCA007 says so.
+                // Operators, conversions, accessors, finalizers and lambdas too: they cannot be rate
+                // limited, and RCA007 says so rather than ignoring the attribute.
                 static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax
                     or Microsoft.CodeAnalysis.CSharp.Syntax.AccessorDeclarationSyntax
-                    or Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax,
+                    or Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax
+                    or Microsoft.CodeAnalysis.CSharp.Syntax.AnonymousFunctionExpressionSyntax,
                 (syntaxContext, cancellationToken) => Parser.ParseDeclaration(syntaxContext, kind, cancellationToken))
             .Where(static result => result is not null)
             .Select(static (result, _) => result!)
@@ -87,6 +94,17 @@ public sealed class RateLimitGenerator : IIncrementalGenerator
             if (result.Partial is { } partial) spc.AddSource(partial.HintName, Emitter.EmitPartial(partial));
         });
     }
+
+    // One error per project, at the first call by file path and position: the cause is one
+    // property, and an error per call would bury it.
+    private static LocationInfo? FirstCall(EquatableArray<InterceptorGroup> groups) =>
+        groups
+            .SelectMany(static group => group.Locations)
+            .Select(static location => location.Call)
+            .Where(static call => call is not null)
+            .OrderBy(static call => call!.FilePath, System.StringComparer.Ordinal)
+            .ThenBy(static call => call!.Span.Start)
+            .FirstOrDefault();
 
     private static EquatableArray<InterceptorGroup> Group(ImmutableArray<CallSite> sites) =>
         sites

@@ -29,7 +29,4 @@ public static class TrackingNames
 
     /// <summary>Whether the project enables interceptors for the generated namespace.</summary>
     public const string InterceptorsEnabled = nameof(InterceptorsEnabled);
-
-    /// <summary>Call sites that cannot be intercepted and are reported.</summary>
-    public const string CallDiagnostics = nameof(CallDiagnostics);
 }

@@ -2,7 +2,7 @@ using RedisCell.Aspects;
 
 namespace Misuses;
 
-// What the analyzers report (RCA013 on): code that compiles, but whose calls escape the limiter or
+// What the analyzers report (RCA009, RCA013 on): code that compiles, but whose calls escape the limiter or
 // whose keys collide.
 public sealed class Order
 {
@@ -58,6 +58,9 @@ public static class Escapes
     [Throttle("user:<userId>", 15, 30, 60)]
     internal static void AngleAlias(int userId) { }
 
+    [Gcra(15, 30, 60)]
+    internal static void Limited(int value) { }
+
     internal static void Callers(IOrders orders)
     {
         // RCA013: the delegate calls the method directly.
@@ -65,5 +68,10 @@ public static class Escapes
 
         // RCA015: the call binds to IOrders.Find, which has no attribute.
         orders.Find(42);
+
+        // RCA009: calls the generator cannot intercept.
+        dynamic anything = 42;
+        Limited(anything);
+        System.Linq.Expressions.Expression<Action> tree = () => Limited(1);
     }
 }

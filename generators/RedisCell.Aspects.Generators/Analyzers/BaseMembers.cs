@@ -48,6 +48,41 @@ internal static class BaseMembers
         return members;
     }
 
+    /// <summary>
+    /// The nearest member up <paramref name="method"/>'s override chain, or an interface member it
+    /// implements, that is limited by interceptors: a call bound to <paramref name="method"/> itself
+    /// is not intercepted for that member's attributes (the mirror image of <see cref="UnlimitedOf"/>).
+    /// </summary>
+    public static IMethodSymbol? LimitedBaseOf(IMethodSymbol method)
+    {
+        for (IMethodSymbol? overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+        {
+            if (InterceptorMode.IsLimitedByInterceptors(overridden)) return overridden.OriginalDefinition;
+        }
+
+        foreach (IMethodSymbol implemented in method.ExplicitInterfaceImplementations)
+        {
+            if (InterceptorMode.IsLimitedByInterceptors(implemented)) return implemented.OriginalDefinition;
+        }
+
+        INamedTypeSymbol type = method.ContainingType;
+        if (method.MethodKind != MethodKind.Ordinary || type.TypeKind is not (TypeKind.Class or TypeKind.Struct)) return null;
+        foreach (INamedTypeSymbol @interface in type.AllInterfaces)
+        {
+            foreach (ISymbol candidate in @interface.GetMembers(method.Name))
+            {
+                if (candidate is IMethodSymbol member
+                    && InterceptorMode.IsLimitedByInterceptors(member)
+                    && SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(member), method))
+                {
+                    return member.OriginalDefinition;
+                }
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The properties a diagnostic needs for the fix to copy <paramref name="source"/>'s attributes to <paramref name="member"/>.</summary>
     public static System.Collections.Immutable.ImmutableDictionary<string, string?> FixProperties(IMethodSymbol member, IMethodSymbol source) =>
         System.Collections.Immutable.ImmutableDictionary<string, string?>.Empty

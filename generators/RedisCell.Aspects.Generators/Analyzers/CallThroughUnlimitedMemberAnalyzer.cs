@@ -13,8 +13,9 @@ namespace RedisCell.Aspects.Generators.Analyzers;
 
 /// <summary>
 /// RCA015: a call binds to an interface, abstract or virtual member without the attribute while an
-/// implementation or override in this compilation is limited by interceptors; the call is not
-/// intercepted, so that implementation runs unlimited.
+/// implementation or override in this compilation is limited by interceptors; or, the mirror image,
+/// to an implementation or override without the attribute while the interface or base member it
+/// implements or overrides has it. Either way the call is not intercepted and runs unlimited.
 /// </summary>
 /// <remarks>
 /// Which members have limited implementations is worked out once per compilation, on the first
@@ -53,6 +54,7 @@ public sealed class CallThroughUnlimitedMemberAnalyzer : DiagnosticAnalyzer
     {
         var invocation = (IInvocationOperation)context.Operation;
         IMethodSymbol target = invocation.TargetMethod;
+        if (ReportCallBelowLimitedMember(context, invocation)) return;
         bool dispatched = target.IsVirtual || target.IsAbstract || target.IsOverride || target.ContainingType.TypeKind == TypeKind.Interface;
         if (!dispatched) return;
 
@@ -68,6 +70,28 @@ public sealed class CallThroughUnlimitedMemberAnalyzer : DiagnosticAnalyzer
             BaseMembers.FixProperties(declared, implementation),
             declared.ToDisplayString(SymbolText.Display),
             implementation.ToDisplayString(SymbolText.Display)));
+    }
+
+    /// <summary>
+    /// The mirror image: the attribute is on an interface or base member, but the call binds to an
+    /// implementation or override without it (<c>concrete.N()</c>), so no interceptor is written for it.
+    /// </summary>
+    private static bool ReportCallBelowLimitedMember(OperationAnalysisContext context, IInvocationOperation invocation)
+    {
+        IMethodSymbol declared = InterceptorMode.Declared(invocation.TargetMethod);
+        if (declared.IsStatic || RateLimitAttributes.AnyOn(declared)) return false;
+        if (!declared.IsOverride && declared.ContainingType.AllInterfaces.IsEmpty && declared.ExplicitInterfaceImplementations.IsEmpty) return false;
+        // base.M() runs the base body itself, and RCA009 already reports a base call to a limited member.
+        if (invocation.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Expression: BaseExpressionSyntax } }) return false;
+        if (BaseMembers.LimitedBaseOf(declared) is not { } limited) return false;
+
+        context.ReportDiagnostic(Diagnostic.Create(
+            DiagnosticDescriptors.CallThroughUnlimitedMember,
+            invocation.Syntax.GetLocation(),
+            BaseMembers.FixProperties(declared, limited),
+            declared.ToDisplayString(SymbolText.Display),
+            limited.ToDisplayString(SymbolText.Display)));
+        return true;
     }
 
     /// <summary>Every unattributed member that an implementation or override in this compilation, limited by interceptors, is reached through.</summary>

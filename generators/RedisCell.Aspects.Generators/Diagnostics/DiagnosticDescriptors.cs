@@ -4,9 +4,10 @@ namespace RedisCell.Aspects.Generators.Diagnostics;
 
 /// <summary>
 /// Every diagnostic the package reports, in one table. IDs are <c>RCA001</c>… in the order they
-/// were added. The generator reports RCA001–RCA012, RCA020 and RCA022 (misuse it cannot turn into working
-/// code, so it must be reported even when analyzers are switched off); the analyzers report the rest (calls
-/// that escape the limiter, keys that collide, settings that disable interception). Each ID has a
+/// were added. The generator reports RCA001–RCA008, RCA010–RCA012, RCA019, RCA020 and RCA022 (misuse it
+/// cannot turn into working code, so it must be reported even when analyzers are switched off); the
+/// analyzers report the rest (calls that escape the limiter, RCA009 included so that an intended
+/// escape can be suppressed at the call, and keys that collide). Each ID has a
 /// page at <c>docs/diagnostics/RCAxxx.md</c>, which is also its help link.
 /// </summary>
 public static class DiagnosticDescriptors
@@ -76,7 +77,7 @@ public static class DiagnosticDescriptors
         "'{0}' is {1}, so generated interceptors cannot call it; make it internal or public, or use partial mode ('partial' declaration with the body in '{2}Core')",
         Generation, DiagnosticSeverity.Error);
 
-    /// <summary>RCA009: a call to a rate-limited method cannot be intercepted and escapes the limiter.</summary>
+    /// <summary>RCA009: a call to a rate-limited method cannot be intercepted and escapes the limiter (reported by an analyzer).</summary>
     public static readonly DiagnosticDescriptor CallNotIntercepted = Rule(
         "RCA009",
         "Call escapes the rate limiter",
@@ -125,7 +126,7 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor CallThroughUnlimitedMember = Rule(
         "RCA015",
         "Call through a member that is not rate limited",
-        "This call binds to '{0}', which is not rate limited, so '{1}' runs without its limit; copy the attribute to '{0}' or use partial mode",
+        "This call binds to '{0}', which is not rate limited, so the limit of '{1}' is not applied; copy the attribute to '{0}' or use partial mode",
         Generation, DiagnosticSeverity.Warning);
 
     /// <summary>RCA016: a public method in interceptor mode is not limited for callers in other assemblies.</summary>
@@ -150,14 +151,13 @@ public static class DiagnosticDescriptors
         Usage, DiagnosticSeverity.Warning,
         "A key part is written with its invariant-culture text. A type that does not override ToString writes its type name, so every caller shares one key; name a member that identifies the caller instead.");
 
-    /// <summary>RCA019: the interceptors feature is not enabled for the generated namespace.</summary>
+    /// <summary>RCA019: the interceptors feature is not enabled for the generated namespace (reported by the generator).</summary>
     public static readonly DiagnosticDescriptor InterceptorsNotEnabled = Rule(
         "RCA019",
         "Interceptors are not enabled for RedisCell.Aspects",
         "Calls to rate-limited methods cannot be intercepted because the project does not enable interceptors in the namespace 'RedisCell.Aspects.Generated'; add <InterceptorsNamespaces>$(InterceptorsNamespaces);RedisCell.Aspects.Generated</InterceptorsNamespaces> to the project",
         Generation, DiagnosticSeverity.Error,
-        "Reported once per project, at its first intercepted call, when the compiler's InterceptorsNamespaces feature lists neither RedisCell.Aspects.Generated nor a namespace containing it. Without it every generated interceptor fails with CS9137.",
-        customTags: [WellKnownDiagnosticTags.CompilationEnd]);
+        "Reported by the source generator once per project, at its first intercepted call, when the compiler's InterceptorsNamespaces feature lists neither RedisCell.Aspects.Generated nor a namespace containing it. Without it every generated interceptor fails with CS9137.");
 
     /// <summary>RCA020: a partial-mode method's Core method does not match its signature (reported by the generator).</summary>
     public static readonly DiagnosticDescriptor PartialCoreSignatureMismatch = Rule(

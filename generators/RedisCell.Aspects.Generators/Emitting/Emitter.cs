@@ -43,10 +43,11 @@ internal static class Emitter
             }
 
             var parameters = new List<string>();
+            string receiver = FreshName("@this", target);
             if (target.Receiver != ReceiverKind.None)
             {
                 string byRef = target.Receiver switch { ReceiverKind.Ref => "ref ", ReceiverKind.In => "in ", _ => "" };
-                parameters.Add($"this {byRef}{target.ContainingType} @this");
+                parameters.Add($"this {byRef}{target.ContainingType} {receiver}");
             }
 
             parameters.AddRange(target.Parameters.Select(Declaration));
@@ -58,9 +59,9 @@ internal static class Emitter
 
             string call = target.IsStatic
                 ? $"{target.ContainingType}.{target.Name}{TypeParameterList(target.MethodTypeParameters)}"
-                : $"@this.{target.Name}{TypeParameterList(target.MethodTypeParameters)}";
-            string? helperReceiver = target.Receiver == ReceiverKind.Value ? $"{target.ContainingType} @this" : null;
-            WriteBody(writer, target, fieldPrefix, call, call, helperReceiver, "@this");
+                : $"{receiver}.{target.Name}{TypeParameterList(target.MethodTypeParameters)}";
+            string? helperReceiver = target.Receiver == ReceiverKind.Value ? $"{target.ContainingType} {receiver}" : null;
+            WriteBody(writer, target, fieldPrefix, call, call, helperReceiver, receiver);
             writer.Close();
         }
 
@@ -104,7 +105,8 @@ internal static class Emitter
         }
         else
         {
-            WriteBody(writer, target, policies + ".Policy", "this." + core, "__self." + core, $"{target.ContainingType} __self", "this");
+            string self = FreshName("__self", target);
+            WriteBody(writer, target, policies + ".Policy", "this." + core, self + "." + core, $"{target.ContainingType} {self}", "this");
         }
 
         writer.Close();
@@ -118,6 +120,21 @@ internal static class Emitter
         writer.Close();
         writer.Close();
         return writer.ToString();
+    }
+
+    /// <summary>
+    /// <paramref name="preferred"/>, or a variant of it no parameter of the method is named: the
+    /// receiver sits in the same parameter list as the user's parameters (a user may name one '@this').
+    /// </summary>
+    private static string FreshName(string preferred, TargetMethod target)
+    {
+        string name = preferred;
+        for (int n = 1; target.Parameters.Any(p => p.Name.TrimStart('@') == name.TrimStart('@')); n++)
+        {
+            name = "__" + preferred.TrimStart('@', '_') + n;
+        }
+
+        return name;
     }
 
     private static void WriteHeader(SourceWriter writer)
@@ -305,7 +322,9 @@ internal static class Emitter
 
             if (last)
             {
-                writer.Line($"{builder}.AppendFormatted({expression});");
+                writer.Line(link.IsDynamic
+                    ? $"{builder}.AppendFormatted((object?){expression});"
+                    : $"{builder}.AppendFormatted({expression});");
                 return;
             }
 

@@ -72,7 +72,11 @@ internal sealed record KeyPart(string? Literal, EquatableArray<ValueLink> Path);
 /// <summary>One link of a value path: the parameter, then each member, with whether it can be null.</summary>
 /// <param name="Name">The identifier as it must be written in C# (escaped with @ when a keyword).</param>
 /// <param name="Null">Whether and how the link's value can be null.</param>
-internal sealed record ValueLink(string Name, NullKind Null);
+/// <param name="IsDynamic">
+/// The value is <c>dynamic</c>: it is appended as <c>object</c>, since a dynamic call cannot
+/// take the key builder, a ref struct (CS9230).
+/// </param>
+internal sealed record ValueLink(string Name, NullKind Null, bool IsDynamic = false);
 
 /// <summary>Whether a value in a key path can be null.</summary>
 internal enum NullKind

@@ -80,8 +80,11 @@ internal sealed record TargetMethod(
     bool CanDefer,
     EquatableArray<RuleModel> Rules);
 
-/// <summary>Where a call is, as the compiler's interceptors need it, and where to say so in a comment.</summary>
-internal sealed record InterceptionLocation(int Version, string Data, string Display);
+/// <summary>
+/// Where a call is, as the compiler's interceptors need it, and where to say so in a comment;
+/// <paramref name="Call"/> is the invocation, for RCA019 when interceptors are not enabled.
+/// </summary>
+internal sealed record InterceptionLocation(int Version, string Data, string Display, LocationInfo? Call);
 
 /// <summary>One invocation of a rate-limited method: an interceptor to emit, or why it cannot be intercepted.</summary>
 internal sealed record CallSite(TargetMethod? Target, InterceptionLocation? Location, DiagnosticInfo? Diagnostic);

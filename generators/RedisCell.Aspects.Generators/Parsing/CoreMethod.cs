@@ -53,6 +53,9 @@ internal static class CoreMethod
             return $"it has {Count(core.TypeParameters.Length, "type parameter")}, expected {method.TypeParameters.Length}";
         }
 
+        string? constraints = ConstraintDifference(method, core);
+        if (constraints is not null) return constraints;
+
         if (core.IsGenericMethod) core = core.Construct(method.TypeParameters.Cast<ITypeSymbol>().ToArray());
 
         if (core.Parameters.Length != method.Parameters.Length)
@@ -71,6 +74,35 @@ internal static class CoreMethod
         }
 
         return ReturnDifference(method, core);
+    }
+
+    /// <summary>
+    /// Core's type parameters must be constrained as the method's are: a stricter Core cannot be
+    /// called with the method's type arguments (CS0452 in generated code), and a looser one is not
+    /// the body moved. Both lists are compared with each type parameter named by its position.
+    /// </summary>
+    private static string? ConstraintDifference(IMethodSymbol method, IMethodSymbol core)
+    {
+        var positional = new System.Collections.Generic.Dictionary<ITypeParameterSymbol, string>(SymbolEqualityComparer.Default);
+        for (int i = 0; i < method.TypeParameters.Length; i++)
+        {
+            positional[method.TypeParameters[i]] = "T" + i;
+            positional[core.TypeParameters[i]] = "T" + i;
+        }
+
+        for (int i = 0; i < method.TypeParameters.Length; i++)
+        {
+            if (SymbolText.Constraints(method.TypeParameters[i], positional) == SymbolText.Constraints(core.TypeParameters[i], positional)) continue;
+            return $"type parameter '{core.TypeParameters[i].Name}' is constrained '{ConstraintText(core.TypeParameters[i])}', expected '{ConstraintText(method.TypeParameters[i])}'";
+        }
+
+        return null;
+    }
+
+    private static string ConstraintText(ITypeParameterSymbol parameter)
+    {
+        string text = SymbolText.Constraints(parameter).Replace("global::", "");
+        return text.Length == 0 ? "no constraints" : text;
     }
 
     /// <summary>

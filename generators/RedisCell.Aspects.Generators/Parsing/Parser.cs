@@ -25,7 +25,10 @@ internal static class Parser
     public static DeclarationResult? ParseDeclaration(GeneratorAttributeSyntaxContext context, RateLimitAttributeKind kind, CancellationToken cancellationToken)
     {
         if (context.TargetSymbol is not IMethodSymbol method) return null;
-        RateLimitAttributeKind? owner = method.GetAttributes().Select(RateLimitAttributes.KindOf).Where(k => k is not null).Min();
+        // The parts of a partial method share one attribute list, but each step visits only the
+        // part whose syntax carries its attribute: a part's owner is the first kind written on it.
+        bool partialPart = method.IsPartialDefinition || method.PartialDefinitionPart is not null;
+        RateLimitAttributeKind? owner = (partialPart ? KindsWrittenOn(method, context.TargetNode) : method.GetAttributes().Select(RateLimitAttributes.KindOf)).Where(k => k is not null).Min();
         if (owner != kind) return null;
 
         Compilation compilation = context.SemanticModel.Compilation;
@@ -35,10 +38,17 @@ internal static class Parser
         {
             partial = ParsePartial(method, (MethodDeclarationSyntax)context.TargetNode, compilation, diagnostics, cancellationToken);
         }
-        else if (method.PartialDefinitionPart is not null)
+        else if (method.PartialDefinitionPart is { } definition)
         {
-            // The attribute is on a hand-written implementation part; its definition part is reported instead.
-            return null;
+            // When the definition carries an attribute too, it reports the method; otherwise nothing
+            // else would, and calls skip partial methods as self-limiting.
+            if (definition.DeclaringSyntaxReferences.Any(r => KindsWrittenOn(definition, r.GetSyntax(cancellationToken)).Any(k => k is not null))) return null;
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.UnsupportedMethod,
+                LocationInfo.From(((MethodDeclarationSyntax)context.TargetNode).Identifier.GetLocation()),
+                method.ToDisplayString(SymbolText.Display),
+                "the attribute is on the implementation of a partial method, which the generator cannot replace; "
+                + $"for partial mode put it on the declaration without a body, delete this implementation and move its body into '{method.Name}Core'"));
         }
         else
         {
@@ -49,7 +59,12 @@ internal static class Parser
         return new DeclarationResult(diagnostics.Count == 0 ? partial : null, diagnostics.ToEquatableArray());
     }
 
-    /// <summary>Cheap syntactic filter for <see cref="ParseCallSite"/>: any invocation of a named method.</summary>
+    private static IEnumerable<RateLimitAttributeKind?> KindsWrittenOn(IMethodSymbol method, SyntaxNode declaration) =>
+        method.GetAttributes()
+            .Where(a => a.ApplicationSyntaxReference is { } applied && applied.SyntaxTree == declaration.SyntaxTree && declaration.Span.Contains(applied.Span))
+            .Select(RateLimitAttributes.KindOf);
+
+    /// <summary>Cheap syntactic filter for <see cref="ParseCallSite(SemanticModel, InvocationExpressionSyntax, CancellationToken)"/>: any invocation of a named method.</summary>
     public static bool IsCandidateInvocation(SyntaxNode node, CancellationToken cancellationToken) =>
         node is InvocationExpressionSyntax
         {
@@ -60,10 +75,13 @@ internal static class Parser
     /// Parses an invocation: null unless it calls a rate-limited method in interceptor mode; else
     /// the interceptor's target and location, or why the call cannot be intercepted.
     /// </summary>
-    public static CallSite? ParseCallSite(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+    public static CallSite? ParseCallSite(GeneratorSyntaxContext context, CancellationToken cancellationToken) =>
+        ParseCallSite(context.SemanticModel, (InvocationExpressionSyntax)context.Node, cancellationToken);
+
+    /// <summary>As <see cref="ParseCallSite(GeneratorSyntaxContext, CancellationToken)"/>, for the RCA009 analyzer.</summary>
+    public static CallSite? ParseCallSite(SemanticModel semanticModel, InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
     {
-        var invocation = (InvocationExpressionSyntax)context.Node;
-        SymbolInfo info = context.SemanticModel.GetSymbolInfo(invocation, cancellationToken);
+        SymbolInfo info = semanticModel.GetSymbolInfo(invocation, cancellationToken);
         if (info.Symbol is not IMethodSymbol called)
         {
             // dynamic dispatch binds at run time, where no interceptor can be.
@@ -83,18 +101,30 @@ internal static class Parser
             return Escapes(method, invocation, "a 'base.' call cannot be intercepted; move the attribute to the override or use partial mode");
         }
 
-        if (context.SemanticModel.GetOperation(invocation, cancellationToken) is Microsoft.CodeAnalysis.Operations.IDynamicInvocationOperation)
+        IOperation? operation = semanticModel.GetOperation(invocation, cancellationToken);
+        if (operation is Microsoft.CodeAnalysis.Operations.IDynamicInvocationOperation)
         {
             return Escapes(method, invocation, "it is dispatched dynamically at run time");
         }
 
-        if (IsInExpressionTree(invocation, context.SemanticModel, cancellationToken))
+        // An interceptor of an interface member takes its receiver as the interface: a struct
+        // reached through a type parameter would be boxed, and the method would mutate the box.
+        // Not intercepting keeps the program's meaning; the warning says the limit is lost.
+        if (method.ContainingType.TypeKind == TypeKind.Interface
+            && operation is Microsoft.CodeAnalysis.Operations.IInvocationOperation { Instance.Type: ITypeParameterSymbol { IsReferenceType: false } receiver })
+        {
+            return Escapes(method, invocation,
+                $"the receiver's type '{receiver.Name}' may be a struct, which an interceptor would box, so changes the method makes to it would be lost; "
+                + $"constrain '{receiver.Name}' to 'class', or put the attribute on the struct's own method and call that");
+        }
+
+        if (IsInExpressionTree(invocation, semanticModel, cancellationToken))
         {
             return Escapes(method, invocation, "calls inside an expression tree cannot be intercepted");
         }
 
         var problems = new List<DiagnosticInfo>();
-        TargetMethod? target = ParseTarget(method, context.SemanticModel.Compilation, interceptorMode: true, problems, cancellationToken);
+        TargetMethod? target = ParseTarget(method, semanticModel.Compilation, interceptorMode: true, problems, cancellationToken);
         if (target is null)
         {
             // A method of this compilation reports its own problems once, at its declaration.
@@ -103,13 +133,13 @@ internal static class Parser
         }
 
 #pragma warning disable RSEXPERIMENTAL002 // GetInterceptableLocation is the supported way to address a call.
-        InterceptableLocation? location = context.SemanticModel.GetInterceptableLocation(invocation, cancellationToken);
+        InterceptableLocation? location = semanticModel.GetInterceptableLocation(invocation, cancellationToken);
 #pragma warning restore RSEXPERIMENTAL002
         if (location is null) return Escapes(method, invocation, "the compiler cannot intercept this form of call");
 
         FileLinePositionSpan span = NameOf(invocation).GetLocation().GetLineSpan();
         string display = $"{System.IO.Path.GetFileName(span.Path)}({span.StartLinePosition.Line + 1},{span.StartLinePosition.Character + 1})";
-        return new CallSite(target, new InterceptionLocation(location.Version, location.Data, display), null);
+        return new CallSite(target, new InterceptionLocation(location.Version, location.Data, display, LocationInfo.From(invocation)), null);
     }
 
     private static SyntaxNode NameOf(InvocationExpressionSyntax invocation) => invocation.Expression switch
@@ -207,19 +237,20 @@ internal static class Parser
         for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType) containing.Push(type);
         foreach (INamedTypeSymbol type in containing)
         {
-            typeParameters.AddRange(type.TypeParameters.Select(ToModel));
+            typeParameters.AddRange(type.TypeParameters.Select(p => ToModel(p, null)));
         }
 
-        var methodTypeParameters = method.TypeParameters.Select(ToModel).ToEquatableArray();
+        Dictionary<ITypeParameterSymbol, string>? renames = interceptorMode ? ShadowingRenames(method) : null;
+        var methodTypeParameters = method.TypeParameters.Select(p => ToModel(p, renames)).ToEquatableArray();
         typeParameters.AddRange(methodTypeParameters);
 
-        var parameters = method.Parameters.Select((p, i) => ToModel(p, isThis: i == 0 && method.IsExtensionMethod)).ToEquatableArray();
+        var parameters = method.Parameters.Select((p, i) => ToModel(p, isThis: i == 0 && method.IsExtensionMethod, renames)).ToEquatableArray();
         ReceiverKind receiver = method.IsStatic ? ReceiverKind.None
             : method.ContainingType.IsValueType ? (method.IsReadOnly ? ReceiverKind.In : ReceiverKind.Ref)
             : ReceiverKind.Value;
-        (ReturnShape shape, string? element) = ShapeOf(method);
+        (ReturnShape shape, string? element) = ShapeOf(method, renames);
         bool canDefer = receiver is not ReceiverKind.Ref and not ReceiverKind.In
-            && method.Parameters.All(p => p.RefKind is RefKind.None or RefKind.In && !p.Type.IsRefLikeType);
+            && method.Parameters.All(p => p.RefKind is RefKind.None or RefKind.In && !MayBeRefLike(p.Type));
 
         return new TargetMethod(
             Id: method.ToDisplayString(SymbolText.MethodKey),
@@ -231,17 +262,46 @@ internal static class Parser
             TypeParameters: typeParameters.ToEquatableArray(),
             MethodTypeParameters: methodTypeParameters,
             Parameters: parameters,
-            ReturnType: SymbolText.Of(method.ReturnType),
+            ReturnType: SymbolText.Of(method.ReturnType, renames),
             Shape: shape,
             ElementType: element,
             CanDefer: canDefer,
             Rules: rules.ToEquatableArray());
     }
 
-    private static TypeParameterModel ToModel(ITypeParameterSymbol parameter) =>
-        new(SymbolText.Identifier(parameter.Name), SymbolText.Constraints(parameter));
+    /// <summary>A ref struct, or a type parameter that allows one: neither can be captured by an async helper.</summary>
+    internal static bool MayBeRefLike(ITypeSymbol type) =>
+        type.IsRefLikeType || type is ITypeParameterSymbol { AllowsRefLikeType: true };
 
-    private static ParameterModel ToModel(IParameterSymbol parameter, bool isThis)
+    /// <summary>
+    /// New names for the method's type parameters that shadow a containing type's (<c>Outer&lt;T&gt;.M&lt;T&gt;</c>):
+    /// an interceptor declares both lists side by side, where one name cannot mean two types (CS0692).
+    /// </summary>
+    private static Dictionary<ITypeParameterSymbol, string>? ShadowingRenames(IMethodSymbol method)
+    {
+        var outer = new HashSet<string>(System.StringComparer.Ordinal);
+        for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            foreach (ITypeParameterSymbol parameter in type.TypeParameters) outer.Add(parameter.Name);
+        }
+
+        if (!method.TypeParameters.Any(p => outer.Contains(p.Name))) return null;
+        var taken = new HashSet<string>(outer.Concat(method.TypeParameters.Select(p => p.Name)), System.StringComparer.Ordinal);
+        var renames = new Dictionary<ITypeParameterSymbol, string>(SymbolEqualityComparer.Default);
+        foreach (ITypeParameterSymbol parameter in method.TypeParameters.Where(p => outer.Contains(p.Name)))
+        {
+            string name = parameter.Name;
+            for (int n = 1; !taken.Add(name); n++) name = parameter.Name + n;
+            renames.Add(parameter, SymbolText.Identifier(name));
+        }
+
+        return renames;
+    }
+
+    private static TypeParameterModel ToModel(ITypeParameterSymbol parameter, IReadOnlyDictionary<ITypeParameterSymbol, string>? renames) =>
+        new(SymbolText.NameOf(parameter, renames), SymbolText.Constraints(parameter, renames));
+
+    private static ParameterModel ToModel(IParameterSymbol parameter, bool isThis, IReadOnlyDictionary<ITypeParameterSymbol, string>? renames)
     {
         var prefix = new StringBuilder();
         if (isThis) prefix.Append("this ");
@@ -274,10 +334,10 @@ internal static class Parser
         bool isToken = parameter.RefKind == RefKind.None
             && parameter.Type is INamedTypeSymbol { Name: "CancellationToken" } token
             && token.ContainingNamespace?.ToDisplayString() == "System.Threading";
-        return new ParameterModel(SymbolText.Identifier(parameter.Name), SymbolText.Of(parameter.Type), prefix.ToString(), argument, isToken);
+        return new ParameterModel(SymbolText.Identifier(parameter.Name), SymbolText.Of(parameter.Type, renames), prefix.ToString(), argument, isToken);
     }
 
-    private static (ReturnShape Shape, string? Element) ShapeOf(IMethodSymbol method)
+    private static (ReturnShape Shape, string? Element) ShapeOf(IMethodSymbol method, IReadOnlyDictionary<ITypeParameterSymbol, string>? renames)
     {
         if (method.ReturnsByRefReadonly) return (ReturnShape.RefReadOnlyValue, null);
         if (method.ReturnsByRef) return (ReturnShape.RefValue, null);
@@ -285,7 +345,7 @@ internal static class Parser
         if (method.ReturnType is INamedTypeSymbol named)
         {
             string ns = named.ContainingNamespace?.ToDisplayString() ?? "";
-            string? element = named.TypeArguments.Length == 1 ? SymbolText.Of(named.TypeArguments[0]) : null;
+            string? element = named.TypeArguments.Length == 1 ? SymbolText.Of(named.TypeArguments[0], renames) : null;
             switch (ns, named.MetadataName)
             {
                 case ("System.Threading.Tasks", "Task"):
@@ -315,13 +375,28 @@ internal static class Parser
         }
 
         if (method.MethodKind == MethodKind.LocalFunction) return "calls to local functions cannot be intercepted; use a method";
+        if (method.MethodKind == MethodKind.AnonymousFunction) return "a lambda is only called through a delegate, which cannot be intercepted; put the attribute on a method and call it from the lambda";
+        // A C# 14 extension block's member is called on its receiver, but its containing type is
+        // the unspeakable block: a forwarding interceptor cannot name it.
+        if (method.ContainingType is { IsExtension: true }) return "it is declared in an extension block, whose members generated code cannot forward; declare it as a classic extension method (a static method with a 'this' parameter)";
         if (method.MethodKind != MethodKind.Ordinary) return $"only ordinary methods can be rate limited, and this is {Describe(method.MethodKind)}";
         if (method.IsVararg) return "methods with __arglist cannot be forwarded";
         if (method.IsStatic && (method.IsAbstract || method.IsVirtual)) return "static abstract and static virtual interface members are called through a type parameter, which an interceptor cannot forward";
         if (IsPointer(method.ReturnType) || method.Parameters.Any(p => IsPointer(p.Type))) return "pointer types would need unsafe generated code";
-        if (interceptorMode && method.ContainingType.IsFileLocal) return "it is in a file-local type, which generated code cannot name";
+        // Partial mode too: the implementation is written in another file, where the file-local type is a different type.
+        if (InFileLocalType(method)) return "it is in a file-local type, which generated code in another file cannot name or extend";
         if (!interceptorMode && method.ContainingType.TypeKind == TypeKind.Interface) return "partial mode needs a class or struct; put the attribute on the implementation";
         return null;
+    }
+
+    private static bool InFileLocalType(IMethodSymbol method)
+    {
+        for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            if (type.IsFileLocal) return true;
+        }
+
+        return false;
     }
 
     private static string Describe(MethodKind kind) => kind switch

@@ -127,13 +127,17 @@ internal static class RuleParser
 
     private static string AttributeText(AttributeData attribute)
     {
-        if (attribute.ApplicationSyntaxReference?.GetSyntax() is { } syntax) return syntax.ToString();
+        // The text goes into a one-line // comment: a line break inside it would end the comment
+        // and leave the rest of the attribute as code.
+        if (attribute.ApplicationSyntaxReference?.GetSyntax() is { } syntax) return OneLine(syntax.ToString());
         string name = attribute.AttributeClass!.Name;
         name = name.EndsWith("Attribute", StringComparison.Ordinal) ? name.Substring(0, name.Length - 9) : name;
         var parts = attribute.ConstructorArguments.Select(a => a.ToCSharpString())
             .Concat(attribute.NamedArguments.Select(n => n.Key + " = " + n.Value.ToCSharpString()));
         return name + "(" + string.Join(", ", parts) + ")";
     }
+
+    private static string OneLine(string text) => System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " ");
 
     private static KeyModel? ParseKey(
         string template,
@@ -206,7 +210,7 @@ internal static class RuleParser
 
         var links = new List<ValueLink>();
         ITypeSymbol type = parameter.Type;
-        links.Add(new ValueLink(SymbolText.Identifier(parameter.Name), NullKindOf(type)));
+        links.Add(new ValueLink(SymbolText.Identifier(parameter.Name), NullKindOf(type), type.TypeKind == TypeKind.Dynamic));
         for (int i = 1; i < names.Length; i++)
         {
             ISymbol? member = FindReadableMember(type, names[i], within, compilation);
@@ -218,13 +222,14 @@ internal static class RuleParser
             }
 
             type = member is IPropertySymbol property ? property.Type : ((IFieldSymbol)member).Type;
-            links.Add(new ValueLink(SymbolText.Identifier(member.Name), NullKindOf(type)));
+            links.Add(new ValueLink(SymbolText.Identifier(member.Name), NullKindOf(type), type.TypeKind == TypeKind.Dynamic));
         }
 
         string? unusable = type switch
         {
             IPointerTypeSymbol or IFunctionPointerTypeSymbol => "is a pointer",
             { IsRefLikeType: true } when !IsCharSpan(type) => "is a ref struct; only ReadOnlySpan<char> and Span<char> can be written into a key",
+            ITypeParameterSymbol { AllowsRefLikeType: true } => "may be a ref struct ('allows ref struct'); only ReadOnlySpan<char> and Span<char> can be written into a key",
             _ => null,
         };
         if (unusable is not null)

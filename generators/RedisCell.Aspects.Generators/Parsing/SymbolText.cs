@@ -33,12 +33,31 @@ internal static class SymbolText
 
     public static string Of(ITypeSymbol type) => type.ToDisplayString(Type);
 
+    /// <summary>As <see cref="Of(ITypeSymbol)"/>, with some type parameters written under other names.</summary>
+    public static string Of(ITypeSymbol type, IReadOnlyDictionary<ITypeParameterSymbol, string>? renames)
+    {
+        if (renames is null || renames.Count == 0) return Of(type);
+        var text = new System.Text.StringBuilder();
+        foreach (SymbolDisplayPart part in type.ToDisplayParts(Type))
+        {
+            text.Append(part.Kind == SymbolDisplayPartKind.TypeParameterName && part.Symbol is ITypeParameterSymbol parameter && renames.TryGetValue(parameter, out string? renamed)
+                ? renamed
+                : part.ToString());
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The name <paramref name="parameter"/> is written with, after <paramref name="renames"/>.</summary>
+    public static string NameOf(ITypeParameterSymbol parameter, IReadOnlyDictionary<ITypeParameterSymbol, string>? renames) =>
+        renames is not null && renames.TryGetValue(parameter, out string? renamed) ? renamed : Identifier(parameter.Name);
+
     /// <summary>An identifier as C# needs it written: keywords get an <c>@</c>.</summary>
     public static string Identifier(string name) =>
         SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
     /// <summary>The <c>where</c> clause of <paramref name="parameter"/>, or empty when unconstrained.</summary>
-    public static string Constraints(ITypeParameterSymbol parameter)
+    public static string Constraints(ITypeParameterSymbol parameter, IReadOnlyDictionary<ITypeParameterSymbol, string>? renames = null)
     {
         var parts = new List<string>();
         if (parameter.HasReferenceTypeConstraint)
@@ -66,11 +85,11 @@ internal static class SymbolText
                 constraint = constraint.WithNullableAnnotation(parameter.ConstraintNullableAnnotations[i]);
             }
 
-            parts.Add(Of(constraint));
+            parts.Add(Of(constraint, renames));
         }
 
         if (parameter.HasConstructorConstraint && !parameter.HasValueTypeConstraint) parts.Add("new()");
         if (parameter.AllowsRefLikeType) parts.Add("allows ref struct");
-        return parts.Count == 0 ? "" : $"where {Identifier(parameter.Name)} : {string.Join(", ", parts)}";
+        return parts.Count == 0 ? "" : $"where {NameOf(parameter, renames)} : {string.Join(", ", parts)}";
     }
 }

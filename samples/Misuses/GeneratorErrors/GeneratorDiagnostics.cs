@@ -1,9 +1,8 @@
-using System.Linq.Expressions;
 using RedisCell.Aspects;
 
 namespace Misuses;
 
-// What the generator reports (RCA001–RCA012): misuse it cannot turn into working code.
+// What the generator reports (RCA001–RCA008, RCA010–RCA012, RCA020, RCA022): misuse it cannot turn into working code.
 public sealed class Order
 {
     public int Id { get; init; }
@@ -44,11 +43,6 @@ internal static class GeneratorDiagnostics
         NegativeBurst();
         AsyncVoid();
         new Hidden().Call();
-
-        // RCA009: calls the generator cannot intercept.
-        dynamic anything = 42;
-        Api.Limited(anything);
-        Expression<Action> tree = () => Api.Limited(1);
     }
 }
 
@@ -58,9 +52,6 @@ public static class Api
     [Gcra(15, 30, 60, Limiter = "billing")]
     [RatePerSecond(100)]
     public static void TwoLimiters() { }
-
-    [Gcra(15, 30, 60)]
-    public static void Limited(int value) { }
 }
 
 public class Hidden

@@ -177,4 +177,119 @@ public sealed class RCA015CallThroughUnlimitedMemberTests
             """;
         return VerifyFixAsync(source, source);
     }
+
+    [Fact]
+    public Task Call_to_an_unattributed_implementation_or_override_of_a_limited_member_is_reported() => VerifyAsync("""
+        using RedisCell.Aspects;
+
+        public interface ICounter
+        {
+            [RatePerSecond(10)]
+            void Inc();
+        }
+
+        public class Counter : ICounter
+        {
+            public void Inc() { }
+        }
+
+        public class Explicit : ICounter
+        {
+            void ICounter.Inc() { }
+        }
+
+        public class Base
+        {
+            [RatePerSecond(10)]
+            public virtual void M() { }
+        }
+
+        public class Middle : Base
+        {
+            public override void M() { }
+        }
+
+        public sealed class Leaf : Middle
+        {
+            public override void M() { }
+        }
+
+        public static class Use
+        {
+            public static void Run(Counter c, Leaf leaf, Middle middle, ICounter i, Base b)
+            {
+                {|#0:c.Inc()|};
+                {|#1:leaf.M()|};
+                {|RCA015:middle.M()|};
+                i.Inc();
+                b.M();
+            }
+        }
+        """,
+        new DiagnosticResult("RCA015", DiagnosticSeverity.Warning).WithLocation(0).WithArguments("Counter.Inc()", "ICounter.Inc()"),
+        new DiagnosticResult("RCA015", DiagnosticSeverity.Warning).WithLocation(1).WithArguments("Leaf.M()", "Base.M()"));
+
+    [Fact]
+    public Task Implementations_that_carry_the_attribute_too_are_not_reported() => VerifyAsync("""
+        using RedisCell.Aspects;
+
+        public interface ICounter
+        {
+            [RatePerSecond(10)]
+            void Inc();
+        }
+
+        public class Counter : ICounter
+        {
+            [RatePerSecond(10)]
+            public void Inc() { }
+
+            public void Other() { }
+        }
+
+        public static class Use
+        {
+            public static void Run(Counter c) { c.Inc(); c.Other(); c.ToString(); }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_copies_the_attribute_down_to_the_implementation() => VerifyFixAsync("""
+        using RedisCell.Aspects;
+
+        public interface IOrders
+        {
+            [Throttle("user:{id}", 15, 30, 60)]
+            int Place(int id);
+        }
+
+        public class Orders : IOrders
+        {
+            public int Place(int userId) => userId;
+        }
+
+        public static class Checkout
+        {
+            public static int Run(Orders orders) => {|RCA015:orders.Place(1)|};
+        }
+        """, """
+        using RedisCell.Aspects;
+
+        public interface IOrders
+        {
+            [Throttle("user:{id}", 15, 30, 60)]
+            int Place(int id);
+        }
+
+        public class Orders : IOrders
+        {
+            [Throttle("user:{userId}", 15, 30, 60)]
+            public int Place(int userId) => userId;
+        }
+
+        public static class Checkout
+        {
+            public static int Run(Orders orders) => orders.Place(1);
+        }
+        """);
 }

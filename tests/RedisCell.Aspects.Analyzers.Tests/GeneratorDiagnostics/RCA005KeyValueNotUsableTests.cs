@@ -44,4 +44,17 @@ public sealed class RCA005KeyValueNotUsableTests
             public static void MemberOfRefStruct(ReadOnlySpan<byte> bytes) { }
         }
         """);
+
+    [Fact]
+    public Task Type_parameters_that_allow_ref_structs_are_errors() => GeneratorDiagnosticVerifier.VerifyAsync("""
+        using RedisCell.Aspects;
+
+        public static class Api
+        {
+            [{|#0:Throttle("v:{value}", 15, 30, 60)|}]
+            public static void Generic<T>(T value) where T : allows ref struct { }
+        }
+        """,
+        GeneratorDiagnosticVerifier.Expect("RCA005", DiagnosticSeverity.Error, 0)
+            .WithArguments("v:{value}", "Api.Generic<T>(T)", "value", "may be a ref struct ('allows ref struct'); only ReadOnlySpan<char> and Span<char> can be written into a key"));
 }

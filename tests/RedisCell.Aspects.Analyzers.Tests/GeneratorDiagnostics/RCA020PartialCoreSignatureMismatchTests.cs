@@ -109,6 +109,10 @@ public sealed class RCA020PartialCoreSignatureMismatchTests
             public partial Task<int> Generic<T>(T value) where T : notnull;
             private Task<int> GenericCore<U>(U value) where U : notnull => Task.FromResult(1);
 
+            [Gcra(5, 10, 1)]
+            public partial void SelfReferencing<T>(T value) where T : System.IComparable<T>;
+            private void SelfReferencingCore<U>(U value) where U : System.IComparable<U> { }
+
             // Among overloads, the one with the signature is found.
             [Gcra(5, 10, 1)]
             public static partial void Overloaded(string name);
@@ -132,4 +136,29 @@ public sealed class RCA020PartialCoreSignatureMismatchTests
             private void BuildCor(int id) { }
         }
         """);
+
+    [Fact]
+    public Task Constraints_must_be_the_same() => GeneratorDiagnosticVerifier.VerifyAsync("""
+        using RedisCell.Aspects;
+
+        public partial class Reports
+        {
+            [Gcra(5, 10, 1)]
+            public partial void {|#0:Stricter|}<T>(T value);
+            private void StricterCore<T>(T value) where T : class { }
+
+            [Gcra(5, 10, 1)]
+            public partial void {|#1:Looser|}<T>(T value) where T : struct;
+            private void LooserCore<T>(T value) { }
+
+            [Gcra(5, 10, 1)]
+            public partial void {|#2:Other|}<T>(T value) where T : System.IComparable<T>;
+            private void OtherCore<T>(T value) where T : System.IComparable<int> { }
+        }
+        """,
+        [
+            .. Mismatch(0, "Reports.Stricter<T>(T)", "Reports.StricterCore<T>(T)", "type parameter 'T' is constrained 'where T : class', expected 'no constraints'"),
+            .. Mismatch(1, "Reports.Looser<T>(T)", "Reports.LooserCore<T>(T)", "type parameter 'T' is constrained 'no constraints', expected 'where T : struct'"),
+            .. Mismatch(2, "Reports.Other<T>(T)", "Reports.OtherCore<T>(T)", "type parameter 'T' is constrained 'where T : System.IComparable<int>', expected 'where T : System.IComparable<T>'"),
+        ]);
 }

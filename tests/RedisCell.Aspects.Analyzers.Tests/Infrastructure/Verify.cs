@@ -88,7 +88,7 @@ internal static class CodeFixVerifier<TAnalyzer, TCodeFix>
 }
 
 /// <summary>
-/// Runs the source generator and checks the diagnostics it reports (RCA001–RCA012) against the
+/// Runs the source generator and checks the diagnostics it reports (RCA001–RCA008, RCA010–RCA012, RCA019, RCA020, RCA022) against the
 /// markup. What it generates is covered by the snapshot cases in the generator tests, so it is not
 /// compared here.
 /// </summary>
@@ -103,14 +103,25 @@ internal static class GeneratorDiagnosticVerifier
     /// <summary>As <see cref="VerifyAsync(string, DiagnosticResult[])"/>, compiled with unsafe code allowed (pointers).</summary>
     public static Task VerifyUnsafeAsync(string source, params DiagnosticResult[] expected) => VerifyAsync(source, allowUnsafe: true, expected);
 
-    private static Task VerifyAsync(string source, bool allowUnsafe, DiagnosticResult[] expected)
+    /// <summary>As <see cref="VerifyAsync(string, DiagnosticResult[])"/>, with other parse options (interceptors features).</summary>
+    public static Task VerifyAsync(string source, CSharpParseOptions parseOptions, params DiagnosticResult[] expected) =>
+        VerifyAsync([("/0/Test0.cs", source)], parseOptions, allowUnsafe: false, expected);
+
+    /// <summary>Several files, each with its path; markup is allowed in all of them.</summary>
+    public static Task VerifyAsync((string Path, string Source)[] sources, CSharpParseOptions? parseOptions, params DiagnosticResult[] expected) =>
+        VerifyAsync(sources, parseOptions, allowUnsafe: false, expected);
+
+    private static Task VerifyAsync(string source, bool allowUnsafe, DiagnosticResult[] expected) =>
+        VerifyAsync([("/0/Test0.cs", source)], null, allowUnsafe, expected);
+
+    private static Task VerifyAsync((string Path, string Source)[] sources, CSharpParseOptions? parseOptions, bool allowUnsafe, DiagnosticResult[] expected)
     {
         var test = new CSharpSourceGeneratorTest<RateLimitGenerator, DefaultVerifier>
         {
-            TestCode = source,
             TestBehaviors = TestBehaviors.SkipGeneratedSourcesCheck,
         };
-        TestProject.Configure(test, allowUnsafe: allowUnsafe);
+        foreach ((string path, string source) in sources) test.TestState.Sources.Add((path, source));
+        TestProject.Configure(test, parseOptions, allowUnsafe: allowUnsafe);
         test.ExpectedDiagnostics.AddRange(expected);
         return test.RunAsync();
     }

@@ -3,6 +3,3 @@
 // RCA008 Error Test0.cs(13,27): 'Service.Guarded()' is protected, so generated interceptors cannot call it; make it internal or public, or use partial mode ('partial' declaration with the body in 'GuardedCore')
 // RCA007 Error Test0.cs(24,23): 'Service.OnClick(object, EventArgs)' cannot be rate limited: async void methods cannot be awaited, so the limiter could only block the calling thread, and as event handlers they are called through delegates, which are not intercepted; return Task, or use partial mode (a partial void method with the body in an async void 'OnClickCore')
 // RCA008 Error Test0.cs(29,21): 'Service.Nested.Inside()' is in the private type 'Service.Nested', so generated interceptors cannot call it; make it internal or public, or use partial mode ('partial' declaration with the body in 'InsideCore')
-// RCA009 Warning Test0.cs(35,38): This call to 'Service.Visible()' is not rate limited: a 'base.' call cannot be intercepted; move the attribute to the override or use partial mode
-// RCA009 Warning Test0.cs(40,65): This call to 'Service.Visible()' is not rate limited: calls inside an expression tree cannot be intercepted
-// RCA009 Warning Test0.cs(42,50): This call to 'Service.Echo(int)' is not rate limited: it is dispatched dynamically at run time
