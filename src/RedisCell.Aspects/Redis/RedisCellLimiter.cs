@@ -64,6 +64,10 @@ public sealed partial class RedisCellLimiter : CellLimiter
     // abandons a connect attempt once the retry interval has passed); a server that far away could
     // not answer within a rate limiter's timeout anyway.
     private const int ReconnectIntervalMs = 400;
+
+    // The connect timeout of an owned connection is the decision timeout, but never below this:
+    // a TLS handshake to a healthy server can take longer than a 100 ms decision budget.
+    private const int ConnectTimeoutFloorMs = 1000;
     private static readonly TimeSpan s_heartbeat = TimeSpan.FromMilliseconds(200);
 
     private readonly IConnectionMultiplexer _redis;
@@ -127,7 +131,11 @@ public sealed partial class RedisCellLimiter : CellLimiter
     /// <see cref="RedisCellOptions.Timeout"/>, commands fail at once while it is disconnected
     /// instead of queueing, and it retries reconnecting every 400 ms. It does not fail when the
     /// server is down at startup; it keeps retrying in the background, and calls meanwhile follow
-    /// the failure policy. Before it returns, the limiter is warmed up (see <see cref="WarmUpAsync"/>).
+    /// the failure policy. The first connect is one attempt of at most the larger of the timeout and
+    /// one second (or the configured <c>connectTimeout</c> when shorter), so a server that accepts
+    /// connections but never answers delays the caller by that, not by StackExchange.Redis's 3 x 5 s.
+    /// Before it returns, the limiter is warmed up (see <see cref="WarmUpAsync"/>, at most two
+    /// seconds more when a server answers the handshake and then hangs).
     /// </remarks>
     public static RedisCellLimiter Connect(string configuration, RedisCellOptions? options = null) =>
         Connect(RedisConnectionString.Parse(configuration), options);
@@ -369,6 +377,10 @@ public sealed partial class RedisCellLimiter : CellLimiter
     // A connection that decides within the timeout: both of StackExchange.Redis's timeouts are the
     // limiter's, nothing queues while disconnected (it would run late, after the caller was
     // answered by the failure policy), and reconnecting is retried at a steady 400 ms.
+    // Connecting is bounded too: StackExchange.Redis waits ConnectTimeout (5 s by default) times
+    // ConnectRetry (3) for a server that accepts TCP but never answers, and Connect runs under
+    // CellLimiter.Shared's lock. One attempt of at most max(Timeout, 1 s) is enough, because the
+    // connection goes on reconnecting in the background (AbortOnConnectFail is off).
     private static ConfigurationOptions ForDecisions(ConfigurationOptions configuration, RedisCellOptions options)
     {
         ConfigurationOptions tuned = configuration.Clone();
@@ -376,6 +388,8 @@ public sealed partial class RedisCellLimiter : CellLimiter
         tuned.AbortOnConnectFail = false;
         tuned.SyncTimeout = timeoutMs;
         tuned.AsyncTimeout = timeoutMs;
+        tuned.ConnectTimeout = Math.Min(configuration.ConnectTimeout, Math.Max(timeoutMs, ConnectTimeoutFloorMs));
+        tuned.ConnectRetry = 1;
         tuned.BacklogPolicy = BacklogPolicy.FailFast;
         tuned.ReconnectRetryPolicy = new LinearRetry(ReconnectIntervalMs);
         tuned.HeartbeatInterval = s_heartbeat;
