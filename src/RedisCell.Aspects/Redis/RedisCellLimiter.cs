@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -106,7 +107,7 @@ public sealed partial class RedisCellLimiter : CellLimiter
         _breaker = new CircuitBreaker(Options.BreakAfterFailures, Options.BreakDuration);
         _fallback = new StoreFallback(Options, _logger, StoreName);
         _maxBatch = Options.MaxDecisionsPerBatch;
-        _timeoutTicks = (long)(_timeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        _timeoutTicks = (long)(_timeout.TotalSeconds * Stopwatch.Frequency);
         if (Options.LocalDenyCacheCapacity > 0)
         {
             // Remembered limits age with the clock the decisions were made on.
@@ -193,15 +194,18 @@ public sealed partial class RedisCellLimiter : CellLimiter
     private protected override ValueTask<RateLimitResult> CheckCoreAsync(RateLimitRule rule, CancellationToken cancellationToken)
     {
         ThrowIfNotUtf16(rule.Key);
-        if (_denials is null) return DecideAsync(rule, 0, cancellationToken);
+        long deadline = Deadline();
+        if (_denials is null) return DecideAsync(rule, 0, deadline, cancellationToken);
         long sentAt = _denials.Timestamp();
         if (_denials.TryRefuse(rule, sentAt, out RateLimitResult refused, out LocalDenyCache.Known? nearLimit)) return new(refused);
-        return nearLimit is null ? DecideAsync(rule, sentAt, cancellationToken) : DecideNearLimitAsync(_denials, rule, nearLimit, sentAt, cancellationToken);
+        return nearLimit is null ? DecideAsync(rule, sentAt, deadline, cancellationToken) : DecideNearLimitAsync(_denials, rule, nearLimit, sentAt, deadline, cancellationToken);
     }
 
     // A key that was at its limit: one call asks Redis, the calls that arrive meanwhile decide again
     // from its answer (see LocalDenyCache), a few times at most before asking Redis themselves.
-    private async ValueTask<RateLimitResult> DecideNearLimitAsync(LocalDenyCache denials, RateLimitRule rule, LocalDenyCache.Known nearLimit, long sentAt, CancellationToken cancellationToken)
+    // Waiting and asking share the call's one deadline: a waiter that followed slow askers has only
+    // what is left of its timeout, and once that is gone the failure policy answers.
+    private async ValueTask<RateLimitResult> DecideNearLimitAsync(LocalDenyCache denials, RateLimitRule rule, LocalDenyCache.Known nearLimit, long sentAt, long deadline, CancellationToken cancellationToken)
     {
         const int MaxWaits = 8;
         for (int waits = 0; ; waits++)
@@ -212,7 +216,7 @@ public sealed partial class RedisCellLimiter : CellLimiter
             {
                 try
                 {
-                    return await DecideAsync(rule, sentAt, cancellationToken).ConfigureAwait(false);
+                    return await DecideAsync(rule, sentAt, deadline, cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -223,31 +227,31 @@ public sealed partial class RedisCellLimiter : CellLimiter
 
             try
             {
-                await other.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
+                await other.WaitAsync(Remaining(deadline), cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
-                // The other call is slow; this one asks Redis itself.
-                waits = MaxWaits;
+                // The whole timeout went on waiting for slower calls.
             }
 
             sentAt = denials.Timestamp();
             if (denials.TryRefuse(rule, sentAt, out RateLimitResult refused, out LocalDenyCache.Known? stillNear)) return refused;
-            if (stillNear is null || waits >= MaxWaits) return await DecideAsync(rule, sentAt, cancellationToken).ConfigureAwait(false);
+            if (Stopwatch.GetTimestamp() >= deadline) return FallBack(rule, new TimeoutException($"The decision waited its whole timeout ({_timeout.TotalMilliseconds:0} ms) for other calls asking about the same key."));
+            if (stillNear is null || waits >= MaxWaits) return await DecideAsync(rule, sentAt, deadline, cancellationToken).ConfigureAwait(false);
             nearLimit = stillNear;
         }
     }
 
     // While the circuit is open a decision goes alone: it fails fast, or it is the one probe.
-    private ValueTask<RateLimitResult> DecideAsync(RateLimitRule rule, long sentAt, CancellationToken cancellationToken) =>
-        Batching && !_breaker.IsOpen ? DecideBatchedAsync(rule, sentAt, cancellationToken) : DecideAloneAsync(rule, sentAt, cancellationToken);
+    private ValueTask<RateLimitResult> DecideAsync(RateLimitRule rule, long sentAt, long deadline, CancellationToken cancellationToken) =>
+        Batching && !_breaker.IsOpen ? DecideBatchedAsync(rule, sentAt, deadline, cancellationToken) : DecideAloneAsync(rule, sentAt, deadline, cancellationToken);
 
     // One pooled state machine per call in flight: nothing is allocated for it in steady state.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<RateLimitResult> DecideAloneAsync(RateLimitRule rule, long sentAt, CancellationToken cancellationToken)
+    private async ValueTask<RateLimitResult> DecideAloneAsync(RateLimitRule rule, long sentAt, long deadline, CancellationToken cancellationToken)
     {
         ScriptCall call = ScriptCall.For(rule, ClientNow(), _arguments);
-        Outcome outcome = await TryEvaluateAsync(call, cancellationToken).ConfigureAwait(false);
+        Outcome outcome = await TryEvaluateAsync(call, deadline, cancellationToken).ConfigureAwait(false);
         if (outcome.Reply is null) return FallBack(rule, outcome.Failure!);
         RateLimitResult result = ScriptCall.Parse(rule, outcome.Reply);
         _denials?.Record(rule, sentAt, result);
@@ -266,7 +270,7 @@ public sealed partial class RedisCellLimiter : CellLimiter
     private protected override async ValueTask<RateLimitResult> CheckManyCoreAsync(ReadOnlyMemory<RateLimitRule> rules, CancellationToken cancellationToken)
     {
         ScriptCall call = ScriptCall.ForMany(rules.Span, KeysFor(rules.Span), ClientNow());
-        Outcome outcome = await TryEvaluateAsync(call, cancellationToken).ConfigureAwait(false);
+        Outcome outcome = await TryEvaluateAsync(call, Deadline(), cancellationToken).ConfigureAwait(false);
         return outcome.Reply is not null ? ParseMany(rules.Span, outcome.Reply) : _fallback.Decide(rules.Span, outcome.Failure!);
     }
 
@@ -456,7 +460,7 @@ public sealed partial class RedisCellLimiter : CellLimiter
 
     // The asynchronous path: stops waiting at the timeout, whatever the connection's own timeouts.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<Outcome> TryEvaluateAsync(ScriptCall call, CancellationToken cancellationToken)
+    private async ValueTask<Outcome> TryEvaluateAsync(ScriptCall call, long deadline, CancellationToken cancellationToken)
     {
         if (!_breaker.TryEnter(_redis.IsConnected, out bool probe)) return new Outcome(null, StoreCircuitOpenException.Instance);
         Task<RedisResult>? evaluation = null;
@@ -467,7 +471,7 @@ public sealed partial class RedisCellLimiter : CellLimiter
             try
             {
                 evaluation = _database.ScriptEvaluateAsync(call.Script.Hash, call.Keys, call.Values);
-                reply = await evaluation.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
+                reply = await evaluation.WaitAsync(Remaining(deadline), cancellationToken).ConfigureAwait(false);
             }
             catch (RedisServerException ex) when (IsNoScript(ex))
             {

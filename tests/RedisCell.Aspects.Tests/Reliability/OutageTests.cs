@@ -258,6 +258,54 @@ public sealed class OutageTests(ITestOutputHelper output)
         Assert.True(worst < timeout + TimeSpan.FromMilliseconds(200), $"a decision waited {worst.TotalMilliseconds:0} ms");
     }
 
+    [Fact]
+    public async Task CallsWaitingForAnotherCallsAnswerKeepOneTimeout()
+    {
+        // A key the deny cache remembers as full, about to free up: calls that arrive together wait
+        // for the one asking Redis. With Redis hung, each asker times out, the waiters find the key
+        // still near its limit and follow the next asker: without one deadline per call a waiter
+        // would pay the timeout once per asker it followed.
+        await using RedisServerProcess server = await RedisServerProcess.StartAsync();
+        await WarmUpAsync(server);
+        TimeSpan timeout = TimeSpan.FromMilliseconds(400);
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_767_225_600));
+        var options = new RedisCellOptions
+        {
+            KeyPrefix = Engine.UniquePrefix("hung-waiters"),
+            FailurePolicy = RateLimiterFailurePolicy.FailOpen,
+            Timeout = timeout,
+            BreakAfterFailures = 8, // several askers in a row reach the hung server
+            Clock = ClockSource.Client,
+            TimeProvider = clock,
+        };
+        await using RedisCellLimiter limiter = await RedisCellLimiter.ConnectAsync(server.Configuration, options);
+        var rule = new RateLimitRule(new GcraPolicy(4, 1, 60), "hot");
+        for (int i = 0; i < 5; i++) Assert.False((await limiter.CheckAsync(rule)).Limited);
+        Assert.True((await limiter.CheckAsync(rule)).Limited);
+        clock.Advance(TimeSpan.FromSeconds(61));
+
+        server.Pause();
+        (TimeSpan Waited, RateLimitResult Result)[] calls;
+        try
+        {
+            calls = await Task.WhenAll(Enumerable.Range(0, 10).Select(async _ =>
+            {
+                long started = System.Diagnostics.Stopwatch.GetTimestamp();
+                RateLimitResult result = await limiter.CheckAsync(rule);
+                return (System.Diagnostics.Stopwatch.GetElapsedTime(started), result);
+            }));
+        }
+        finally
+        {
+            server.Resume();
+        }
+
+        TimeSpan worst = calls.Max(c => c.Waited);
+        output.WriteLine($"worst decision {worst.TotalMilliseconds:0} ms with a {timeout.TotalMilliseconds:0} ms timeout");
+        Assert.All(calls, c => Assert.True(c.Result.Allowed)); // FailOpen
+        Assert.True(worst < timeout + TimeSpan.FromMilliseconds(200), $"a decision waited {worst.TotalMilliseconds:0} ms");
+    }
+
     private static async Task WarmUpAsync(RedisServerProcess server)
     {
         await using RedisCellLimiter warm = await RedisCellLimiter.ConnectAsync(server.Configuration, Engine.Options(Engine.UniquePrefix("warm")));
