@@ -22,7 +22,9 @@ namespace RedisCell.Aspects;
 /// </summary>
 /// <remarks>
 /// <para>
-/// <b>When the store fails.</b> No decision waits longer than <see cref="RedisCellOptions.Timeout"/>.
+/// <b>When the store fails.</b> No decision waits longer than <see cref="RedisCellOptions.Timeout"/>,
+/// with one exception: a synchronous decision that finds the server has lost the script
+/// (<c>NOSCRIPT</c>) resends it and can wait up to one more timeout for that.
 /// A decision the store cannot make in time (no connection, a timeout, a server that is loading,
 /// busy, out of memory or failing over) follows the failure policy: the policy's own
 /// <see cref="RateLimitPolicy.FailurePolicy"/>, else <see cref="RedisCellOptions.FailurePolicy"/>.
@@ -413,10 +415,15 @@ public sealed partial class RedisCellLimiter : CellLimiter
 
     // The synchronous path: StackExchange.Redis's own blocking call on a connection whose
     // SyncTimeout is the limiter's timeout. Returns false when the store could not decide.
+    // StackExchange.Redis's synchronous calls take no per-call timeout, so the resend after NOSCRIPT
+    // cannot be given only the rest of the decision's timeout without waiting on a task: it is sent
+    // only while some of the timeout is left, and may then wait one SyncTimeout more (a bound of
+    // just under twice the timeout, documented in docs/reliability.md).
     private bool TryEvaluate(in ScriptCall call, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out RedisResult? reply, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out Exception? failure)
     {
         reply = null;
         failure = null;
+        long deadline = Deadline();
         if (!_breaker.TryEnter(_redis.IsConnected, out bool probe))
         {
             failure = StoreCircuitOpenException.Instance;
@@ -434,6 +441,7 @@ public sealed partial class RedisCellLimiter : CellLimiter
             catch (RedisServerException ex) when (IsNoScript(ex))
             {
                 // The server lost its script cache (restart, SCRIPT FLUSH, failover): send the text once.
+                if (Stopwatch.GetTimestamp() >= deadline) throw new TimeoutException($"The server answered NOSCRIPT after the decision's whole timeout ({_timeout.TotalMilliseconds:0} ms).", ex);
                 reply = database.ScriptEvaluate(call.Script.Text, call.Keys, call.Values);
             }
         }
@@ -476,8 +484,9 @@ public sealed partial class RedisCellLimiter : CellLimiter
             catch (RedisServerException ex) when (IsNoScript(ex))
             {
                 // The server lost its script cache (restart, SCRIPT FLUSH, failover): send the text once.
+                // The resend gets what is left of the decision's timeout, not a new one.
                 evaluation = _database.ScriptEvaluateAsync(call.Script.Text, call.Keys, call.Values);
-                reply = await evaluation.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
+                reply = await evaluation.WaitAsync(Remaining(deadline), cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (IsUnavailable(ex))

@@ -306,6 +306,51 @@ public sealed class OutageTests(ITestOutputHelper output)
         Assert.True(worst < timeout + TimeSpan.FromMilliseconds(200), $"a decision waited {worst.TotalMilliseconds:0} ms");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ResendingAfterNoScriptKeepsTheDecisionsTimeout(bool synchronous)
+    {
+        // The server lost its scripts (SCRIPT FLUSH, as after a restart or failover), answers
+        // NOSCRIPT late, and then hangs: the resend of the script text gets no answer.
+        await using RedisServerProcess server = await RedisServerProcess.StartAsync();
+        await using var proxy = new NoScriptStallProxy(server.Port);
+        TimeSpan timeout = TimeSpan.FromMilliseconds(600), noScriptAfter = TimeSpan.FromMilliseconds(450);
+        var options = new RedisCellOptions
+        {
+            KeyPrefix = Engine.UniquePrefix("noscript"),
+            FailurePolicy = RateLimiterFailurePolicy.FailOpen,
+            Timeout = timeout,
+            LocalDenyCacheCapacity = 0,
+        };
+        await using RedisCellLimiter limiter = await RedisCellLimiter.ConnectAsync(proxy.Configuration + ",abortConnect=false", options);
+        var rule = new RateLimitRule(new GcraPolicy(1000, 1000, 1), "k");
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(limiter.Check(rule).ResetAfter > TimeSpan.Zero); // answered by Redis
+            Assert.True((await limiter.CheckAsync(rule)).ResetAfter > TimeSpan.Zero);
+        }
+
+        await using (ConnectionMultiplexer admin = await ConnectionMultiplexer.ConnectAsync(server.Configuration))
+        {
+            await admin.GetServer(admin.GetEndPoints()[0]).ScriptFlushAsync();
+        }
+
+        proxy.Arm(noScriptAfter);
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        RateLimitResult result = synchronous ? limiter.Check(rule) : await limiter.CheckAsync(rule);
+        TimeSpan waited = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        output.WriteLine($"{(synchronous ? "sync" : "async")}: {waited.TotalMilliseconds:0} ms with NOSCRIPT after {noScriptAfter.TotalMilliseconds:0} ms and a {timeout.TotalMilliseconds:0} ms timeout");
+
+        Assert.Equal(1, proxy.Stalled);
+        Assert.True(result.Allowed && result.ResetAfter == TimeSpan.Zero, "the failure policy (FailOpen) should have answered");
+
+        // Asynchronous: the resend gets what is left of the one timeout. Synchronous: it waits on
+        // the connection's SyncTimeout (the timeout) again, so the bound is twice the timeout.
+        TimeSpan bound = (synchronous ? timeout * 2 : timeout) + LatencyMargin;
+        Assert.True(waited < bound, $"the decision waited {waited.TotalMilliseconds:0} ms");
+    }
+
     private static async Task WarmUpAsync(RedisServerProcess server)
     {
         await using RedisCellLimiter warm = await RedisCellLimiter.ConnectAsync(server.Configuration, Engine.Options(Engine.UniquePrefix("warm")));
