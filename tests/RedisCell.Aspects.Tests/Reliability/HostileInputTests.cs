@@ -55,6 +55,25 @@ public sealed class HostileInputTests
     }
 
     [Theory]
+    [MemberData(nameof(Limiters.All), MemberType = typeof(Limiters))]
+    public async Task ShortenedKeysNeverSplitASurrogatePair(string kind)
+    {
+        // The readable head of a shortened key is its first 64 characters; here the 64th is the
+        // first half of an emoji, which cut there would be a lone surrogate RedisCellLimiter refuses.
+        string emoji = string.Concat(Enumerable.Repeat("🙂", 200));
+        foreach (string key in new[] { RateLimitKey.Escape("x" + emoji), RateLimitKey.Create($"k:{"x" + emoji}"), RateLimitKey.Escape(emoji) })
+        {
+            Assert.True(key.Length <= RateLimitKey.MaxLength, $"{key.Length} chars");
+            Assert.Equal(key, Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(key))); // no lone surrogate
+        }
+
+        await using CellLimiter limiter = await Limiters.CreateAsync(kind, "surrogate-head");
+        var rule = new RateLimitRule(new GcraPolicy(0, 1, 60), RateLimitKey.Escape("x" + emoji));
+        Assert.False((await limiter.CheckAsync(rule)).Limited);
+        Assert.True(limiter.Check(rule).Limited);
+    }
+
+    [Theory]
     [MemberData(nameof(Engines))]
     public async Task HostileKeysAreUsedWholeWithATtlAndTouchNothingElse(string engine)
     {
