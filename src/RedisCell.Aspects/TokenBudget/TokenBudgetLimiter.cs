@@ -30,7 +30,7 @@ public sealed class TokenBudgetLimiter : IDisposable, IAsyncDisposable
 
     /// <summary>Creates a budget on an existing limiter, which the caller keeps owning.</summary>
     /// <param name="limiter">Where the budgets are kept.</param>
-    /// <param name="tokensPerMinute">Tokens each user may spend per minute, at least 1.</param>
+    /// <param name="tokensPerMinute">Tokens each user may spend per minute, from 1 to <see cref="FixedWindowPolicy.MaxLimit"/>.</param>
     /// <param name="keyPrefix">Prepended (as written) to each escaped user id.</param>
     public TokenBudgetLimiter(CellLimiter limiter, long tokensPerMinute, string keyPrefix = DefaultKeyPrefix)
         : this(limiter, tokensPerMinute, keyPrefix, ownsLimiter: false)
@@ -39,15 +39,21 @@ public sealed class TokenBudgetLimiter : IDisposable, IAsyncDisposable
 
     /// <summary>Creates a budget kept in Redis on an existing connection.</summary>
     public TokenBudgetLimiter(IConnectionMultiplexer redis, long tokensPerMinute, string keyPrefix = DefaultKeyPrefix, RedisCellOptions? options = null)
-        : this(new RedisCellLimiter(redis, options), tokensPerMinute, keyPrefix, ownsLimiter: true)
+        : this(Checked(tokensPerMinute, keyPrefix), new RedisCellLimiter(redis, options), keyPrefix, ownsLimiter: true)
     {
     }
 
     private TokenBudgetLimiter(CellLimiter limiter, long tokensPerMinute, string keyPrefix, bool ownsLimiter)
+        : this(Checked(tokensPerMinute, keyPrefix), limiter, keyPrefix, ownsLimiter)
+    {
+    }
+
+    // The policy comes first so that the arguments are checked before a limiter (and for Connect,
+    // a connection) exists that a failed check would leave behind.
+    private TokenBudgetLimiter(FixedWindowPolicy policy, CellLimiter limiter, string keyPrefix, bool ownsLimiter)
     {
         _limiter = limiter ?? throw new ArgumentNullException(nameof(limiter));
-        ArgumentNullException.ThrowIfNull(keyPrefix);
-        Policy = FixedWindowPolicy.TokensPerMinute(tokensPerMinute);
+        Policy = policy;
         _keyPrefix = keyPrefix;
         _ownsLimiter = ownsLimiter;
     }
@@ -56,16 +62,25 @@ public sealed class TokenBudgetLimiter : IDisposable, IAsyncDisposable
     /// Connects to Redis (a StackExchange.Redis configuration string or a <c>redis://</c> URL) and
     /// creates a budget that owns the connection.
     /// </summary>
-    public static TokenBudgetLimiter Connect(string configuration, long tokensPerMinute, string keyPrefix = DefaultKeyPrefix, RedisCellOptions? options = null) =>
-        new(RedisCellLimiter.Connect(configuration, options), tokensPerMinute, keyPrefix, ownsLimiter: true);
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="tokensPerMinute"/> is not from 1 to <see cref="FixedWindowPolicy.MaxLimit"/> (checked before connecting).</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="keyPrefix"/> is <see langword="null"/> (checked before connecting).</exception>
+    public static TokenBudgetLimiter Connect(string configuration, long tokensPerMinute, string keyPrefix = DefaultKeyPrefix, RedisCellOptions? options = null)
+    {
+        FixedWindowPolicy policy = Checked(tokensPerMinute, keyPrefix);
+        return new(policy, RedisCellLimiter.Connect(configuration, options), keyPrefix, ownsLimiter: true);
+    }
 
     /// <inheritdoc cref="Connect(string, long, string, RedisCellOptions?)"/>
     public static async Task<TokenBudgetLimiter> ConnectAsync(string configuration, long tokensPerMinute, string keyPrefix = DefaultKeyPrefix, RedisCellOptions? options = null)
     {
-        // Checked before connecting, as the constructor would check it after.
-        _ = FixedWindowPolicy.TokensPerMinute(tokensPerMinute);
+        FixedWindowPolicy policy = Checked(tokensPerMinute, keyPrefix);
+        return new(policy, await RedisCellLimiter.ConnectAsync(configuration, options).ConfigureAwait(false), keyPrefix, ownsLimiter: true);
+    }
+
+    private static FixedWindowPolicy Checked(long tokensPerMinute, string keyPrefix)
+    {
         ArgumentNullException.ThrowIfNull(keyPrefix);
-        return new(await RedisCellLimiter.ConnectAsync(configuration, options).ConfigureAwait(false), tokensPerMinute, keyPrefix, ownsLimiter: true);
+        return FixedWindowPolicy.TokensPerMinute(tokensPerMinute);
     }
 
     /// <summary>The budget every user gets per minute.</summary>
