@@ -701,12 +701,44 @@ public sealed partial class RedisCellLimiter : CellLimiter
             (long)values[0] == 1,
             (long)values[1],
             (long)values[2],
-            Nanoseconds(values[5], values[6]),
-            Nanoseconds(values[7], values[8]));
+            Nanoseconds(values[5], values[6], rule.Key),
+            Nanoseconds(values[7], values[8], rule.Key));
     }
 
     // The precise reply carries each duration as {high, low} = high * 1e9 + low, exact beyond 2^53.
-    private static long Nanoseconds(RedisResult high, RedisResult low) => ((long)high * 1_000_000_000L) + (long)low;
+    private static long Nanoseconds(RedisResult high, RedisResult low, string key)
+    {
+        try
+        {
+            return checked((Int64(high, key) * 1_000_000_000L) + Int64(low, key));
+        }
+        catch (OverflowException ex)
+        {
+            throw new RedisCellException($"The rate-limit script answered a duration for '{key}' that does not fit in 64 bits of nanoseconds ({high} s + {low} ns).", key, ex);
+        }
+    }
+
+    private static long Int64(RedisResult value, string key)
+    {
+        RedisCellException? error = null;
+        return TryInt64(value, key, out long parsed, ref error) ? parsed : throw error!;
+    }
+
+    // A reply integer: an integer, or decimal digits for a duration beyond what a double holds
+    // exactly. A value outside 64 bits is an error, never a wrapped number.
+    private static bool TryInt64(RedisResult value, string key, out long parsed, ref RedisCellException? error)
+    {
+        if (value.Resp2Type == ResultType.Integer)
+        {
+            parsed = (long)value;
+            return true;
+        }
+
+        string? text = (string?)value;
+        if (long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out parsed)) return true;
+        error = new RedisCellException($"The rate-limit script answered \"{text}\" for '{key}', which is not a 64-bit integer.", key);
+        return false;
+    }
 
     // fixed_window.lua's reply: {limited, limit, remaining, retry_after_ms, reset_after_ms}.
     private static RateLimitResult ParseWindow(in RateLimitRule rule, RedisResult reply)
@@ -798,10 +830,9 @@ public sealed partial class RedisCellLimiter : CellLimiter
         }
 
         state = (long)first;
-        retryAfter = (long)values[(3 * index) + 1];
-        resetAfter = (long)values[(3 * index) + 2];
         error = null;
-        return true;
+        resetAfter = 0;
+        return TryInt64(values[(3 * index) + 1], key, out retryAfter, ref error) && TryInt64(values[(3 * index) + 2], key, out resetAfter, ref error);
     }
 
     // A batch.lua entry as a result. State is the remaining count, or -(remaining + 1) when
