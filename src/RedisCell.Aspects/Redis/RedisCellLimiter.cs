@@ -426,7 +426,7 @@ public sealed partial class RedisCellLimiter : CellLimiter
         long deadline = Deadline();
         if (!_breaker.TryEnter(_redis.IsConnected, out bool probe))
         {
-            failure = StoreCircuitOpenException.Instance;
+            failure = new StoreCircuitOpenException();
             return false;
         }
 
@@ -470,7 +470,7 @@ public sealed partial class RedisCellLimiter : CellLimiter
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Outcome> TryEvaluateAsync(ScriptCall call, long deadline, CancellationToken cancellationToken)
     {
-        if (!_breaker.TryEnter(_redis.IsConnected, out bool probe)) return new Outcome(null, StoreCircuitOpenException.Instance);
+        if (!_breaker.TryEnter(_redis.IsConnected, out bool probe)) return new Outcome(null, new StoreCircuitOpenException());
         Task<RedisResult>? evaluation = null;
         RedisResult reply;
         try

@@ -351,6 +351,36 @@ public sealed class OutageTests(ITestOutputHelper output)
         Assert.True(waited < bound, $"the decision waited {waited.TotalMilliseconds:0} ms");
     }
 
+    [Fact]
+    public async Task EveryCircuitOpenFailureHasItsOwnException()
+    {
+        // FailClosed exposes why the store was not asked as the InnerException, whose Data any
+        // caller may write: one instance shared by every call would carry one caller's data to all.
+        var options = new RedisCellOptions
+        {
+            KeyPrefix = Engine.UniquePrefix("circuit-open"),
+            FailurePolicy = RateLimiterFailurePolicy.FailClosed,
+            BreakAfterFailures = 1,
+            BreakDuration = TimeSpan.FromMinutes(5),
+        };
+        await using RedisCellLimiter limiter = await RedisCellLimiter.ConnectAsync($"127.0.0.1:{FreePort.Next()},abortConnect=false", options);
+        var rule = new RateLimitRule(new GcraPolicy(0, 1, 60), "k");
+
+        var circuitOpen = new List<Exception>();
+        for (int i = 0; i < 10 && circuitOpen.Count < 4; i++)
+        {
+            RateLimiterUnavailableException refused = i % 2 == 0
+                ? Assert.Throws<RateLimiterUnavailableException>(() => limiter.Check(rule))
+                : await Assert.ThrowsAsync<RateLimiterUnavailableException>(() => limiter.CheckAsync(rule).AsTask());
+            if (refused.InnerException is RedisCell.Aspects.Resilience.StoreCircuitOpenException open) circuitOpen.Add(open);
+        }
+
+        Assert.Equal(4, circuitOpen.Count);
+        circuitOpen[0].Data["caller"] = "first";
+        Assert.Equal(4, circuitOpen.Distinct(ReferenceEqualityComparer.Instance).Count());
+        Assert.All(circuitOpen.Skip(1), e => Assert.Empty(e.Data));
+    }
+
     private static async Task WarmUpAsync(RedisServerProcess server)
     {
         await using RedisCellLimiter warm = await RedisCellLimiter.ConnectAsync(server.Configuration, Engine.Options(Engine.UniquePrefix("warm")));
