@@ -50,7 +50,9 @@ namespace RedisCell.Aspects;
 /// policies, <c>{rc-multi:&lt;16 hex digits&gt;}</c> followed by the key: a key such as
 /// <c>global</c> stays one counter for every caller of that combination of policies (a tag derived
 /// from the key values would split it per user). Such a key is not the key the same rule uses on
-/// its own; to share state between them, give the templates a common hash tag
+/// its own, so <see cref="CellLimiter.Reset(string)"/> does not reset it: use
+/// <see cref="CellLimiter.Reset(string, ReadOnlySpan{RateLimitRule})"/> with the call's rules. To
+/// share state between them, give the templates a common hash tag
 /// (<c>{user:{userId}}:minute</c> and <c>{user:{userId}}:tokens</c>), which also spreads the load
 /// across slots.
 /// </para>
@@ -277,7 +279,30 @@ public sealed partial class RedisCellLimiter : CellLimiter
     }
 
     /// <remarks>Deletes exactly one key (no pattern), and what the local fallback counted for it.</remarks>
-    private protected override void ResetCore(string key)
+    private protected override void ResetCore(string key) => DeleteState(key, key);
+
+    private protected override ValueTask ResetCoreAsync(string key, CancellationToken cancellationToken) => DeleteStateAsync(key, key, cancellationToken);
+
+    private protected override void ResetCore(string key, ReadOnlySpan<RateLimitRule> checkedWith) => DeleteState(key, StoredKey(key, checkedWith));
+
+    private protected override ValueTask ResetCoreAsync(string key, ReadOnlyMemory<RateLimitRule> checkedWith, CancellationToken cancellationToken) =>
+        DeleteStateAsync(key, StoredKey(key, checkedWith.Span), cancellationToken);
+
+    // Where checks of these rules together keep key's state: the key itself, or under the
+    // combination's hash tag (KeysFor). The fallback twin and the deny cache use the key as written.
+    private string StoredKey(string key, ReadOnlySpan<RateLimitRule> checkedWith)
+    {
+        if (checkedWith.Length == 1) return key;
+        RedisKey[] keys = KeysFor(checkedWith);
+        for (int i = 0; i < checkedWith.Length; i++)
+        {
+            if (string.Equals(checkedWith[i].Key, key, StringComparison.Ordinal)) return (string)keys[i]!;
+        }
+
+        return key;
+    }
+
+    private void DeleteState(string key, string storedKey)
     {
         ThrowIfNotUtf16(key);
         _fallback.Reset(key);
@@ -286,7 +311,7 @@ public sealed partial class RedisCellLimiter : CellLimiter
         {
             IDatabase database = SyncDatabase();
             ThrowIfDisconnected(database);
-            database.KeyDelete(key);
+            database.KeyDelete(storedKey);
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
@@ -294,7 +319,7 @@ public sealed partial class RedisCellLimiter : CellLimiter
         }
     }
 
-    private protected override async ValueTask ResetCoreAsync(string key, CancellationToken cancellationToken)
+    private async ValueTask DeleteStateAsync(string key, string storedKey, CancellationToken cancellationToken)
     {
         ThrowIfNotUtf16(key);
         _fallback.Reset(key);
@@ -303,7 +328,7 @@ public sealed partial class RedisCellLimiter : CellLimiter
         try
         {
             ThrowIfDisconnected(_database);
-            deletion = _database.KeyDeleteAsync(key);
+            deletion = _database.KeyDeleteAsync(storedKey);
             await deletion.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsUnavailable(ex))

@@ -13,7 +13,7 @@ namespace RedisCell.Aspects;
 /// <para>
 /// Check-and-consume is one atomic script: a refused request consumes nothing, and two requests
 /// racing for the last tokens cannot both pass. A user's budget is one key,
-/// <c>{prefix}{escaped user id}</c>, that expires with its window, so <see cref="ResetAsync"/>
+/// <c>{prefix}{escaped user id}</c>, that expires with its window, so <see cref="ResetAsync(string, CancellationToken)"/>
 /// deletes exactly that key whatever characters (<c>* ? [ ] :</c>) the id holds, and every
 /// operation works on Redis Cluster.
 /// </para>
@@ -106,8 +106,24 @@ public sealed class TokenBudgetLimiter : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Gives <paramref name="userId"/> a full budget again, touching no other user's key.</summary>
+    /// <remarks>
+    /// This is the budget this limiter charges. When the budget is checked together with other
+    /// rules on a Redis Cluster (for example a <c>[TokenBudget]</c> with another attribute on one
+    /// method), that check may keep it under another key: reset it with
+    /// <see cref="ResetAsync(string, ReadOnlyMemory{RateLimitRule}, CancellationToken)"/>.
+    /// </remarks>
     public ValueTask ResetAsync(string userId, CancellationToken cancellationToken = default) =>
         _limiter.ResetAsync(KeyFor(userId), cancellationToken);
+
+    /// <summary>
+    /// Gives <paramref name="userId"/> a full budget again in checks of <paramref name="checkedWith"/>:
+    /// the rules a multi-rule check passes, one of them this budget's rule for the user
+    /// (<see cref="Policy"/> and <see cref="KeyFor"/>). The other rules' state is kept. See
+    /// <see cref="CellLimiter.Reset(string, ReadOnlySpan{RateLimitRule})"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">No rule of <paramref name="checkedWith"/> has the user's key.</exception>
+    public ValueTask ResetAsync(string userId, ReadOnlyMemory<RateLimitRule> checkedWith, CancellationToken cancellationToken = default) =>
+        _limiter.ResetAsync(KeyFor(userId), checkedWith, cancellationToken);
 
     /// <summary>The key a user's budget is kept under (before the limiter's own prefix).</summary>
     public string KeyFor(string userId)
