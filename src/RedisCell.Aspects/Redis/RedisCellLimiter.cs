@@ -36,9 +36,9 @@ namespace RedisCell.Aspects;
 /// </para>
 /// <para>
 /// <b>How the timeout is kept.</b> Asynchronous decisions stop waiting at the timeout (the command
-/// may still run on the server; a late answer is dropped). Synchronous decisions never wait on a
-/// task: they use StackExchange.Redis's synchronous path on a connection whose <c>SyncTimeout</c>
-/// is the timeout. A limiter created with <see cref="Connect(string, RedisCellOptions?)"/> owns
+/// may still run on the server; a late answer is dropped). Synchronous decisions use
+/// StackExchange.Redis's synchronous path on a connection whose <c>SyncTimeout</c> is the timeout,
+/// and wait on a task only in the one case below. A limiter created with <see cref="Connect(string, RedisCellOptions?)"/> owns
 /// such a connection (it also fails fast while disconnected and retries reconnecting every 400 ms). On a connection you pass in whose <c>SyncTimeout</c> is longer, the first synchronous
 /// decision opens a dedicated connection with the same configuration string and the timeout as
 /// <c>SyncTimeout</c> (waiting at most the timeout for it); async-only applications never open it.
