@@ -18,8 +18,12 @@ namespace RedisCell.Aspects;
 /// are decided atomically: a call refused by one rule consumes nothing from the others.
 /// </para>
 /// <para>
-/// The synchronous methods are synchronous all the way down (they never wait on a task), so they are
-/// safe on threads that must not block on async work.
+/// The synchronous methods use synchronous calls all the way down, so they are safe on threads that
+/// must not block on async work. They wait on a task once per limiter at most: a
+/// <see cref="RedisCellLimiter"/> created on a connection whose <c>SyncTimeout</c> is longer than
+/// its timeout opens a dedicated connection on its first synchronous call and waits for it (no
+/// longer than the timeout). A limiter from <see cref="RedisCellLimiter.Connect(string, RedisCellOptions?)"/>
+/// and <see cref="InProcessCellLimiter"/> never do.
 /// </para>
 /// <para>
 /// Code generated for <c>[Throttle]</c>, <c>[Gcra]</c>, <c>[RatePerSecond]</c> and <c>[TokenBudget]</c>
@@ -107,6 +111,11 @@ public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Forgets everything stored under <paramref name="key"/>, so its next call starts afresh.</summary>
+    /// <remarks>
+    /// This is the state of single-rule checks on <paramref name="key"/>. On a Redis Cluster a
+    /// multi-rule check whose keys fall in different slots keeps its state under other keys (see
+    /// <see cref="RedisCellLimiter"/>); reset that with <see cref="Reset(string, ReadOnlySpan{RateLimitRule})"/>.
+    /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="key"/> is null or empty.</exception>
     public void Reset(string key)
     {
@@ -120,6 +129,36 @@ public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(key);
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
         return ResetCoreAsync(key, cancellationToken);
+    }
+
+    /// <summary>
+    /// Forgets what multi-rule checks of <paramref name="checkedWith"/> stored under
+    /// <paramref name="key"/>, one of their keys, so that rule starts afresh in that combination;
+    /// the other rules' state is kept.
+    /// </summary>
+    /// <remarks>
+    /// Pass the rules the check passes (their policies and keys; quantities do not matter), such as
+    /// those of a method with several rate-limit attributes. Off a cluster, and when the rules' keys
+    /// share a hash slot, this is <see cref="Reset(string)"/>. On a Redis Cluster, keys in different
+    /// slots are stored under a hash tag derived from the rules' policies, which this resets and
+    /// <see cref="Reset(string)"/> does not.
+    /// </remarks>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="key"/> is null or empty or not the key of one of <paramref name="checkedWith"/>,
+    /// or <paramref name="checkedWith"/> is empty or holds a rule not created with its constructor.
+    /// </exception>
+    public void Reset(string key, ReadOnlySpan<RateLimitRule> checkedWith)
+    {
+        ValidateCombination(key, checkedWith);
+        ResetCore(key, checkedWith);
+    }
+
+    /// <inheritdoc cref="Reset(string, ReadOnlySpan{RateLimitRule})"/>
+    public ValueTask ResetAsync(string key, ReadOnlyMemory<RateLimitRule> checkedWith, CancellationToken cancellationToken = default)
+    {
+        ValidateCombination(key, checkedWith.Span);
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
+        return ResetCoreAsync(key, checkedWith, cancellationToken);
     }
 
     /// <summary>Names the store in telemetry: <c>redis</c> or <c>in_process</c>.</summary>
@@ -136,6 +175,12 @@ public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
     private protected abstract void ResetCore(string key);
 
     private protected abstract ValueTask ResetCoreAsync(string key, CancellationToken cancellationToken);
+
+    // A store that keeps every rule under its own key whatever it is checked with resets the key.
+    private protected virtual void ResetCore(string key, ReadOnlySpan<RateLimitRule> checkedWith) => ResetCore(key);
+
+    private protected virtual ValueTask ResetCoreAsync(string key, ReadOnlyMemory<RateLimitRule> checkedWith, CancellationToken cancellationToken) =>
+        ResetCoreAsync(key, cancellationToken);
 
     /// <summary>Decides one rule and throws when it is limited.</summary>
     /// <exception cref="RateLimitExceededException">The call is over its limit.</exception>
@@ -238,6 +283,18 @@ public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
     {
         if (rules.IsEmpty) throw new ArgumentException("At least one rule is needed.", paramName);
         foreach (RateLimitRule rule in rules) ValidateRule(rule, paramName);
+    }
+
+    private static void ValidateCombination(string key, ReadOnlySpan<RateLimitRule> checkedWith)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        ValidateRules(checkedWith, nameof(checkedWith));
+        foreach (RateLimitRule rule in checkedWith)
+        {
+            if (string.Equals(rule.Key, key, StringComparison.Ordinal)) return;
+        }
+
+        throw new ArgumentException($"'{key}' is not the key of any of the rules it was checked with.", nameof(key));
     }
 
     // Async methods, so that the decision's span is Activity.Current only while the decision runs:

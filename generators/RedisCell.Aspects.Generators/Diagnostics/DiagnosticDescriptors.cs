@@ -25,7 +25,7 @@ public static class DiagnosticDescriptors
         "Rate limit numbers are out of range",
         "[{0}] on '{1}': {2}",
         Usage, DiagnosticSeverity.Error,
-        "GCRA needs max_burst >= 0, count >= 1 and period >= 1 with an emission interval of at least a microsecond whose tolerance fits in 63 bits of nanoseconds; [RatePerSecond] and [TokenBudget] need a limit of at least 1.");
+        "GCRA needs max_burst >= 0, count >= 1 and period >= 1 with an emission interval of at least a microsecond whose tolerance fits in 63 bits of nanoseconds; [RatePerSecond] and [TokenBudget] need a limit from 1 to 999,999,999,999,999.");
 
     /// <summary>RCA002: a key template cannot be parsed.</summary>
     public static readonly DiagnosticDescriptor KeyTemplateMalformed = Rule(

@@ -16,7 +16,7 @@ namespace RedisCell.Aspects;
 public sealed class RatePerSecondAttribute : Attribute
 {
     /// <summary>Creates the attribute.</summary>
-    /// <param name="limit">Calls allowed per second, at least 1.</param>
+    /// <param name="limit">Calls allowed per second, from 1 to <see cref="FixedWindowPolicy.MaxLimit"/> (999,999,999,999,999; else diagnostic RCA001).</param>
     public RatePerSecondAttribute(long limit)
     {
         Limit = limit;

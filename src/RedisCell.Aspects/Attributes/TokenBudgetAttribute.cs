@@ -16,7 +16,7 @@ public sealed class TokenBudgetAttribute : Attribute
 {
     /// <summary>Creates the attribute.</summary>
     /// <param name="key">The key template, such as <c>"user:{userId}"</c>.</param>
-    /// <param name="tokensPerMinute">Tokens per one-minute window, at least 1.</param>
+    /// <param name="tokensPerMinute">Tokens per one-minute window, from 1 to <see cref="FixedWindowPolicy.MaxLimit"/> (999,999,999,999,999; else diagnostic RCA001).</param>
     public TokenBudgetAttribute(string key, long tokensPerMinute)
     {
         Key = key;

@@ -35,7 +35,8 @@ namespace RedisCell.Aspects.DenyCache;
 /// <b>Calls that arrive together.</b> When a remembered key frees up, asynchronous calls that
 /// arrive while one of them is asking Redis wait for its answer and decide again from it, instead
 /// of each asking: a key hammered by many callers costs Redis about one request per instant it
-/// frees up. A waiting call waits at most the limiter's timeout, then asks Redis itself.
+/// frees up. Waiting and asking come out of the call's one timeout: a call that waited for
+/// slow askers has only the rest of it, and once it has passed the failure policy answers.
 /// </para>
 /// <para>
 /// <b>Memory.</b> One slot per key hash, a fixed number of slots: a key evicts another that shares

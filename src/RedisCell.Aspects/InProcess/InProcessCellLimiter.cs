@@ -237,6 +237,13 @@ public sealed class InProcessCellLimiter : CellLimiter
             case GcraPolicy gcra:
             {
                 Decisions.Gcra decision = Decisions.DecideGcra(gcra, live ? entry.Value : null, nowNs, rule.Quantity);
+                if (!decision.Limited && decision.NewTat > long.MaxValue)
+                {
+                    // As cl_throttle.lua: a TAT past 2^63 - 1 ns is one neither it nor the module reads back.
+                    throw new RedisCellException(
+                        $"Key '{rule.Key}' would hold a GCRA timestamp beyond {long.MaxValue} ns (the year 2262); the policy's tolerance reaches too far. It was left untouched.", rule.Key);
+                }
+
                 write = decision.TtlMs > 0
                     ? Write.Store(decision.NewTat, nowMs + decision.TtlMs)
                     : Write.Delete; // Redis refuses a 0 ms TTL, so the script deletes the key; so do we.

@@ -46,7 +46,11 @@ public static class RateLimitKey
         if (key.Length <= MaxLength) return key.ToString();
 
         var shortened = new StringBuilder(MaxLength);
-        foreach (char c in key.Slice(0, ShortenedHeadLength))
+
+        // Cutting between the halves of a surrogate pair would leave a lone surrogate, which Redis
+        // stores as U+FFFD (and RedisCellLimiter refuses): the head then ends one character early.
+        int head = char.IsHighSurrogate(key[ShortenedHeadLength - 1]) ? ShortenedHeadLength - 1 : ShortenedHeadLength;
+        foreach (char c in key.Slice(0, head))
         {
             // The head must not open a hash tag of its own.
             shortened.Append(c is '{' or '}' ? '_' : c);

@@ -17,13 +17,20 @@ public sealed class FixedWindowPolicy : RateLimitPolicy
     /// <summary>The longest window accepted: one year.</summary>
     public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(366);
 
+    /// <summary>
+    /// The largest limit accepted, 999,999,999,999,999 (15 digits): <c>fixed_window.lua</c> counts in
+    /// Lua numbers, which are doubles on Redis, and refuses larger limits, so a larger one could
+    /// not be enforced on Redis the way the in-process twin enforces it.
+    /// </summary>
+    public const long MaxLimit = 999_999_999_999_999;
+
     /// <summary>Creates a policy allowing <paramref name="limit"/> units per <paramref name="window"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">
-    /// <paramref name="limit"/> is below 1 or <paramref name="window"/> is not a whole number of
-    /// milliseconds from 1 ms to <see cref="MaxWindow"/>.
+    /// <paramref name="limit"/> is not from 1 to <see cref="MaxLimit"/>, or <paramref name="window"/>
+    /// is not a whole number of milliseconds from 1 ms to <see cref="MaxWindow"/>.
     /// </exception>
     public FixedWindowPolicy(long limit, TimeSpan window)
-        : base(limit >= 1 ? limit : throw new ArgumentOutOfRangeException(nameof(limit), limit, "The limit must be at least 1."))
+        : base(limit is >= 1 and <= MaxLimit ? limit : throw new ArgumentOutOfRangeException(nameof(limit), limit, $"The limit must be from 1 to {MaxLimit}."))
     {
         if (window < TimeSpan.FromMilliseconds(1) || window > MaxWindow || window.Ticks % TimeSpan.TicksPerMillisecond != 0)
         {
@@ -41,9 +48,11 @@ public sealed class FixedWindowPolicy : RateLimitPolicy
     public long WindowMilliseconds { get; }
 
     /// <summary><paramref name="limit"/> calls per one-second window: <c>[RatePerSecond(limit)]</c>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="limit"/> is not from 1 to <see cref="MaxLimit"/>.</exception>
     public static FixedWindowPolicy PerSecond(long limit) => new(limit, TimeSpan.FromSeconds(1));
 
     /// <summary><paramref name="tokens"/> per one-minute window: the LLM gateway's token budget.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="tokens"/> is not from 1 to <see cref="MaxLimit"/>.</exception>
     public static FixedWindowPolicy TokensPerMinute(long tokens) => new(tokens, TimeSpan.FromMinutes(1));
 
     /// <inheritdoc />

@@ -43,25 +43,25 @@ public sealed partial class RedisCellLimiter
     /// <summary>How many batch scripts were sent (for the load harness).</summary>
     internal long Batches => Interlocked.Read(ref _batches);
 
-    private ValueTask<RateLimitResult> DecideBatchedAsync(RateLimitRule rule, long sentAt, CancellationToken cancellationToken)
+    private ValueTask<RateLimitResult> DecideBatchedAsync(RateLimitRule rule, long sentAt, long deadline, CancellationToken cancellationToken)
     {
         DecisionLane lane = LaneFor(rule.Key);
 
         // Nothing queued and room at the server: this decision goes alone, as without batching.
-        if (lane.IsEmpty && lane.TryAcquireSlot()) return DecideInLaneAsync(lane, rule, sentAt, cancellationToken);
+        if (lane.IsEmpty && lane.TryAcquireSlot()) return DecideInLaneAsync(lane, rule, sentAt, deadline, cancellationToken);
 
-        var pending = new PendingDecision(rule, Stopwatch.GetTimestamp() + _timeoutTicks, cancellationToken);
+        var pending = new PendingDecision(rule, deadline, cancellationToken);
         lane.Enqueue(pending);
         Pump(lane);
         return AwaitBatchedAsync(pending, sentAt, cancellationToken);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<RateLimitResult> DecideInLaneAsync(DecisionLane lane, RateLimitRule rule, long sentAt, CancellationToken cancellationToken)
+    private async ValueTask<RateLimitResult> DecideInLaneAsync(DecisionLane lane, RateLimitRule rule, long sentAt, long deadline, CancellationToken cancellationToken)
     {
         try
         {
-            return await DecideAloneAsync(rule, sentAt, cancellationToken).ConfigureAwait(false);
+            return await DecideAloneAsync(rule, sentAt, deadline, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -230,6 +230,9 @@ public sealed partial class RedisCellLimiter
             }
         }
     }
+
+    // When a decision made now must be answered: one timeout from now, on the monotonic clock.
+    private long Deadline() => Stopwatch.GetTimestamp() + _timeoutTicks;
 
     // What is left until a Stopwatch deadline; at least a tick, so a late batch times out at once.
     private static TimeSpan Remaining(long deadline)

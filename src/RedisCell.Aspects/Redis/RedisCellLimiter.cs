@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -21,7 +22,9 @@ namespace RedisCell.Aspects;
 /// </summary>
 /// <remarks>
 /// <para>
-/// <b>When the store fails.</b> No decision waits longer than <see cref="RedisCellOptions.Timeout"/>.
+/// <b>When the store fails.</b> No decision waits longer than <see cref="RedisCellOptions.Timeout"/>,
+/// with one exception: a synchronous decision that finds the server has lost the script
+/// (<c>NOSCRIPT</c>) resends it and can wait up to one more timeout for that.
 /// A decision the store cannot make in time (no connection, a timeout, a server that is loading,
 /// busy, out of memory or failing over) follows the failure policy: the policy's own
 /// <see cref="RateLimitPolicy.FailurePolicy"/>, else <see cref="RedisCellOptions.FailurePolicy"/>.
@@ -33,9 +36,9 @@ namespace RedisCell.Aspects;
 /// </para>
 /// <para>
 /// <b>How the timeout is kept.</b> Asynchronous decisions stop waiting at the timeout (the command
-/// may still run on the server; a late answer is dropped). Synchronous decisions never wait on a
-/// task: they use StackExchange.Redis's synchronous path on a connection whose <c>SyncTimeout</c>
-/// is the timeout. A limiter created with <see cref="Connect(string, RedisCellOptions?)"/> owns
+/// may still run on the server; a late answer is dropped). Synchronous decisions use
+/// StackExchange.Redis's synchronous path on a connection whose <c>SyncTimeout</c> is the timeout,
+/// and wait on a task only in the one case below. A limiter created with <see cref="Connect(string, RedisCellOptions?)"/> owns
 /// such a connection (it also fails fast while disconnected and retries reconnecting every 400 ms). On a connection you pass in whose <c>SyncTimeout</c> is longer, the first synchronous
 /// decision opens a dedicated connection with the same configuration string and the timeout as
 /// <c>SyncTimeout</c> (waiting at most the timeout for it); async-only applications never open it.
@@ -47,7 +50,9 @@ namespace RedisCell.Aspects;
 /// policies, <c>{rc-multi:&lt;16 hex digits&gt;}</c> followed by the key: a key such as
 /// <c>global</c> stays one counter for every caller of that combination of policies (a tag derived
 /// from the key values would split it per user). Such a key is not the key the same rule uses on
-/// its own; to share state between them, give the templates a common hash tag
+/// its own, so <see cref="CellLimiter.Reset(string)"/> does not reset it: use
+/// <see cref="CellLimiter.Reset(string, ReadOnlySpan{RateLimitRule})"/> with the call's rules. To
+/// share state between them, give the templates a common hash tag
 /// (<c>{user:{userId}}:minute</c> and <c>{user:{userId}}:tokens</c>), which also spreads the load
 /// across slots.
 /// </para>
@@ -64,6 +69,10 @@ public sealed partial class RedisCellLimiter : CellLimiter
     // abandons a connect attempt once the retry interval has passed); a server that far away could
     // not answer within a rate limiter's timeout anyway.
     private const int ReconnectIntervalMs = 400;
+
+    // The connect timeout of an owned connection is the decision timeout, but never below this:
+    // a TLS handshake to a healthy server can take longer than a 100 ms decision budget.
+    private const int ConnectTimeoutFloorMs = 1000;
     private static readonly TimeSpan s_heartbeat = TimeSpan.FromMilliseconds(200);
 
     private readonly IConnectionMultiplexer _redis;
@@ -102,7 +111,7 @@ public sealed partial class RedisCellLimiter : CellLimiter
         _breaker = new CircuitBreaker(Options.BreakAfterFailures, Options.BreakDuration);
         _fallback = new StoreFallback(Options, _logger, StoreName);
         _maxBatch = Options.MaxDecisionsPerBatch;
-        _timeoutTicks = (long)(_timeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        _timeoutTicks = (long)(_timeout.TotalSeconds * Stopwatch.Frequency);
         if (Options.LocalDenyCacheCapacity > 0)
         {
             // Remembered limits age with the clock the decisions were made on.
@@ -127,7 +136,11 @@ public sealed partial class RedisCellLimiter : CellLimiter
     /// <see cref="RedisCellOptions.Timeout"/>, commands fail at once while it is disconnected
     /// instead of queueing, and it retries reconnecting every 400 ms. It does not fail when the
     /// server is down at startup; it keeps retrying in the background, and calls meanwhile follow
-    /// the failure policy. Before it returns, the limiter is warmed up (see <see cref="WarmUpAsync"/>).
+    /// the failure policy. The first connect is one attempt of at most the larger of the timeout and
+    /// one second (or the configured <c>connectTimeout</c> when shorter), so a server that accepts
+    /// connections but never answers delays the caller by that, not by StackExchange.Redis's 3 x 5 s.
+    /// Before it returns, the limiter is warmed up (see <see cref="WarmUpAsync"/>, at most two
+    /// seconds more when a server answers the handshake and then hangs).
     /// </remarks>
     public static RedisCellLimiter Connect(string configuration, RedisCellOptions? options = null) =>
         Connect(RedisConnectionString.Parse(configuration), options);
@@ -185,15 +198,18 @@ public sealed partial class RedisCellLimiter : CellLimiter
     private protected override ValueTask<RateLimitResult> CheckCoreAsync(RateLimitRule rule, CancellationToken cancellationToken)
     {
         ThrowIfNotUtf16(rule.Key);
-        if (_denials is null) return DecideAsync(rule, 0, cancellationToken);
+        long deadline = Deadline();
+        if (_denials is null) return DecideAsync(rule, 0, deadline, cancellationToken);
         long sentAt = _denials.Timestamp();
         if (_denials.TryRefuse(rule, sentAt, out RateLimitResult refused, out LocalDenyCache.Known? nearLimit)) return new(refused);
-        return nearLimit is null ? DecideAsync(rule, sentAt, cancellationToken) : DecideNearLimitAsync(_denials, rule, nearLimit, sentAt, cancellationToken);
+        return nearLimit is null ? DecideAsync(rule, sentAt, deadline, cancellationToken) : DecideNearLimitAsync(_denials, rule, nearLimit, sentAt, deadline, cancellationToken);
     }
 
     // A key that was at its limit: one call asks Redis, the calls that arrive meanwhile decide again
     // from its answer (see LocalDenyCache), a few times at most before asking Redis themselves.
-    private async ValueTask<RateLimitResult> DecideNearLimitAsync(LocalDenyCache denials, RateLimitRule rule, LocalDenyCache.Known nearLimit, long sentAt, CancellationToken cancellationToken)
+    // Waiting and asking share the call's one deadline: a waiter that followed slow askers has only
+    // what is left of its timeout, and once that is gone the failure policy answers.
+    private async ValueTask<RateLimitResult> DecideNearLimitAsync(LocalDenyCache denials, RateLimitRule rule, LocalDenyCache.Known nearLimit, long sentAt, long deadline, CancellationToken cancellationToken)
     {
         const int MaxWaits = 8;
         for (int waits = 0; ; waits++)
@@ -204,7 +220,7 @@ public sealed partial class RedisCellLimiter : CellLimiter
             {
                 try
                 {
-                    return await DecideAsync(rule, sentAt, cancellationToken).ConfigureAwait(false);
+                    return await DecideAsync(rule, sentAt, deadline, cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -215,31 +231,31 @@ public sealed partial class RedisCellLimiter : CellLimiter
 
             try
             {
-                await other.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
+                await other.WaitAsync(Remaining(deadline), cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
-                // The other call is slow; this one asks Redis itself.
-                waits = MaxWaits;
+                // The whole timeout went on waiting for slower calls.
             }
 
             sentAt = denials.Timestamp();
             if (denials.TryRefuse(rule, sentAt, out RateLimitResult refused, out LocalDenyCache.Known? stillNear)) return refused;
-            if (stillNear is null || waits >= MaxWaits) return await DecideAsync(rule, sentAt, cancellationToken).ConfigureAwait(false);
+            if (Stopwatch.GetTimestamp() >= deadline) return FallBack(rule, new TimeoutException($"The decision waited its whole timeout ({_timeout.TotalMilliseconds:0} ms) for other calls asking about the same key."));
+            if (stillNear is null || waits >= MaxWaits) return await DecideAsync(rule, sentAt, deadline, cancellationToken).ConfigureAwait(false);
             nearLimit = stillNear;
         }
     }
 
     // While the circuit is open a decision goes alone: it fails fast, or it is the one probe.
-    private ValueTask<RateLimitResult> DecideAsync(RateLimitRule rule, long sentAt, CancellationToken cancellationToken) =>
-        Batching && !_breaker.IsOpen ? DecideBatchedAsync(rule, sentAt, cancellationToken) : DecideAloneAsync(rule, sentAt, cancellationToken);
+    private ValueTask<RateLimitResult> DecideAsync(RateLimitRule rule, long sentAt, long deadline, CancellationToken cancellationToken) =>
+        Batching && !_breaker.IsOpen ? DecideBatchedAsync(rule, sentAt, deadline, cancellationToken) : DecideAloneAsync(rule, sentAt, deadline, cancellationToken);
 
     // One pooled state machine per call in flight: nothing is allocated for it in steady state.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<RateLimitResult> DecideAloneAsync(RateLimitRule rule, long sentAt, CancellationToken cancellationToken)
+    private async ValueTask<RateLimitResult> DecideAloneAsync(RateLimitRule rule, long sentAt, long deadline, CancellationToken cancellationToken)
     {
         ScriptCall call = ScriptCall.For(rule, ClientNow(), _arguments);
-        Outcome outcome = await TryEvaluateAsync(call, cancellationToken).ConfigureAwait(false);
+        Outcome outcome = await TryEvaluateAsync(call, deadline, cancellationToken).ConfigureAwait(false);
         if (outcome.Reply is null) return FallBack(rule, outcome.Failure!);
         RateLimitResult result = ScriptCall.Parse(rule, outcome.Reply);
         _denials?.Record(rule, sentAt, result);
@@ -258,12 +274,35 @@ public sealed partial class RedisCellLimiter : CellLimiter
     private protected override async ValueTask<RateLimitResult> CheckManyCoreAsync(ReadOnlyMemory<RateLimitRule> rules, CancellationToken cancellationToken)
     {
         ScriptCall call = ScriptCall.ForMany(rules.Span, KeysFor(rules.Span), ClientNow());
-        Outcome outcome = await TryEvaluateAsync(call, cancellationToken).ConfigureAwait(false);
+        Outcome outcome = await TryEvaluateAsync(call, Deadline(), cancellationToken).ConfigureAwait(false);
         return outcome.Reply is not null ? ParseMany(rules.Span, outcome.Reply) : _fallback.Decide(rules.Span, outcome.Failure!);
     }
 
     /// <remarks>Deletes exactly one key (no pattern), and what the local fallback counted for it.</remarks>
-    private protected override void ResetCore(string key)
+    private protected override void ResetCore(string key) => DeleteState(key, key);
+
+    private protected override ValueTask ResetCoreAsync(string key, CancellationToken cancellationToken) => DeleteStateAsync(key, key, cancellationToken);
+
+    private protected override void ResetCore(string key, ReadOnlySpan<RateLimitRule> checkedWith) => DeleteState(key, StoredKey(key, checkedWith));
+
+    private protected override ValueTask ResetCoreAsync(string key, ReadOnlyMemory<RateLimitRule> checkedWith, CancellationToken cancellationToken) =>
+        DeleteStateAsync(key, StoredKey(key, checkedWith.Span), cancellationToken);
+
+    // Where checks of these rules together keep key's state: the key itself, or under the
+    // combination's hash tag (KeysFor). The fallback twin and the deny cache use the key as written.
+    private string StoredKey(string key, ReadOnlySpan<RateLimitRule> checkedWith)
+    {
+        if (checkedWith.Length == 1) return key;
+        RedisKey[] keys = KeysFor(checkedWith);
+        for (int i = 0; i < checkedWith.Length; i++)
+        {
+            if (string.Equals(checkedWith[i].Key, key, StringComparison.Ordinal)) return (string)keys[i]!;
+        }
+
+        return key;
+    }
+
+    private void DeleteState(string key, string storedKey)
     {
         ThrowIfNotUtf16(key);
         _fallback.Reset(key);
@@ -272,7 +311,7 @@ public sealed partial class RedisCellLimiter : CellLimiter
         {
             IDatabase database = SyncDatabase();
             ThrowIfDisconnected(database);
-            database.KeyDelete(key);
+            database.KeyDelete(storedKey);
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
@@ -280,7 +319,7 @@ public sealed partial class RedisCellLimiter : CellLimiter
         }
     }
 
-    private protected override async ValueTask ResetCoreAsync(string key, CancellationToken cancellationToken)
+    private async ValueTask DeleteStateAsync(string key, string storedKey, CancellationToken cancellationToken)
     {
         ThrowIfNotUtf16(key);
         _fallback.Reset(key);
@@ -289,7 +328,7 @@ public sealed partial class RedisCellLimiter : CellLimiter
         try
         {
             ThrowIfDisconnected(_database);
-            deletion = _database.KeyDeleteAsync(key);
+            deletion = _database.KeyDeleteAsync(storedKey);
             await deletion.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsUnavailable(ex))
@@ -369,6 +408,10 @@ public sealed partial class RedisCellLimiter : CellLimiter
     // A connection that decides within the timeout: both of StackExchange.Redis's timeouts are the
     // limiter's, nothing queues while disconnected (it would run late, after the caller was
     // answered by the failure policy), and reconnecting is retried at a steady 400 ms.
+    // Connecting is bounded too: StackExchange.Redis waits ConnectTimeout (5 s by default) times
+    // ConnectRetry (3) for a server that accepts TCP but never answers, and Connect runs under
+    // CellLimiter.Shared's lock. One attempt of at most max(Timeout, 1 s) is enough, because the
+    // connection goes on reconnecting in the background (AbortOnConnectFail is off).
     private static ConfigurationOptions ForDecisions(ConfigurationOptions configuration, RedisCellOptions options)
     {
         ConfigurationOptions tuned = configuration.Clone();
@@ -376,6 +419,8 @@ public sealed partial class RedisCellLimiter : CellLimiter
         tuned.AbortOnConnectFail = false;
         tuned.SyncTimeout = timeoutMs;
         tuned.AsyncTimeout = timeoutMs;
+        tuned.ConnectTimeout = Math.Min(configuration.ConnectTimeout, Math.Max(timeoutMs, ConnectTimeoutFloorMs));
+        tuned.ConnectRetry = 1;
         tuned.BacklogPolicy = BacklogPolicy.FailFast;
         tuned.ReconnectRetryPolicy = new LinearRetry(ReconnectIntervalMs);
         tuned.HeartbeatInterval = s_heartbeat;
@@ -395,13 +440,18 @@ public sealed partial class RedisCellLimiter : CellLimiter
 
     // The synchronous path: StackExchange.Redis's own blocking call on a connection whose
     // SyncTimeout is the limiter's timeout. Returns false when the store could not decide.
+    // StackExchange.Redis's synchronous calls take no per-call timeout, so the resend after NOSCRIPT
+    // cannot be given only the rest of the decision's timeout without waiting on a task: it is sent
+    // only while some of the timeout is left, and may then wait one SyncTimeout more (a bound of
+    // just under twice the timeout, documented in docs/reliability.md).
     private bool TryEvaluate(in ScriptCall call, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out RedisResult? reply, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out Exception? failure)
     {
         reply = null;
         failure = null;
+        long deadline = Deadline();
         if (!_breaker.TryEnter(_redis.IsConnected, out bool probe))
         {
-            failure = StoreCircuitOpenException.Instance;
+            failure = new StoreCircuitOpenException();
             return false;
         }
 
@@ -416,6 +466,7 @@ public sealed partial class RedisCellLimiter : CellLimiter
             catch (RedisServerException ex) when (IsNoScript(ex))
             {
                 // The server lost its script cache (restart, SCRIPT FLUSH, failover): send the text once.
+                if (Stopwatch.GetTimestamp() >= deadline) throw new TimeoutException($"The server answered NOSCRIPT after the decision's whole timeout ({_timeout.TotalMilliseconds:0} ms).", ex);
                 reply = database.ScriptEvaluate(call.Script.Text, call.Keys, call.Values);
             }
         }
@@ -442,9 +493,9 @@ public sealed partial class RedisCellLimiter : CellLimiter
 
     // The asynchronous path: stops waiting at the timeout, whatever the connection's own timeouts.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<Outcome> TryEvaluateAsync(ScriptCall call, CancellationToken cancellationToken)
+    private async ValueTask<Outcome> TryEvaluateAsync(ScriptCall call, long deadline, CancellationToken cancellationToken)
     {
-        if (!_breaker.TryEnter(_redis.IsConnected, out bool probe)) return new Outcome(null, StoreCircuitOpenException.Instance);
+        if (!_breaker.TryEnter(_redis.IsConnected, out bool probe)) return new Outcome(null, new StoreCircuitOpenException());
         Task<RedisResult>? evaluation = null;
         RedisResult reply;
         try
@@ -453,13 +504,14 @@ public sealed partial class RedisCellLimiter : CellLimiter
             try
             {
                 evaluation = _database.ScriptEvaluateAsync(call.Script.Hash, call.Keys, call.Values);
-                reply = await evaluation.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
+                reply = await evaluation.WaitAsync(Remaining(deadline), cancellationToken).ConfigureAwait(false);
             }
             catch (RedisServerException ex) when (IsNoScript(ex))
             {
                 // The server lost its script cache (restart, SCRIPT FLUSH, failover): send the text once.
+                // The resend gets what is left of the decision's timeout, not a new one.
                 evaluation = _database.ScriptEvaluateAsync(call.Script.Text, call.Keys, call.Values);
-                reply = await evaluation.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
+                reply = await evaluation.WaitAsync(Remaining(deadline), cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (IsUnavailable(ex))
@@ -674,12 +726,44 @@ public sealed partial class RedisCellLimiter : CellLimiter
             (long)values[0] == 1,
             (long)values[1],
             (long)values[2],
-            Nanoseconds(values[5], values[6]),
-            Nanoseconds(values[7], values[8]));
+            Nanoseconds(values[5], values[6], rule.Key),
+            Nanoseconds(values[7], values[8], rule.Key));
     }
 
     // The precise reply carries each duration as {high, low} = high * 1e9 + low, exact beyond 2^53.
-    private static long Nanoseconds(RedisResult high, RedisResult low) => ((long)high * 1_000_000_000L) + (long)low;
+    private static long Nanoseconds(RedisResult high, RedisResult low, string key)
+    {
+        try
+        {
+            return checked((Int64(high, key) * 1_000_000_000L) + Int64(low, key));
+        }
+        catch (OverflowException ex)
+        {
+            throw new RedisCellException($"The rate-limit script answered a duration for '{key}' that does not fit in 64 bits of nanoseconds ({high} s + {low} ns).", key, ex);
+        }
+    }
+
+    private static long Int64(RedisResult value, string key)
+    {
+        RedisCellException? error = null;
+        return TryInt64(value, key, out long parsed, ref error) ? parsed : throw error!;
+    }
+
+    // A reply integer: an integer, or decimal digits for a duration beyond what a double holds
+    // exactly. A value outside 64 bits is an error, never a wrapped number.
+    private static bool TryInt64(RedisResult value, string key, out long parsed, ref RedisCellException? error)
+    {
+        if (value.Resp2Type == ResultType.Integer)
+        {
+            parsed = (long)value;
+            return true;
+        }
+
+        string? text = (string?)value;
+        if (long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out parsed)) return true;
+        error = new RedisCellException($"The rate-limit script answered \"{text}\" for '{key}', which is not a 64-bit integer.", key);
+        return false;
+    }
 
     // fixed_window.lua's reply: {limited, limit, remaining, retry_after_ms, reset_after_ms}.
     private static RateLimitResult ParseWindow(in RateLimitRule rule, RedisResult reply)
@@ -771,10 +855,9 @@ public sealed partial class RedisCellLimiter : CellLimiter
         }
 
         state = (long)first;
-        retryAfter = (long)values[(3 * index) + 1];
-        resetAfter = (long)values[(3 * index) + 2];
         error = null;
-        return true;
+        resetAfter = 0;
+        return TryInt64(values[(3 * index) + 1], key, out retryAfter, ref error) && TryInt64(values[(3 * index) + 2], key, out resetAfter, ref error);
     }
 
     // A batch.lua entry as a result. State is the remaining count, or -(remaining + 1) when

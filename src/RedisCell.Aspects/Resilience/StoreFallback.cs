@@ -150,11 +150,14 @@ internal sealed class StoreFallback
 }
 
 /// <summary>The store was not asked: the circuit breaker is open after repeated failures.</summary>
+/// <remarks>
+/// One per failed decision, never shared: FailClosed hands it to the caller as an InnerException,
+/// whose <see cref="Exception.Data"/> the caller may write. It is created, not thrown, so it costs
+/// one small allocation and no stack trace.
+/// </remarks>
 internal sealed class StoreCircuitOpenException : Exception
 {
-    public static readonly StoreCircuitOpenException Instance = new();
-
-    private StoreCircuitOpenException()
+    public StoreCircuitOpenException()
         : base("The circuit breaker is open after repeated failures of the rate-limit store.")
     {
     }

@@ -24,6 +24,9 @@ local E9 = 1000000000
 local MAX_SAFE = 9007199254740991 -- 2^53 - 1
 local NEAR = 4503599627370496     -- 2^52 ns: the reach of the relative arithmetic
 local TYPE_PROBE = _VERSION ~= 'Lua 5.1' -- Garnet: GET does not see lists, sets or hashes
+-- The largest TAT kept: what a signed 64-bit integer holds (the year 2262), as the module and the
+-- client read it. Beyond it durations no longer fit the reply's integers.
+local MAX_TAT = '9223372036854775807'
 
 -- A non-negative integer argument that is exact as a double, or nil.
 local function safe_int(text)
@@ -92,6 +95,10 @@ local function gcra_far(key, limit, t, dvt_approx, quantity, over, tat_s, tat_n,
     new_s, new_n = norm(base_s + inc_s, base_n + inc_n)
     diff_s, diff_n = norm(now_s - new_s + dvt_s, now_n - new_n + dvt_n)
     limited = diff_s < 0
+    -- Only a tolerance of centuries reaches here; storing the TAT would leave a key nothing reads.
+    if not limited and (new_s > 9223372036 or (new_s == 9223372036 and new_n > 854775807)) then
+      return 'ERR key ' .. key .. ' would hold a GCRA timestamp beyond ' .. MAX_TAT .. ' ns (the year 2262); the policy\'s tolerance reaches too far. It was left untouched'
+    end
   end
 
   local d = { key = key, limited = limited, limit = limit, remaining = 0,
@@ -155,8 +162,9 @@ local function gcra_decide_parsed(key, t, limit, quantity, now_s, now_n)
   local tat_s, tat_n = now_s, now_n
   if stored then
     local len = #stored
-    if len == 0 or len > 20 or not string.find(stored, '^%d+$') then
-      return 'ERR key ' .. key .. ' holds "' .. string.sub(stored, 1, 40) .. '", not a GCRA timestamp (decimal nanoseconds); it was left untouched'
+    -- Digits only, at most those of MAX_TAT; equal lengths of digits compare as numbers do.
+    if len == 0 or len > 19 or not string.find(stored, '^%d+$') or (len == 19 and stored > MAX_TAT) then
+      return 'ERR key ' .. key .. ' holds "' .. string.sub(stored, 1, 40) .. '", not a GCRA timestamp (decimal nanoseconds up to ' .. MAX_TAT .. '); it was left untouched'
     end
     if len <= 9 then
       tat_s, tat_n = 0, tonumber(stored)

@@ -13,7 +13,7 @@ namespace RedisCell.Aspects;
 /// <para>
 /// Check-and-consume is one atomic script: a refused request consumes nothing, and two requests
 /// racing for the last tokens cannot both pass. A user's budget is one key,
-/// <c>{prefix}{escaped user id}</c>, that expires with its window, so <see cref="ResetAsync"/>
+/// <c>{prefix}{escaped user id}</c>, that expires with its window, so <see cref="ResetAsync(string, CancellationToken)"/>
 /// deletes exactly that key whatever characters (<c>* ? [ ] :</c>) the id holds, and every
 /// operation works on Redis Cluster.
 /// </para>
@@ -30,7 +30,7 @@ public sealed class TokenBudgetLimiter : IDisposable, IAsyncDisposable
 
     /// <summary>Creates a budget on an existing limiter, which the caller keeps owning.</summary>
     /// <param name="limiter">Where the budgets are kept.</param>
-    /// <param name="tokensPerMinute">Tokens each user may spend per minute, at least 1.</param>
+    /// <param name="tokensPerMinute">Tokens each user may spend per minute, from 1 to <see cref="FixedWindowPolicy.MaxLimit"/>.</param>
     /// <param name="keyPrefix">Prepended (as written) to each escaped user id.</param>
     public TokenBudgetLimiter(CellLimiter limiter, long tokensPerMinute, string keyPrefix = DefaultKeyPrefix)
         : this(limiter, tokensPerMinute, keyPrefix, ownsLimiter: false)
@@ -39,15 +39,21 @@ public sealed class TokenBudgetLimiter : IDisposable, IAsyncDisposable
 
     /// <summary>Creates a budget kept in Redis on an existing connection.</summary>
     public TokenBudgetLimiter(IConnectionMultiplexer redis, long tokensPerMinute, string keyPrefix = DefaultKeyPrefix, RedisCellOptions? options = null)
-        : this(new RedisCellLimiter(redis, options), tokensPerMinute, keyPrefix, ownsLimiter: true)
+        : this(Checked(tokensPerMinute, keyPrefix), new RedisCellLimiter(redis, options), keyPrefix, ownsLimiter: true)
     {
     }
 
     private TokenBudgetLimiter(CellLimiter limiter, long tokensPerMinute, string keyPrefix, bool ownsLimiter)
+        : this(Checked(tokensPerMinute, keyPrefix), limiter, keyPrefix, ownsLimiter)
+    {
+    }
+
+    // The policy comes first so that the arguments are checked before a limiter (and for Connect,
+    // a connection) exists that a failed check would leave behind.
+    private TokenBudgetLimiter(FixedWindowPolicy policy, CellLimiter limiter, string keyPrefix, bool ownsLimiter)
     {
         _limiter = limiter ?? throw new ArgumentNullException(nameof(limiter));
-        ArgumentNullException.ThrowIfNull(keyPrefix);
-        Policy = FixedWindowPolicy.TokensPerMinute(tokensPerMinute);
+        Policy = policy;
         _keyPrefix = keyPrefix;
         _ownsLimiter = ownsLimiter;
     }
@@ -56,16 +62,25 @@ public sealed class TokenBudgetLimiter : IDisposable, IAsyncDisposable
     /// Connects to Redis (a StackExchange.Redis configuration string or a <c>redis://</c> URL) and
     /// creates a budget that owns the connection.
     /// </summary>
-    public static TokenBudgetLimiter Connect(string configuration, long tokensPerMinute, string keyPrefix = DefaultKeyPrefix, RedisCellOptions? options = null) =>
-        new(RedisCellLimiter.Connect(configuration, options), tokensPerMinute, keyPrefix, ownsLimiter: true);
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="tokensPerMinute"/> is not from 1 to <see cref="FixedWindowPolicy.MaxLimit"/> (checked before connecting).</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="keyPrefix"/> is <see langword="null"/> (checked before connecting).</exception>
+    public static TokenBudgetLimiter Connect(string configuration, long tokensPerMinute, string keyPrefix = DefaultKeyPrefix, RedisCellOptions? options = null)
+    {
+        FixedWindowPolicy policy = Checked(tokensPerMinute, keyPrefix);
+        return new(policy, RedisCellLimiter.Connect(configuration, options), keyPrefix, ownsLimiter: true);
+    }
 
     /// <inheritdoc cref="Connect(string, long, string, RedisCellOptions?)"/>
     public static async Task<TokenBudgetLimiter> ConnectAsync(string configuration, long tokensPerMinute, string keyPrefix = DefaultKeyPrefix, RedisCellOptions? options = null)
     {
-        // Checked before connecting, as the constructor would check it after.
-        _ = FixedWindowPolicy.TokensPerMinute(tokensPerMinute);
+        FixedWindowPolicy policy = Checked(tokensPerMinute, keyPrefix);
+        return new(policy, await RedisCellLimiter.ConnectAsync(configuration, options).ConfigureAwait(false), keyPrefix, ownsLimiter: true);
+    }
+
+    private static FixedWindowPolicy Checked(long tokensPerMinute, string keyPrefix)
+    {
         ArgumentNullException.ThrowIfNull(keyPrefix);
-        return new(await RedisCellLimiter.ConnectAsync(configuration, options).ConfigureAwait(false), tokensPerMinute, keyPrefix, ownsLimiter: true);
+        return FixedWindowPolicy.TokensPerMinute(tokensPerMinute);
     }
 
     /// <summary>The budget every user gets per minute.</summary>
@@ -91,8 +106,24 @@ public sealed class TokenBudgetLimiter : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Gives <paramref name="userId"/> a full budget again, touching no other user's key.</summary>
+    /// <remarks>
+    /// This is the budget this limiter charges. When the budget is checked together with other
+    /// rules on a Redis Cluster (for example a <c>[TokenBudget]</c> with another attribute on one
+    /// method), that check may keep it under another key: reset it with
+    /// <see cref="ResetAsync(string, ReadOnlyMemory{RateLimitRule}, CancellationToken)"/>.
+    /// </remarks>
     public ValueTask ResetAsync(string userId, CancellationToken cancellationToken = default) =>
         _limiter.ResetAsync(KeyFor(userId), cancellationToken);
+
+    /// <summary>
+    /// Gives <paramref name="userId"/> a full budget again in checks of <paramref name="checkedWith"/>:
+    /// the rules a multi-rule check passes, one of them this budget's rule for the user
+    /// (<see cref="Policy"/> and <see cref="KeyFor"/>). The other rules' state is kept. See
+    /// <see cref="CellLimiter.Reset(string, ReadOnlySpan{RateLimitRule})"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">No rule of <paramref name="checkedWith"/> has the user's key.</exception>
+    public ValueTask ResetAsync(string userId, ReadOnlyMemory<RateLimitRule> checkedWith, CancellationToken cancellationToken = default) =>
+        _limiter.ResetAsync(KeyFor(userId), checkedWith, cancellationToken);
 
     /// <summary>The key a user's budget is kept under (before the limiter's own prefix).</summary>
     public string KeyFor(string userId)

@@ -38,6 +38,9 @@ public static class Broken
 
     [TokenBudget("t:{user}", 10, Cost = nameof(cost))]
     public static void NonIntegerCost(string user, double cost) { }
+
+    [RatePerSecond(1_000_000_000_000_000)]
+    public static void RateBeyondTheScriptsCount() { }
 }
 
 public static class Caller

@@ -61,6 +61,43 @@ public sealed class ClusterTests
     }
 
     [Theory]
+    [MemberData(nameof(Limiters.All), MemberType = typeof(Limiters))]
+    public async Task ResettingOneRuleOfACombinationResetsWhatThatCombinationStored(string kind)
+    {
+        using CellLimiter limiter = await Limiters.CreateAsync(kind, "reset-combination");
+        var wide = new FixedWindowPolicy(8, TimeSpan.FromMinutes(1));
+        RateLimitRule[] rules = [new(PerUser, "user:42"), new(wide, "global")];
+        for (int i = 0; i < 5; i++) Assert.True(limiter.Check(rules).Allowed);
+        Assert.Equal("user:42", limiter.Check(rules).Rule.Key); // limited: user:42 has spent its burst of five
+
+        // Off a cluster the combination keeps user:42 under its own name; on one it does not.
+        limiter.Reset("user:42");
+        bool cluster = kind == Engine.Cluster;
+        Assert.Equal(!cluster, limiter.Check(rules).Allowed);
+
+        limiter.Reset("user:42", rules);
+        Assert.True((await limiter.CheckAsync(rules)).Allowed);
+
+        // The other rule kept its count: eight per window, seven (six on the cluster) spent so far.
+        RateLimitRule[] another = [new(PerUser, "user:7"), new(wide, "global")];
+        for (int i = 0; i < (cluster ? 2 : 1); i++) Assert.True(limiter.Check(another).Allowed);
+        RateLimitResult full = limiter.Check(another);
+        Assert.True(full.Limited);
+        Assert.Equal("global", full.Rule.Key);
+
+        // The token budget, checked with another rule, the same way.
+        await using var budget = new TokenBudgetLimiter(limiter, 100, "budget:");
+        RateLimitRule[] withBudget = [new(budget.Policy, budget.KeyFor("ann"), 100), new(wide, "global", 0)];
+        Assert.True((await limiter.CheckAsync(withBudget)).Allowed);
+        Assert.True((await limiter.CheckAsync(withBudget)).Limited);
+        await budget.ResetAsync("ann", withBudget);
+        Assert.True((await limiter.CheckAsync(withBudget)).Allowed);
+
+        Assert.Throws<ArgumentException>(() => limiter.Reset("user:43", rules));
+        await Assert.ThrowsAsync<ArgumentException>(() => budget.ResetAsync("bob", withBudget).AsTask());
+    }
+
+    [Theory]
     [MemberData(nameof(Engines))]
     public async Task KeysThatShareAHashTagAreKeptAsWritten(string engine)
     {

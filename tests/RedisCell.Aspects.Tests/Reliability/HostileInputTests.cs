@@ -55,6 +55,25 @@ public sealed class HostileInputTests
     }
 
     [Theory]
+    [MemberData(nameof(Limiters.All), MemberType = typeof(Limiters))]
+    public async Task ShortenedKeysNeverSplitASurrogatePair(string kind)
+    {
+        // The readable head of a shortened key is its first 64 characters; here the 64th is the
+        // first half of an emoji, which cut there would be a lone surrogate RedisCellLimiter refuses.
+        string emoji = string.Concat(Enumerable.Repeat("🙂", 200));
+        foreach (string key in new[] { RateLimitKey.Escape("x" + emoji), RateLimitKey.Create($"k:{"x" + emoji}"), RateLimitKey.Escape(emoji) })
+        {
+            Assert.True(key.Length <= RateLimitKey.MaxLength, $"{key.Length} chars");
+            Assert.Equal(key, Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(key))); // no lone surrogate
+        }
+
+        await using CellLimiter limiter = await Limiters.CreateAsync(kind, "surrogate-head");
+        var rule = new RateLimitRule(new GcraPolicy(0, 1, 60), RateLimitKey.Escape("x" + emoji));
+        Assert.False((await limiter.CheckAsync(rule)).Limited);
+        Assert.True(limiter.Check(rule).Limited);
+    }
+
+    [Theory]
     [MemberData(nameof(Engines))]
     public async Task HostileKeysAreUsedWholeWithATtlAndTouchNothingElse(string engine)
     {
@@ -131,7 +150,7 @@ public sealed class HostileInputTests
         string tag = "{wt}";
         await db.ListRightPushAsync(prefix + tag + "list", "a");
         await db.StringSetAsync(prefix + tag + "text", "not a number", TimeSpan.FromMinutes(1));
-        await db.StringSetAsync(prefix + tag + "future", "9999999999999999999", TimeSpan.FromMinutes(1)); // a TAT in 2286
+        await db.StringSetAsync(prefix + tag + "future", "9223372036854775807", TimeSpan.FromMinutes(1)); // the last TAT of 2262
         try
         {
             foreach (RateLimiterFailurePolicy failurePolicy in Enum.GetValues<RateLimiterFailurePolicy>())
@@ -160,12 +179,86 @@ public sealed class HostileInputTests
 
             Assert.Equal("a", (string?)await db.ListGetByIndexAsync(prefix + tag + "list", 0));
             Assert.Equal("not a number", (string?)await db.StringGetAsync(prefix + tag + "text"));
-            Assert.Equal("9999999999999999999", (string?)await db.StringGetAsync(prefix + tag + "future"));
+            Assert.Equal("9223372036854775807", (string?)await db.StringGetAsync(prefix + tag + "future"));
         }
         finally
         {
             foreach (string key in new[] { "list", "text", "future" }) await db.KeyDeleteAsync(prefix + tag + key);
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task StoredTimestampsBeyond63BitsAreClearErrorsAndLeftUntouched(string engine)
+    {
+        // Above long.MaxValue a TAT's durations no longer fit the result: "99999999999999999999"
+        // came back as a Retry-After of 69,104 days.
+        ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
+        string prefix = Engine.UniquePrefix("tat-63");
+        IDatabase db = redis.GetDatabase();
+        string tag = "{tat}";
+        string[] hostile = ["9223372036854775808", "18446744073709551616", "99999999999999999999", "999999999999999999999"];
+        using var limiter = new RedisCellLimiter(redis, Engine.Options(prefix));
+        var gcra = new GcraPolicy(4, 10, 60);
+        try
+        {
+            for (int i = 0; i < hostile.Length; i++)
+            {
+                string key = tag + "h" + i;
+                await db.StringSetAsync(prefix + key, hostile[i], TimeSpan.FromMinutes(1));
+                var sync = Assert.Throws<RedisCellException>(() => limiter.Check(new RateLimitRule(gcra, key)));
+                var async = await Assert.ThrowsAsync<RedisCellException>(() => limiter.CheckAsync(new RateLimitRule(gcra, key)).AsTask());
+                var multi = Assert.Throws<RedisCellException>(() => limiter.Check([new RateLimitRule(gcra, tag + "fresh"), new RateLimitRule(gcra, key)]));
+                foreach (RedisCellException error in new[] { sync, async, multi })
+                {
+                    Assert.Contains(key, error.Message);
+                    Assert.Contains("left untouched", error.Message);
+                }
+
+                Assert.Equal(hostile[i], (string?)await db.StringGetAsync(prefix + key));
+            }
+
+            // The largest TAT a 64-bit integer holds is still state: refused until then, on every path.
+            await db.StringSetAsync(prefix + tag + "max", long.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture), TimeSpan.FromMinutes(1));
+            TimeSpan untilMax = DateTimeOffset.FromUnixTimeMilliseconds(long.MaxValue / 1_000_000) - DateTimeOffset.UtcNow;
+            foreach (RateLimitResult result in new[]
+            {
+                limiter.Check(new RateLimitRule(gcra, tag + "max")),
+                await limiter.CheckAsync(new RateLimitRule(gcra, tag + "max")),
+                limiter.Check([new RateLimitRule(gcra, tag + "fresh"), new RateLimitRule(gcra, tag + "max")]),
+            })
+            {
+                Assert.True(result.Limited);
+                Assert.InRange(result.ResetAfter, untilMax - TimeSpan.FromMinutes(1), untilMax + TimeSpan.FromMinutes(1));
+                Assert.InRange(result.RetryAfter, untilMax - TimeSpan.FromMinutes(2), untilMax);
+            }
+
+            Assert.False(await db.KeyExistsAsync(prefix + tag + "fresh"));
+        }
+        finally
+        {
+            for (int i = 0; i < hostile.Length; i++) await db.KeyDeleteAsync(prefix + tag + "h" + i);
+            await db.KeyDeleteAsync(prefix + tag + "max");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Limiters.All), MemberType = typeof(Limiters))]
+    public async Task ATimestampThatWouldPass63BitsIsNotWritten(string kind)
+    {
+        // A tolerance of 285 years is valid, but from 2026 the TAT it allows reaches past 2262:
+        // a value every limiter would then refuse to read. The call is an error and writes nothing.
+        using CellLimiter limiter = await Limiters.CreateAsync(kind, "tat-63-write");
+        var farReaching = new GcraPolicy(0, 1, 9_000_000_000);
+        var error = await Assert.ThrowsAsync<RedisCellException>(() => limiter.CheckAsync(new RateLimitRule(farReaching, "far")).AsTask());
+        Assert.Contains("far", error.Message);
+        Assert.Contains("left untouched", error.Message);
+        Assert.Throws<RedisCellException>(() => limiter.Check([new RateLimitRule(farReaching, "far"), new RateLimitRule(new GcraPolicy(1, 1, 1), "near")]));
+
+        // Nothing was written: a read (quantity 0) sees a fresh key.
+        RateLimitResult peek = await limiter.CheckAsync(new RateLimitRule(farReaching, "far", 0));
+        Assert.Equal(TimeSpan.Zero, peek.ResetAfter);
+        Assert.Equal(0, (await limiter.CheckAsync(new RateLimitRule(new GcraPolicy(1, 1, 1), "near", 0))).ResetAfter.Ticks);
     }
 
     [Fact]

@@ -258,6 +258,129 @@ public sealed class OutageTests(ITestOutputHelper output)
         Assert.True(worst < timeout + TimeSpan.FromMilliseconds(200), $"a decision waited {worst.TotalMilliseconds:0} ms");
     }
 
+    [Fact]
+    public async Task CallsWaitingForAnotherCallsAnswerKeepOneTimeout()
+    {
+        // A key the deny cache remembers as full, about to free up: calls that arrive together wait
+        // for the one asking Redis. With Redis hung, each asker times out, the waiters find the key
+        // still near its limit and follow the next asker: without one deadline per call a waiter
+        // would pay the timeout once per asker it followed.
+        await using RedisServerProcess server = await RedisServerProcess.StartAsync();
+        await WarmUpAsync(server);
+        TimeSpan timeout = TimeSpan.FromMilliseconds(400);
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_767_225_600));
+        var options = new RedisCellOptions
+        {
+            KeyPrefix = Engine.UniquePrefix("hung-waiters"),
+            FailurePolicy = RateLimiterFailurePolicy.FailOpen,
+            Timeout = timeout,
+            BreakAfterFailures = 8, // several askers in a row reach the hung server
+            Clock = ClockSource.Client,
+            TimeProvider = clock,
+        };
+        await using RedisCellLimiter limiter = await RedisCellLimiter.ConnectAsync(server.Configuration, options);
+        var rule = new RateLimitRule(new GcraPolicy(4, 1, 60), "hot");
+        for (int i = 0; i < 5; i++) Assert.False((await limiter.CheckAsync(rule)).Limited);
+        Assert.True((await limiter.CheckAsync(rule)).Limited);
+        clock.Advance(TimeSpan.FromSeconds(61));
+
+        server.Pause();
+        (TimeSpan Waited, RateLimitResult Result)[] calls;
+        try
+        {
+            calls = await Task.WhenAll(Enumerable.Range(0, 10).Select(async _ =>
+            {
+                long started = System.Diagnostics.Stopwatch.GetTimestamp();
+                RateLimitResult result = await limiter.CheckAsync(rule);
+                return (System.Diagnostics.Stopwatch.GetElapsedTime(started), result);
+            }));
+        }
+        finally
+        {
+            server.Resume();
+        }
+
+        TimeSpan worst = calls.Max(c => c.Waited);
+        output.WriteLine($"worst decision {worst.TotalMilliseconds:0} ms with a {timeout.TotalMilliseconds:0} ms timeout");
+        Assert.All(calls, c => Assert.True(c.Result.Allowed)); // FailOpen
+        Assert.True(worst < timeout + TimeSpan.FromMilliseconds(200), $"a decision waited {worst.TotalMilliseconds:0} ms");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ResendingAfterNoScriptKeepsTheDecisionsTimeout(bool synchronous)
+    {
+        // The server lost its scripts (SCRIPT FLUSH, as after a restart or failover), answers
+        // NOSCRIPT late, and then hangs: the resend of the script text gets no answer.
+        await using RedisServerProcess server = await RedisServerProcess.StartAsync();
+        await using var proxy = new NoScriptStallProxy(server.Port);
+        TimeSpan timeout = TimeSpan.FromMilliseconds(600), noScriptAfter = TimeSpan.FromMilliseconds(450);
+        var options = new RedisCellOptions
+        {
+            KeyPrefix = Engine.UniquePrefix("noscript"),
+            FailurePolicy = RateLimiterFailurePolicy.FailOpen,
+            Timeout = timeout,
+            LocalDenyCacheCapacity = 0,
+        };
+        await using RedisCellLimiter limiter = await RedisCellLimiter.ConnectAsync(proxy.Configuration + ",abortConnect=false", options);
+        var rule = new RateLimitRule(new GcraPolicy(1000, 1000, 1), "k");
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(limiter.Check(rule).ResetAfter > TimeSpan.Zero); // answered by Redis
+            Assert.True((await limiter.CheckAsync(rule)).ResetAfter > TimeSpan.Zero);
+        }
+
+        await using (ConnectionMultiplexer admin = await ConnectionMultiplexer.ConnectAsync(server.Configuration))
+        {
+            await admin.GetServer(admin.GetEndPoints()[0]).ScriptFlushAsync();
+        }
+
+        proxy.Arm(noScriptAfter);
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        RateLimitResult result = synchronous ? limiter.Check(rule) : await limiter.CheckAsync(rule);
+        TimeSpan waited = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        output.WriteLine($"{(synchronous ? "sync" : "async")}: {waited.TotalMilliseconds:0} ms with NOSCRIPT after {noScriptAfter.TotalMilliseconds:0} ms and a {timeout.TotalMilliseconds:0} ms timeout");
+
+        Assert.Equal(1, proxy.Stalled);
+        Assert.True(result.Allowed && result.ResetAfter == TimeSpan.Zero, "the failure policy (FailOpen) should have answered");
+
+        // Asynchronous: the resend gets what is left of the one timeout. Synchronous: it waits on
+        // the connection's SyncTimeout (the timeout) again, so the bound is twice the timeout.
+        TimeSpan bound = (synchronous ? timeout * 2 : timeout) + LatencyMargin;
+        Assert.True(waited < bound, $"the decision waited {waited.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
+    public async Task EveryCircuitOpenFailureHasItsOwnException()
+    {
+        // FailClosed exposes why the store was not asked as the InnerException, whose Data any
+        // caller may write: one instance shared by every call would carry one caller's data to all.
+        var options = new RedisCellOptions
+        {
+            KeyPrefix = Engine.UniquePrefix("circuit-open"),
+            FailurePolicy = RateLimiterFailurePolicy.FailClosed,
+            BreakAfterFailures = 1,
+            BreakDuration = TimeSpan.FromMinutes(5),
+        };
+        await using RedisCellLimiter limiter = await RedisCellLimiter.ConnectAsync($"127.0.0.1:{FreePort.Next()},abortConnect=false", options);
+        var rule = new RateLimitRule(new GcraPolicy(0, 1, 60), "k");
+
+        var circuitOpen = new List<Exception>();
+        for (int i = 0; i < 10 && circuitOpen.Count < 4; i++)
+        {
+            RateLimiterUnavailableException refused = i % 2 == 0
+                ? Assert.Throws<RateLimiterUnavailableException>(() => limiter.Check(rule))
+                : await Assert.ThrowsAsync<RateLimiterUnavailableException>(() => limiter.CheckAsync(rule).AsTask());
+            if (refused.InnerException is RedisCell.Aspects.Resilience.StoreCircuitOpenException open) circuitOpen.Add(open);
+        }
+
+        Assert.Equal(4, circuitOpen.Count);
+        circuitOpen[0].Data["caller"] = "first";
+        Assert.Equal(4, circuitOpen.Distinct(ReferenceEqualityComparer.Instance).Count());
+        Assert.All(circuitOpen.Skip(1), e => Assert.Empty(e.Data));
+    }
+
     private static async Task WarmUpAsync(RedisServerProcess server)
     {
         await using RedisCellLimiter warm = await RedisCellLimiter.ConnectAsync(server.Configuration, Engine.Options(Engine.UniquePrefix("warm")));

@@ -27,6 +27,27 @@ public sealed class FixedWindowTests
         Assert.InRange(refused.RetryAfter, TimeSpan.FromSeconds(50), TimeSpan.FromMinutes(1));
     }
 
+    [Theory]
+    [MemberData(nameof(Limiters.All), MemberType = typeof(Limiters))]
+    public async Task LimitsBeyondWhatTheScriptCountsAreRefusedBeforeAnyIo(string kind)
+    {
+        // fixed_window.lua counts in doubles and refuses limits beyond 15 digits: such a limit
+        // would pass in process and fail on Redis, after the round trip.
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FixedWindowPolicy(10_000_000_000_000_000, TimeSpan.FromSeconds(1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FixedWindowPolicy(FixedWindowPolicy.MaxLimit + 1, TimeSpan.FromSeconds(1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => FixedWindowPolicy.PerSecond(long.MaxValue));
+        Assert.Throws<ArgumentOutOfRangeException>(() => FixedWindowPolicy.TokensPerMinute(FixedWindowPolicy.MaxLimit + 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TokenBudgetLimiter(new InProcessCellLimiter(), FixedWindowPolicy.MaxLimit + 1));
+
+        // The largest limit accepted works the same everywhere.
+        using CellLimiter limiter = await Limiters.CreateAsync(kind, "window-max");
+        var rule = new RateLimitRule(FixedWindowPolicy.PerSecond(FixedWindowPolicy.MaxLimit), "k", FixedWindowPolicy.MaxLimit - 1);
+        RateLimitResult allowed = await limiter.CheckAsync(rule);
+        Assert.True(allowed.Allowed);
+        Assert.Equal(1, allowed.Remaining);
+        Assert.True((await limiter.CheckAsync(rule)).Limited);
+    }
+
     [Fact]
     public void TheWindowRestartsAfterItExpires()
     {

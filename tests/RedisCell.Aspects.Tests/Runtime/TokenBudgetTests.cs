@@ -1,3 +1,4 @@
+using RedisCell.Aspects.TestServers;
 using RedisCell.Aspects.Tests.Infrastructure;
 using StackExchange.Redis;
 
@@ -71,6 +72,23 @@ public sealed class TokenBudgetTests
         Assert.True((await budget.CheckAndConsumeAsync("u", 1)).Limited);
         await using var onExisting = new TokenBudgetLimiter(redis, 50, Engine.UniquePrefix("budgetmux"), Engine.Options(RedisCellOptions.DefaultKeyPrefix));
         Assert.Equal(50, await onExisting.GetRemainingAsync("u"));
+    }
+
+    [Fact]
+    public async Task ConnectValidatesBeforeConnectingAndLeavesNoConnectionBehind()
+    {
+        await using RedisServerProcess server = await RedisServerProcess.StartAsync();
+        await using ConnectionMultiplexer admin = await ConnectionMultiplexer.ConnectAsync(server.Configuration);
+        IServer redis = admin.GetServer(admin.GetEndPoints()[0]);
+        int before = (await redis.ClientListAsync()).Length;
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => TokenBudgetLimiter.Connect(server.Configuration, 0));
+        Assert.Throws<ArgumentNullException>(() => TokenBudgetLimiter.Connect(server.Configuration, 10, keyPrefix: null!));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => TokenBudgetLimiter.ConnectAsync(server.Configuration, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TokenBudgetLimiter(admin, 0));
+
+        // A connection opened and abandoned would stay connected (its timers keep it alive).
+        Assert.Equal(before, (await redis.ClientListAsync()).Length);
     }
 
     [Fact]

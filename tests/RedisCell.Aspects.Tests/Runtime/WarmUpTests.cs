@@ -61,6 +61,63 @@ public sealed class WarmUpTests
         Assert.True((await limiter.CheckAsync(new RateLimitRule(new GcraPolicy(0, 1, 60), "k"))).Allowed);
     }
 
+    [Fact]
+    public async Task A_server_that_accepts_but_never_answers_costs_a_bounded_connect()
+    {
+        // A hung server (or anything else holding the port): the TCP connect succeeds, the handshake
+        // never completes. StackExchange.Redis's own ConnectTimeout (5 s, retried) would hold Connect,
+        // and CellLimiter.Shared's first callers behind its lock, for about 15 s.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var accepted = new List<System.Net.Sockets.Socket>();
+        using var stop = new CancellationTokenSource();
+        Task accepting = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    System.Net.Sockets.Socket socket = await listener.AcceptSocketAsync(stop.Token);
+                    lock (accepted) accepted.Add(socket);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+
+        try
+        {
+            string configuration = $"127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}";
+            var options = new RedisCellOptions { FailurePolicy = RateLimiterFailurePolicy.FailClosed };
+
+            var elapsed = Stopwatch.StartNew();
+            using (RedisCellLimiter sync = RedisCellLimiter.Connect(configuration, options))
+            {
+                TimeSpan took = elapsed.Elapsed;
+                Assert.True(took < TimeSpan.FromSeconds(4), $"Connect to a server that never answers took {took.TotalSeconds:0.0} s");
+                Assert.Throws<RateLimiterUnavailableException>(() => sync.Check(new RateLimitRule(new GcraPolicy(0, 1, 60), "k")));
+            }
+
+            elapsed.Restart();
+            await using (RedisCellLimiter async = await RedisCellLimiter.ConnectAsync(configuration, options))
+            {
+                TimeSpan took = elapsed.Elapsed;
+                Assert.True(took < TimeSpan.FromSeconds(4), $"ConnectAsync to a server that never answers took {took.TotalSeconds:0.0} s");
+                await Assert.ThrowsAsync<RateLimiterUnavailableException>(async () => await async.CheckAsync(new RateLimitRule(new GcraPolicy(0, 1, 60), "k")));
+            }
+
+            lock (accepted) Assert.NotEmpty(accepted); // the connects did reach the listener
+        }
+        finally
+        {
+            stop.Cancel();
+            listener.Stop();
+            await accepting;
+            lock (accepted) accepted.ForEach(s => s.Dispose());
+        }
+    }
+
     // SCRIPT LOAD calls the server has counted (Redis only: Garnet keeps no per-subcommand statistics).
     private static async Task<long> ScriptLoadsAsync(IServer server, string engine)
     {
