@@ -19,11 +19,12 @@ namespace RedisCell.Aspects;
 /// </para>
 /// <para>
 /// The synchronous methods use synchronous calls all the way down, so they are safe on threads that
-/// must not block on async work. They wait on a task once per limiter at most: a
+/// must not block on async work. They wait on a task in one case only: a
 /// <see cref="RedisCellLimiter"/> created on a connection whose <c>SyncTimeout</c> is longer than
-/// its timeout opens a dedicated connection on its first synchronous call and waits for it (no
-/// longer than the timeout). A limiter from <see cref="RedisCellLimiter.Connect(string, RedisCellOptions?)"/>
-/// and <see cref="InProcessCellLimiter"/> never do.
+/// its timeout opens a dedicated connection on its first synchronous call, and each synchronous
+/// call made while it opens waits for it, no longer than the timeout. A limiter from
+/// <see cref="RedisCellLimiter.Connect(string, RedisCellOptions?)"/> and
+/// <see cref="InProcessCellLimiter"/> never do.
 /// </para>
 /// <para>
 /// Code generated for <c>[Throttle]</c>, <c>[Gcra]</c>, <c>[RatePerSecond]</c> and <c>[TokenBudget]</c>

@@ -24,8 +24,8 @@ public enum AttemptAcquireBehavior
     /// <summary>
     /// Decide synchronously wherever that blocks no thread-pool thread on Redis: always with an
     /// <see cref="InProcessCellLimiter"/> (no I/O), and off the thread pool (a dedicated thread, a
-    /// console app's main thread) with one synchronous round trip (which waits on a task at most once
-    /// per limiter, while opening its dedicated synchronous connection; see <see cref="RedisCellLimiter"/>). On a
+    /// console app's main thread) with one synchronous round trip (which waits on a task only while the
+    /// limiter opens its dedicated synchronous connection; see <see cref="CellLimiter"/>). On a
     /// thread-pool thread with Redis, return at once a lease that is not acquired, carries
     /// <see cref="CellLeaseMetadata.Deferred"/> and no <c>RetryAfter</c>, and consumed nothing: callers
     /// then decide with <c>AcquireAsync</c>. ASP.NET Core's rate-limiting middleware does exactly that

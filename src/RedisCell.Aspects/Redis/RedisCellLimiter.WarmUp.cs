@@ -37,7 +37,8 @@ public sealed partial class RedisCellLimiter
     /// server that is not warmed up loads the scripts on its first decision instead) and writes
     /// nothing: the decisions read <c>rediscell:warm-up</c> under the key prefix with quantity 0, and
     /// are not recorded as decisions in metrics or traces. A script load that times out is retried for
-    /// up to two seconds in all, which is the most a hung server adds to a startup.
+    /// up to two seconds in all; with the attempts already sent and the two decisions, a server that
+    /// hangs adds about two seconds plus a few <see cref="RedisCellOptions.Timeout"/>s to a startup.
     /// </remarks>
     /// <param name="cancellationToken">Stops the warm-up.</param>
     /// <returns><see langword="true"/> when every primary server loaded the scripts and the decisions were answered.</returns>

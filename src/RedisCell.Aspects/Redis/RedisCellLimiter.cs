@@ -136,11 +136,12 @@ public sealed partial class RedisCellLimiter : CellLimiter
     /// <see cref="RedisCellOptions.Timeout"/>, commands fail at once while it is disconnected
     /// instead of queueing, and it retries reconnecting every 400 ms. It does not fail when the
     /// server is down at startup; it keeps retrying in the background, and calls meanwhile follow
-    /// the failure policy. The first connect is one attempt of at most the larger of the timeout and
-    /// one second (or the configured <c>connectTimeout</c> when shorter), so a server that accepts
-    /// connections but never answers delays the caller by that, not by StackExchange.Redis's 3 x 5 s.
-    /// Before it returns, the limiter is warmed up (see <see cref="WarmUpAsync"/>, at most two
-    /// seconds more when a server answers the handshake and then hangs).
+    /// the failure policy. The first connect is one attempt of the larger of the timeout and one
+    /// second (or of the configuration's own <c>connectTimeout</c>, when it sets one), so a server
+    /// that accepts connections but never answers delays the caller by that, not by
+    /// StackExchange.Redis's 3 x 5 s. Before it returns, the limiter is warmed up (see
+    /// <see cref="WarmUpAsync"/>): when a server answers the handshake and then hangs, that adds
+    /// about two seconds plus one timeout per primary server and two more for the warm-up decisions.
     /// </remarks>
     public static RedisCellLimiter Connect(string configuration, RedisCellOptions? options = null) =>
         Connect(RedisConnectionString.Parse(configuration), options);
@@ -410,8 +411,8 @@ public sealed partial class RedisCellLimiter : CellLimiter
     // answered by the failure policy), and reconnecting is retried at a steady 400 ms.
     // Connecting is bounded too: StackExchange.Redis waits ConnectTimeout (5 s by default) times
     // ConnectRetry (3) for a server that accepts TCP but never answers, and Connect runs under
-    // CellLimiter.Shared's lock. One attempt of at most max(Timeout, 1 s) is enough, because the
-    // connection goes on reconnecting in the background (AbortOnConnectFail is off).
+    // CellLimiter.Shared's lock. One attempt of max(Timeout, 1 s) is enough, because the connection
+    // goes on reconnecting in the background (AbortOnConnectFail is off); an explicit connectTimeout wins.
     private static ConfigurationOptions ForDecisions(ConfigurationOptions configuration, RedisCellOptions options)
     {
         ConfigurationOptions tuned = configuration.Clone();
@@ -419,13 +420,19 @@ public sealed partial class RedisCellLimiter : CellLimiter
         tuned.AbortOnConnectFail = false;
         tuned.SyncTimeout = timeoutMs;
         tuned.AsyncTimeout = timeoutMs;
-        tuned.ConnectTimeout = Math.Min(configuration.ConnectTimeout, Math.Max(timeoutMs, ConnectTimeoutFloorMs));
+        // A connectTimeout the application chose (a cold TLS handshake can need more) is kept.
+        if (!HasExplicitConnectTimeout(configuration)) tuned.ConnectTimeout = Math.Max(timeoutMs, ConnectTimeoutFloorMs);
         tuned.ConnectRetry = 1;
         tuned.BacklogPolicy = BacklogPolicy.FailFast;
         tuned.ReconnectRetryPolicy = new LinearRetry(ReconnectIntervalMs);
         tuned.HeartbeatInterval = s_heartbeat;
         return tuned;
     }
+
+    // StackExchange.Redis has no "was set" flag, but writes connectTimeout into the configuration
+    // string only when it was given (in a string or through the property).
+    private static bool HasExplicitConnectTimeout(ConfigurationOptions configuration) =>
+        configuration.ToString(includePassword: false).Contains("connectTimeout=", StringComparison.OrdinalIgnoreCase);
 
     private IDatabase Prefixed(IConnectionMultiplexer redis)
     {

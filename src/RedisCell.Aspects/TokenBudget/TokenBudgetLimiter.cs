@@ -107,10 +107,14 @@ public sealed class TokenBudgetLimiter : IDisposable, IAsyncDisposable
 
     /// <summary>Gives <paramref name="userId"/> a full budget again, touching no other user's key.</summary>
     /// <remarks>
-    /// This is the budget this limiter charges. When the budget is checked together with other
-    /// rules on a Redis Cluster (for example a <c>[TokenBudget]</c> with another attribute on one
-    /// method), that check may keep it under another key: reset it with
-    /// <see cref="ResetAsync(string, ReadOnlyMemory{RateLimitRule}, CancellationToken)"/>.
+    /// This is the budget this limiter charges. When code checks this budget's rule
+    /// (<see cref="Policy"/> on <see cref="KeyFor"/>) together with other rules in one
+    /// <see cref="CellLimiter.CheckAsync(ReadOnlyMemory{RateLimitRule}, CancellationToken)"/> on a Redis
+    /// Cluster, that check may keep it under another key: reset it with
+    /// <see cref="ResetAsync(string, ReadOnlyMemory{RateLimitRule}, CancellationToken)"/>. A method with
+    /// <c>[TokenBudget]</c> and another attribute keeps its budget under its own key template, not
+    /// under <see cref="KeyFor"/>: reset that with <see cref="CellLimiter.Reset(string, ReadOnlySpan{RateLimitRule})"/>
+    /// on the shared limiter, with the method's rules.
     /// </remarks>
     public ValueTask ResetAsync(string userId, CancellationToken cancellationToken = default) =>
         _limiter.ResetAsync(KeyFor(userId), cancellationToken);
