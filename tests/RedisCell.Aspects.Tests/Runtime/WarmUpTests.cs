@@ -62,6 +62,19 @@ public sealed class WarmUpTests
     }
 
     [Fact]
+    public async Task Only_the_default_connect_timeout_is_bounded()
+    {
+        // A cold TLS handshake may need longer than the bound: a connectTimeout the application
+        // wrote is its decision and is kept; the 5 s default becomes max(Timeout, 1 s).
+        int port = FreePort.Next(); // nothing listens there: each connect fails at once
+        var options = new RedisCellOptions { Timeout = TimeSpan.FromMilliseconds(250) };
+        await using RedisCellLimiter chosen = await RedisCellLimiter.ConnectAsync($"127.0.0.1:{port},connectTimeout=4321", options);
+        await using RedisCellLimiter defaulted = await RedisCellLimiter.ConnectAsync($"127.0.0.1:{port}", options);
+        Assert.Contains("connectTimeout=4321", chosen.Connection.Configuration, StringComparison.Ordinal);
+        Assert.Contains("connectTimeout=1000", defaulted.Connection.Configuration, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_server_that_accepts_but_never_answers_costs_a_bounded_connect()
     {
         // A hung server (or anything else holding the port): the TCP connect succeeds, the handshake
