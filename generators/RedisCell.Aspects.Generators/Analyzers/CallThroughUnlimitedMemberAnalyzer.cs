@@ -64,12 +64,7 @@ public sealed class CallThroughUnlimitedMemberAnalyzer : DiagnosticAnalyzer
         IMethodSymbol declared = InterceptorMode.Declared(target);
         if (!limitedImplementations.Value.TryGetValue(declared, out IMethodSymbol? implementation)) return;
 
-        context.ReportDiagnostic(Diagnostic.Create(
-            DiagnosticDescriptors.CallThroughUnlimitedMember,
-            invocation.Syntax.GetLocation(),
-            BaseMembers.FixProperties(declared, implementation),
-            declared.ToDisplayString(SymbolText.Display),
-            implementation.ToDisplayString(SymbolText.Display)));
+        Report(context, invocation, unlimited: declared, limited: implementation);
     }
 
     /// <summary>
@@ -85,14 +80,18 @@ public sealed class CallThroughUnlimitedMemberAnalyzer : DiagnosticAnalyzer
         if (invocation.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Expression: BaseExpressionSyntax } }) return false;
         if (BaseMembers.LimitedBaseOf(declared) is not { } limited) return false;
 
+        Report(context, invocation, unlimited: declared, limited);
+        return true;
+    }
+
+    // The call binds to unlimited, whose relative limited carries the attribute; the code fix copies it over.
+    private static void Report(OperationAnalysisContext context, IInvocationOperation invocation, IMethodSymbol unlimited, IMethodSymbol limited) =>
         context.ReportDiagnostic(Diagnostic.Create(
             DiagnosticDescriptors.CallThroughUnlimitedMember,
             invocation.Syntax.GetLocation(),
-            BaseMembers.FixProperties(declared, limited),
-            declared.ToDisplayString(SymbolText.Display),
+            BaseMembers.FixProperties(unlimited, limited),
+            unlimited.ToDisplayString(SymbolText.Display),
             limited.ToDisplayString(SymbolText.Display)));
-        return true;
-    }
 
     /// <summary>Every unattributed member that an implementation or override in this compilation, limited by interceptors, is reached through.</summary>
     private static Dictionary<IMethodSymbol, IMethodSymbol> LimitedImplementations(Compilation compilation, CancellationToken cancellationToken)
