@@ -11,6 +11,10 @@ public class Store
 
     [RatePerSecond(10)]
     public Task<int> PutAsync(string @this, int __this1) => Task.FromResult(__this1);
+
+    // ... and named like the locals and helpers the generated body declares.
+    [Throttle("order:{__key0}", 5, 10, 60)]
+    public Task<int> PlaceAsync(string __key0, int __acquire, int __rule0, int __AcquireThenCall) => Task.FromResult(__acquire + __rule0 + __AcquireThenCall);
 }
 
 public struct Counter
@@ -35,6 +39,6 @@ public static class Caller
     {
         var counter = new Counter();
         counter.Add(1);
-        return new Store().Put(1) + await new Store().PutAsync("a", 2) + await new Ledger().RecordAsync(3) + counter.Value;
+        return new Store().Put(1) + await new Store().PutAsync("a", 2) + await new Store().PlaceAsync("k", 1, 2, 3) + await new Ledger().RecordAsync(3) + counter.Value;
     }
 }

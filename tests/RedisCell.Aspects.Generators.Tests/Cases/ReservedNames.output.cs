@@ -10,7 +10,7 @@ namespace RedisCell.Aspects.Generated
         // [RatePerSecond(10)]
         private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method0_policy0 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(10);
 
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "M1CKKFSRF8jb6hwnaWe4lRwDAABUZXN0MC5jcw==")] // Test0.cs(37,17)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "qcf9Kn1/rNKowCG0S0yOQjYEAABUZXN0MC5jcw==")] // Test0.cs(41,17)
         public static void Add_0(this ref global::Shop.Counter __this1, int @this)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, "Shop.Counter.Add(int)", 1);
@@ -18,39 +18,67 @@ namespace RedisCell.Aspects.Generated
             __this1.Add(@this);
         }
 
+        // Shop.Store.PlaceAsync(string, int, int, int)
+        // [Throttle("order:{__key0}", 5, 10, 60)]
+        private static readonly global::RedisCell.Aspects.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.GcraPolicy(5, 10, 60);
+
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "qcf9Kn1/rNKowCG0S0yOQpkEAABUZXN0MC5jcw==")] // Test0.cs(42,92)
+        public static global::System.Threading.Tasks.Task<int> PlaceAsync_1(this global::Shop.Store @this, string __key0, int __acquire, int __rule0, int __AcquireThenCall)
+        {
+            global::RedisCell.Aspects.RateLimitKeyBuilder __rc1_key0 = new(6, 1, stackalloc char[64]);
+            __rc1_key0.AppendLiteral("order:");
+            __rc1_key0.AppendFormatted(__key0);
+            global::RedisCell.Aspects.RateLimitRule __rc1_rule0 = new(s_method1_policy0, __rc1_key0.ToStringAndClear(), 1);
+            global::System.Threading.Tasks.ValueTask __rc1_acquire = global::RedisCell.Aspects.CellLimiter.Shared.AcquireAsync(__rc1_rule0, default);
+            if (__rc1_acquire.IsCompletedSuccessfully)
+            {
+                __rc1_acquire.GetAwaiter().GetResult();
+                return @this.PlaceAsync(__key0, __acquire, __rule0, __AcquireThenCall);
+            }
+
+            return __rc1_AcquireThenCall(__rc1_acquire, @this, __key0, __acquire, __rule0, __AcquireThenCall);
+
+            static async global::System.Threading.Tasks.Task<int> __rc1_AcquireThenCall(global::System.Threading.Tasks.ValueTask __rc1_acquire, global::Shop.Store @this, string __key0, int __acquire, int __rule0, int __AcquireThenCall)
+            {
+                // Resumes on the caller's context, so the method runs where it was called.
+                await __rc1_acquire;
+                return await @this.PlaceAsync(__key0, __acquire, __rule0, __AcquireThenCall).ConfigureAwait(false);
+            }
+        }
+
         // Shop.Store.Put(int)
         // [RatePerSecond(10)]
-        private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method1_policy0 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(10);
+        private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method2_policy0 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(10);
 
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "M1CKKFSRF8jb6hwnaWe4lT8DAABUZXN0MC5jcw==")] // Test0.cs(38,28)
-        public static int Put_1(this global::Shop.Store __this1, int @this)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "qcf9Kn1/rNKowCG0S0yOQlkEAABUZXN0MC5jcw==")] // Test0.cs(42,28)
+        public static int Put_2(this global::Shop.Store __this1, int @this)
         {
-            global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, "Shop.Store.Put(int)", 1);
+            global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method2_policy0, "Shop.Store.Put(int)", 1);
             global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
             return __this1.Put(@this);
         }
 
         // Shop.Store.PutAsync(string, int)
         // [RatePerSecond(10)]
-        private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method2_policy0 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(10);
+        private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method3_policy0 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(10);
 
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "M1CKKFSRF8jb6hwnaWe4lVoDAABUZXN0MC5jcw==")] // Test0.cs(38,55)
-        public static global::System.Threading.Tasks.Task<int> PutAsync_2(this global::Shop.Store __this2, string @this, int __this1)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "qcf9Kn1/rNKowCG0S0yOQnQEAABUZXN0MC5jcw==")] // Test0.cs(42,55)
+        public static global::System.Threading.Tasks.Task<int> PutAsync_3(this global::Shop.Store __this2, string @this, int __this1)
         {
-            global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method2_policy0, "Shop.Store.PutAsync(string, int)", 1);
-            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.CellLimiter.Shared.AcquireAsync(__rule0, default);
-            if (__acquire.IsCompletedSuccessfully)
+            global::RedisCell.Aspects.RateLimitRule __rc1_rule0 = new(s_method3_policy0, "Shop.Store.PutAsync(string, int)", 1);
+            global::System.Threading.Tasks.ValueTask __rc1_acquire = global::RedisCell.Aspects.CellLimiter.Shared.AcquireAsync(__rc1_rule0, default);
+            if (__rc1_acquire.IsCompletedSuccessfully)
             {
-                __acquire.GetAwaiter().GetResult();
+                __rc1_acquire.GetAwaiter().GetResult();
                 return __this2.PutAsync(@this, __this1);
             }
 
-            return __AcquireThenCall(__acquire, __this2, @this, __this1);
+            return __rc1_AcquireThenCall(__rc1_acquire, __this2, @this, __this1);
 
-            static async global::System.Threading.Tasks.Task<int> __AcquireThenCall(global::System.Threading.Tasks.ValueTask __acquire, global::Shop.Store __this2, string @this, int __this1)
+            static async global::System.Threading.Tasks.Task<int> __rc1_AcquireThenCall(global::System.Threading.Tasks.ValueTask __rc1_acquire, global::Shop.Store __this2, string @this, int __this1)
             {
                 // Resumes on the caller's context, so the method runs where it was called.
-                await __acquire;
+                await __rc1_acquire;
                 return await __this2.PutAsync(@this, __this1).ConfigureAwait(false);
             }
         }
@@ -81,20 +109,20 @@ namespace Shop
         [global::System.CodeDom.Compiler.GeneratedCode("RedisCell.Aspects.Generators", "0.1.0.0")]
         public partial global::System.Threading.Tasks.Task<int> RecordAsync(int __self)
         {
-            global::RedisCell.Aspects.RateLimitRule __rule0 = new(global::RedisCell.Aspects.Generated.RateLimitPolicies.Policy0, "Shop.Ledger.RecordAsync(int)", 1);
-            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.CellLimiter.Shared.AcquireAsync(__rule0, default);
-            if (__acquire.IsCompletedSuccessfully)
+            global::RedisCell.Aspects.RateLimitRule __rc1_rule0 = new(global::RedisCell.Aspects.Generated.RateLimitPolicies.Policy0, "Shop.Ledger.RecordAsync(int)", 1);
+            global::System.Threading.Tasks.ValueTask __rc1_acquire = global::RedisCell.Aspects.CellLimiter.Shared.AcquireAsync(__rc1_rule0, default);
+            if (__rc1_acquire.IsCompletedSuccessfully)
             {
-                __acquire.GetAwaiter().GetResult();
+                __rc1_acquire.GetAwaiter().GetResult();
                 return this.RecordAsyncCore(__self);
             }
 
-            return __AcquireThenCall(__acquire, this, __self);
+            return __rc1_AcquireThenCall(__rc1_acquire, this, __self);
 
-            static async global::System.Threading.Tasks.Task<int> __AcquireThenCall(global::System.Threading.Tasks.ValueTask __acquire, global::Shop.Ledger __self1, int __self)
+            static async global::System.Threading.Tasks.Task<int> __rc1_AcquireThenCall(global::System.Threading.Tasks.ValueTask __rc1_acquire, global::Shop.Ledger __self1, int __self)
             {
                 // Resumes on the caller's context, so the method runs where it was called.
-                await __acquire;
+                await __rc1_acquire;
                 return await __self1.RecordAsyncCore(__self).ConfigureAwait(false);
             }
         }
