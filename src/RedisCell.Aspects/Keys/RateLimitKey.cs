@@ -13,6 +13,12 @@ public static class RateLimitKey
     /// <summary>How a <see langword="null"/> value is written in a key.</summary>
     public const string NullValue = "%N";
 
+    /// <summary>
+    /// The key a template makes when it and its values are all empty (<c>"{id}"</c> with an empty
+    /// <c>id</c>): an empty key cannot be stored, and no value escapes to this text.
+    /// </summary>
+    public const string EmptyKey = "%E";
+
     // Head kept readable in a shortened key, and the longest hash tag kept as it is.
     private const int ShortenedHeadLength = 64;
     private const int KeptHashTagLength = 64;
@@ -28,6 +34,7 @@ public static class RateLimitKey
     /// <summary>Escapes one value so it can be placed in a key.</summary>
     public static string Escape(string? value)
     {
+        if (value is { Length: 0 }) return value; // a value, not a whole key: EmptyKey does not apply
         var builder = new RateLimitKeyBuilder(0, 1, stackalloc char[128]);
         builder.AppendFormatted(value);
         return builder.ToStringAndClear();

@@ -106,10 +106,10 @@ public ref struct RateLimitKeyBuilder
         AppendFormatted(text);
     }
 
-    /// <summary>Returns the key (bounded to <see cref="RateLimitKey.MaxLength"/>) and releases the buffer.</summary>
+    /// <summary>Returns the key (bounded to <see cref="RateLimitKey.MaxLength"/>; <see cref="RateLimitKey.EmptyKey"/> when nothing was appended) and releases the buffer.</summary>
     public string ToStringAndClear()
     {
-        string key = RateLimitKey.Bound(_chars.Slice(0, _length));
+        string key = _length == 0 ? RateLimitKey.EmptyKey : RateLimitKey.Bound(_chars.Slice(0, _length));
         char[]? rented = _rented;
         this = default;
         if (rented is not null) ArrayPool<char>.Shared.Return(rented);

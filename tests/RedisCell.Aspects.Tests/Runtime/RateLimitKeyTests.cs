@@ -25,6 +25,20 @@ public sealed class RateLimitKeyTests
     }
 
     [Fact]
+    public void AKeyMadeOfEmptyValuesIsStillAKey()
+    {
+        // [Throttle("{id}", …)] called with id == "": rate limited like any id, not an ArgumentException.
+        string empty = "";
+        string key = RateLimitKey.Create($"{empty}");
+        Assert.Equal(RateLimitKey.EmptyKey, key);
+        Assert.Equal(key, new RateLimitRule(new GcraPolicy(0, 1, 1), key).Key);
+        Assert.NotEqual(key, RateLimitKey.Create($"{"%E"}")); // no value escapes to it
+        string? none = null;
+        Assert.NotEqual(key, RateLimitKey.Create($"{none}"));
+        Assert.Equal("", RateLimitKey.Escape("")); // a value on its own stays empty
+    }
+
+    [Fact]
     public void ValuesAreFormattedWithTheInvariantCulture()
     {
         var previous = Thread.CurrentThread.CurrentCulture;
