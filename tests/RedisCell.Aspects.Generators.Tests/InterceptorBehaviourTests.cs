@@ -64,6 +64,13 @@ public sealed class InterceptorBehaviourTests
             public static int Complete(string user, int tokens) => tokens;
         }
 
+        public static class Lookups
+        {
+            // A key made of one value: an empty id must still give a key.
+            [Throttle("{id}", 2, 1, 60)]
+            public static string ById(string id) => "found " + id;
+        }
+
         public sealed class Accounts
         {
             public int Calls;
@@ -148,6 +155,8 @@ public sealed class InterceptorBehaviourTests
             public static Task Interface() { IGreeter greeter = new Greeter(); Check(greeter.Greet("ann") == "hello ann", "Greet"); return Task.CompletedTask; }
 
             public static Task StructReceiver() { var counter = new Counter(); counter.Increment(); Check(counter.Count == 1, "Increment"); return Task.CompletedTask; }
+
+            public static Task EmptyId() { Check(Lookups.ById("") == "found ", "ById"); return Task.CompletedTask; }
 
             public static Task OverloadInt() { Check(Api.Describe(1) == "int", "Describe(int)"); return Task.CompletedTask; }
 
@@ -302,6 +311,15 @@ public sealed class InterceptorBehaviourTests
         Assert.Equal("multi:ann", gcra.Key);
         if (engine == SharedLimiter.InProcess) Assert.Equal(s_minute, gcra.RetryAfter);
         else Assert.InRange(gcra.RetryAfter, s_minute - TimeSpan.FromSeconds(10), s_minute);
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task An_empty_value_that_is_the_whole_key_is_limited_like_any_other(string engine)
+    {
+        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        RateLimitExceededException refused = await Throttling.AssertLimitedAfterAsync(engine, 3, s_minute, Scenario("EmptyId"));
+        Assert.Equal(RateLimitKey.EmptyKey, refused.Key);
     }
 
     private static async Task AssertShapeAsync(string engine, string scenario, string key)
