@@ -43,7 +43,7 @@ internal static class Emitter
             }
 
             var parameters = new List<string>();
-            string receiver = FreshName("@this", target);
+            string receiver = ReceiverName(target);
             if (target.Receiver != ReceiverKind.None)
             {
                 string byRef = target.Receiver switch { ReceiverKind.Ref => "ref ", ReceiverKind.In => "in ", _ => "" };
@@ -105,7 +105,7 @@ internal static class Emitter
         }
         else
         {
-            string self = FreshName("__self", target);
+            string self = GeneratedPrefix(target) + "self";
             WriteBody(writer, target, policies + ".Policy", "this." + core, self + "." + core, $"{target.ContainingType} {self}", "this");
         }
 
@@ -122,24 +122,14 @@ internal static class Emitter
         return writer.ToString();
     }
 
-    /// <summary>
-    /// <paramref name="preferred"/>, or a variant of it no parameter of the method is named: the
-    /// receiver sits in the same parameter list as the user's parameters (a user may name one '@this').
-    /// </summary>
-    private static string FreshName(string preferred, TargetMethod target)
-    {
-        string name = preferred;
-        for (int n = 1; target.Parameters.Any(p => p.Name.TrimStart('@') == name.TrimStart('@')); n++)
-        {
-            name = "__" + preferred.TrimStart('@', '_') + n;
-        }
-
-        return name;
-    }
+    // The receiver sits in the user's parameter list, where a parameter may be named 'this' (@this).
+    private static string ReceiverName(TargetMethod target) =>
+        target.Parameters.Any(p => p.Name.TrimStart('@') == "this") ? GeneratedPrefix(target) + "this" : "@this";
 
     /// <summary>
-    /// The prefix of every name the generated body declares (rules, key builders, helper functions
-    /// and their parameters): "__", unless a parameter of the method already starts with it.
+    /// The prefix of every name the generated code declares beside the user's parameters (receivers,
+    /// rules, key builders, helper functions and their parameters): "__", unless a parameter of the
+    /// method already starts with it.
     /// </summary>
     private static string GeneratedPrefix(TargetMethod target)
     {

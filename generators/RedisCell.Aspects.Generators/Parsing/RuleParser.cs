@@ -13,10 +13,6 @@ namespace RedisCell.Aspects.Generators.Parsing;
 /// <summary>Reads one rate-limit attribute into a <see cref="RuleModel"/>, reporting what is wrong with it.</summary>
 internal static class RuleParser
 {
-    // FixedWindowPolicy.MaxLimit (the runtime's type cannot be linked here): fixed_window.lua counts
-    // in doubles and refuses larger limits.
-    private const long MaxWindowLimit = 999_999_999_999_999;
-
     /// <summary>
     /// Parses <paramref name="attribute"/> on <paramref name="method"/>. Returns null when the
     /// attribute is unusable; the compiler reports a malformed attribute, and anything else is
@@ -95,7 +91,7 @@ internal static class RuleParser
         bool valid = true;
         string? problem = ruleKind == RuleKind.Gcra
             ? GcraPolicy.Check(maxBurst, count, period)
-            : limit is < 1 or > MaxWindowLimit ? $"the limit must be from 1 to {MaxWindowLimit}, but was {limit}." : null;
+            : FixedWindowPolicy.Check(limit);
         if (problem is not null)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLimit, location, attributeName, methodName, problem));

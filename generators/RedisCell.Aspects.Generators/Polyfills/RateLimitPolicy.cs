@@ -3,9 +3,10 @@ using System.ComponentModel;
 namespace RedisCell.Aspects;
 
 /// <summary>
-/// The base of the runtime's <see cref="GcraPolicy"/>, reduced to what it needs: the generator
-/// compiles the runtime's GcraPolicy.cs so that <see cref="GcraPolicy.Check"/> validates attribute
-/// numbers at compile time with exactly the rules the constructor applies at run time.
+/// The base of the runtime's policies, reduced to what they need: the generator compiles the
+/// runtime's GcraPolicy.cs and FixedWindowPolicy.cs so that <see cref="GcraPolicy.Check"/> and
+/// <see cref="FixedWindowPolicy.Check"/> validate attribute numbers at compile time with exactly
+/// the rules the constructors apply at run time.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public abstract class RateLimitPolicy

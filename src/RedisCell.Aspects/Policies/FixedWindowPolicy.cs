@@ -30,7 +30,7 @@ public sealed class FixedWindowPolicy : RateLimitPolicy
     /// is not a whole number of milliseconds from 1 ms to <see cref="MaxWindow"/>.
     /// </exception>
     public FixedWindowPolicy(long limit, TimeSpan window)
-        : base(limit is >= 1 and <= MaxLimit ? limit : throw new ArgumentOutOfRangeException(nameof(limit), limit, $"The limit must be from 1 to {MaxLimit}."))
+        : base(Check(limit) is { } problem ? throw new ArgumentOutOfRangeException(nameof(limit), limit, problem) : limit)
     {
         if (window < TimeSpan.FromMilliseconds(1) || window > MaxWindow || window.Ticks % TimeSpan.TicksPerMillisecond != 0)
         {
@@ -54,6 +54,11 @@ public sealed class FixedWindowPolicy : RateLimitPolicy
     /// <summary><paramref name="tokens"/> per one-minute window: the LLM gateway's token budget.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="tokens"/> is not from 1 to <see cref="MaxLimit"/>.</exception>
     public static FixedWindowPolicy TokensPerMinute(long tokens) => new(tokens, TimeSpan.FromMinutes(1));
+
+    /// <summary>Checks a window's limit as this library accepts it, without creating a policy.</summary>
+    /// <returns><see langword="null"/> when valid, else why not.</returns>
+    public static string? Check(long limit) =>
+        limit is >= 1 and <= MaxLimit ? null : $"the limit must be from 1 to {MaxLimit}, but was {limit}.";
 
     /// <inheritdoc />
     public override string ToString() => $"fixed_window(limit={Limit}, window={WindowMilliseconds}ms)";

@@ -172,26 +172,13 @@ public sealed partial class RedisCellLimiter
             ScriptCall.WriteRule(values, 1 + (5 * i), batch[i].Rule.Policy, batch[i].Rule.Quantity, "rule");
         }
 
-        Task<RedisResult>? evaluation = null;
         RedisResult reply;
         try
         {
-            ThrowIfDisconnected(_database);
-            try
-            {
-                evaluation = _database.ScriptEvaluateAsync(LuaScript.Batch.Hash, keys, values);
-                reply = await evaluation.WaitAsync(Remaining(deadline)).ConfigureAwait(false);
-            }
-            catch (RedisServerException ex) when (IsNoScript(ex))
-            {
-                // The server lost its script cache (restart, SCRIPT FLUSH, failover): send the text once.
-                evaluation = _database.ScriptEvaluateAsync(LuaScript.Batch.Text, keys, values);
-                reply = await evaluation.WaitAsync(Remaining(deadline)).ConfigureAwait(false);
-            }
+            reply = await EvaluateAsync(LuaScript.Batch, keys, values, deadline, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
-            Observe(evaluation);
             Failed(probe: false);
             foreach (PendingDecision pending in batch) pending.Fail(ex, unavailable: true);
             return;
@@ -203,11 +190,6 @@ public sealed partial class RedisCellLimiter
             Answered(probe: false);
             foreach (PendingDecision pending in batch) pending.Fail(Translate(ex, pending.Rule.Key), unavailable: false);
             return;
-        }
-        catch
-        {
-            Observe(evaluation);
-            throw;
         }
 
         Answered(probe: false);

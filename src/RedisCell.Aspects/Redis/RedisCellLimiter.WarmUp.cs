@@ -1,6 +1,6 @@
 using System;
 using System.Diagnostics;
-using System.Net;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using StackExchange.Redis;
@@ -10,10 +10,14 @@ namespace RedisCell.Aspects;
 public sealed partial class RedisCellLimiter
 {
     // Where the warm-up decisions read (with quantity 0, so nothing is written), under the key prefix.
-    internal const string WarmUpKey = "rediscell:warm-up";
+    private const string WarmUpKey = "rediscell:warm-up";
 
-    private static readonly GcraPolicy s_warmUpGcra = new(0, 1, 1);
-    private static readonly FixedWindowPolicy s_warmUpWindow = FixedWindowPolicy.PerSecond(1);
+    // One rule of each kind: alone it goes through batch.lua, together through multi.lua.
+    private static readonly RateLimitRule[] s_warmUpRules =
+    [
+        new(new GcraPolicy(0, 1, 1), WarmUpKey, 0),
+        new(FixedWindowPolicy.PerSecond(1), WarmUpKey + ":window", 0),
+    ];
 
     // The scripts decisions send: batch.lua for single rules (alone or batched), multi.lua for several.
     private static readonly LuaScript[] s_sentScripts = [LuaScript.Batch, LuaScript.Multi];
@@ -44,7 +48,7 @@ public sealed partial class RedisCellLimiter
     /// <returns><see langword="true"/> when every primary server loaded the scripts and the decisions were answered.</returns>
     public async Task<bool> WarmUpAsync(CancellationToken cancellationToken = default)
     {
-        long deadline = Stopwatch.GetTimestamp() + (long)(s_warmUpBudget.TotalSeconds * Stopwatch.Frequency);
+        long deadline = WarmUpDeadline();
         bool loaded = true, anyLoaded = false;
         foreach (IServer server in Primaries())
         {
@@ -57,9 +61,8 @@ public sealed partial class RedisCellLimiter
         if (!anyLoaded) return false;
         try
         {
-            RateLimitRule gcra = new(s_warmUpGcra, WarmUpKey, 0), window = new(s_warmUpWindow, WarmUpKey + ":window", 0);
-            await CheckCoreAsync(gcra, cancellationToken).ConfigureAwait(false);
-            await CheckManyCoreAsync(new[] { gcra, window }, cancellationToken).ConfigureAwait(false);
+            await CheckCoreAsync(s_warmUpRules[0], cancellationToken).ConfigureAwait(false);
+            await CheckManyCoreAsync(s_warmUpRules, cancellationToken).ConfigureAwait(false);
             return loaded;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -72,7 +75,7 @@ public sealed partial class RedisCellLimiter
     /// <summary>The synchronous <see cref="WarmUpAsync"/>, for <see cref="Connect(string, RedisCellOptions?)"/>: only synchronous calls, no wait on a task.</summary>
     private bool WarmUp()
     {
-        long deadline = Stopwatch.GetTimestamp() + (long)(s_warmUpBudget.TotalSeconds * Stopwatch.Frequency);
+        long deadline = WarmUpDeadline();
         bool loaded = true, anyLoaded = false;
         foreach (IServer server in Primaries())
         {
@@ -84,9 +87,8 @@ public sealed partial class RedisCellLimiter
         if (!anyLoaded) return false;
         try
         {
-            RateLimitRule gcra = new(s_warmUpGcra, WarmUpKey, 0), window = new(s_warmUpWindow, WarmUpKey + ":window", 0);
-            CheckCore(gcra);
-            CheckManyCore([gcra, window]);
+            CheckCore(s_warmUpRules[0]);
+            CheckManyCore(s_warmUpRules);
             return loaded;
         }
         catch (Exception ex)
@@ -96,18 +98,9 @@ public sealed partial class RedisCellLimiter
         }
     }
 
-    private IServer[] Primaries()
-    {
-        EndPoint[] endPoints = _redis.GetEndPoints();
-        var servers = new System.Collections.Generic.List<IServer>(endPoints.Length);
-        foreach (EndPoint endPoint in endPoints)
-        {
-            IServer server = _redis.GetServer(endPoint);
-            if (!server.IsReplica) servers.Add(server);
-        }
+    private static long WarmUpDeadline() => Stopwatch.GetTimestamp() + (long)(s_warmUpBudget.TotalSeconds * Stopwatch.Frequency);
 
-        return [.. servers];
-    }
+    private System.Collections.Generic.IEnumerable<IServer> Primaries() => _redis.GetServers().Where(server => !server.IsReplica);
 
     private async Task<bool> LoadScriptsAsync(IServer server, long deadline, CancellationToken cancellationToken)
     {
@@ -117,7 +110,7 @@ public sealed partial class RedisCellLimiter
             {
                 try
                 {
-                    await server.ScriptLoadAsync(script.Text).WaitAsync(RemainingUntil(deadline), cancellationToken).ConfigureAwait(false);
+                    await server.ScriptLoadAsync(script.Text).WaitAsync(Remaining(deadline), cancellationToken).ConfigureAwait(false);
                     break;
                 }
                 catch (RedisTimeoutException) when (Stopwatch.GetTimestamp() < deadline)
@@ -159,7 +152,4 @@ public sealed partial class RedisCellLimiter
 
         return true;
     }
-
-    private static TimeSpan RemainingUntil(long deadline) =>
-        TimeSpan.FromSeconds(Math.Max(0, deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
 }

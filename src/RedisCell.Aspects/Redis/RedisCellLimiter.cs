@@ -503,27 +503,13 @@ public sealed partial class RedisCellLimiter : CellLimiter
     private async ValueTask<Outcome> TryEvaluateAsync(ScriptCall call, long deadline, CancellationToken cancellationToken)
     {
         if (!_breaker.TryEnter(_redis.IsConnected, out bool probe)) return new Outcome(null, new StoreCircuitOpenException());
-        Task<RedisResult>? evaluation = null;
         RedisResult reply;
         try
         {
-            ThrowIfDisconnected(_database);
-            try
-            {
-                evaluation = _database.ScriptEvaluateAsync(call.Script.Hash, call.Keys, call.Values);
-                reply = await evaluation.WaitAsync(Remaining(deadline), cancellationToken).ConfigureAwait(false);
-            }
-            catch (RedisServerException ex) when (IsNoScript(ex))
-            {
-                // The server lost its script cache (restart, SCRIPT FLUSH, failover): send the text once.
-                // The resend gets what is left of the decision's timeout, not a new one.
-                evaluation = _database.ScriptEvaluateAsync(call.Script.Text, call.Keys, call.Values);
-                reply = await evaluation.WaitAsync(Remaining(deadline), cancellationToken).ConfigureAwait(false);
-            }
+            reply = await EvaluateAsync(call.Script, call.Keys, call.Values, deadline, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
-            Observe(evaluation);
             Failed(probe);
             return new Outcome(null, ex);
         }
@@ -534,13 +520,40 @@ public sealed partial class RedisCellLimiter : CellLimiter
         }
         catch
         {
-            Observe(evaluation);
             _breaker.OnAbandoned(probe);
             throw;
         }
 
         Answered(probe);
         return new Outcome(reply, null);
+    }
+
+    // EVALSHA, or the script's text once when the server lost its script cache (restart, SCRIPT
+    // FLUSH, failover). The resend gets what is left until the deadline, not a new timeout, and a
+    // command abandoned by a timeout or a cancellation is observed.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<RedisResult> EvaluateAsync(LuaScript script, RedisKey[] keys, RedisValue[] values, long deadline, CancellationToken cancellationToken)
+    {
+        ThrowIfDisconnected(_database);
+        Task<RedisResult>? evaluation = null;
+        try
+        {
+            try
+            {
+                evaluation = _database.ScriptEvaluateAsync(script.Hash, keys, values);
+                return await evaluation.WaitAsync(Remaining(deadline), cancellationToken).ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (IsNoScript(ex))
+            {
+                evaluation = _database.ScriptEvaluateAsync(script.Text, keys, values);
+                return await evaluation.WaitAsync(Remaining(deadline), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            Observe(evaluation);
+            throw;
+        }
     }
 
     // A command abandoned at the timeout may still fail later; its exception is observed here so it
@@ -750,15 +763,11 @@ public sealed partial class RedisCellLimiter : CellLimiter
         }
     }
 
-    private static long Int64(RedisResult value, string key)
-    {
-        RedisCellException? error = null;
-        return TryInt64(value, key, out long parsed, ref error) ? parsed : throw error!;
-    }
+    private static long Int64(RedisResult value, string key) => TryInt64(value, out long parsed) ? parsed : throw NotInt64(value, key);
 
     // A reply integer: an integer, or decimal digits for a duration beyond what a double holds
     // exactly. A value outside 64 bits is an error, never a wrapped number.
-    private static bool TryInt64(RedisResult value, string key, out long parsed, ref RedisCellException? error)
+    private static bool TryInt64(RedisResult value, out long parsed)
     {
         if (value.Resp2Type == ResultType.Integer)
         {
@@ -766,11 +775,11 @@ public sealed partial class RedisCellLimiter : CellLimiter
             return true;
         }
 
-        string? text = (string?)value;
-        if (long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out parsed)) return true;
-        error = new RedisCellException($"The rate-limit script answered \"{text}\" for '{key}', which is not a 64-bit integer.", key);
-        return false;
+        return long.TryParse((string?)value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out parsed);
     }
+
+    private static RedisCellException NotInt64(RedisResult value, string key) =>
+        new($"The rate-limit script answered \"{(string?)value}\" for '{key}', which is not a 64-bit integer.", key);
 
     // fixed_window.lua's reply: {limited, limit, remaining, retry_after_ms, reset_after_ms}.
     private static RateLimitResult ParseWindow(in RateLimitRule rule, RedisResult reply)
@@ -862,9 +871,12 @@ public sealed partial class RedisCellLimiter : CellLimiter
         }
 
         state = (long)first;
-        error = null;
+        RedisResult retry = values[(3 * index) + 1], reset = values[(3 * index) + 2];
         resetAfter = 0;
-        return TryInt64(values[(3 * index) + 1], key, out retryAfter, ref error) && TryInt64(values[(3 * index) + 2], key, out resetAfter, ref error);
+        error = !TryInt64(retry, out retryAfter) ? NotInt64(retry, key)
+            : !TryInt64(reset, out resetAfter) ? NotInt64(reset, key)
+            : null;
+        return error is null;
     }
 
     // A batch.lua entry as a result. State is the remaining count, or -(remaining + 1) when

@@ -33,18 +33,13 @@ public sealed class TokenBudgetLimiter : IDisposable, IAsyncDisposable
     /// <param name="tokensPerMinute">Tokens each user may spend per minute, from 1 to <see cref="FixedWindowPolicy.MaxLimit"/>.</param>
     /// <param name="keyPrefix">Prepended (as written) to each escaped user id.</param>
     public TokenBudgetLimiter(CellLimiter limiter, long tokensPerMinute, string keyPrefix = DefaultKeyPrefix)
-        : this(limiter, tokensPerMinute, keyPrefix, ownsLimiter: false)
+        : this(Checked(tokensPerMinute, keyPrefix), limiter, keyPrefix, ownsLimiter: false)
     {
     }
 
     /// <summary>Creates a budget kept in Redis on an existing connection.</summary>
     public TokenBudgetLimiter(IConnectionMultiplexer redis, long tokensPerMinute, string keyPrefix = DefaultKeyPrefix, RedisCellOptions? options = null)
         : this(Checked(tokensPerMinute, keyPrefix), new RedisCellLimiter(redis, options), keyPrefix, ownsLimiter: true)
-    {
-    }
-
-    private TokenBudgetLimiter(CellLimiter limiter, long tokensPerMinute, string keyPrefix, bool ownsLimiter)
-        : this(Checked(tokensPerMinute, keyPrefix), limiter, keyPrefix, ownsLimiter)
     {
     }
 

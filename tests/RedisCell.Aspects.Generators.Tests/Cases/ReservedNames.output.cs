@@ -11,11 +11,11 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method0_policy0 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(10);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "qcf9Kn1/rNKowCG0S0yOQjYEAABUZXN0MC5jcw==")] // Test0.cs(41,17)
-        public static void Add_0(this ref global::Shop.Counter __this1, int @this)
+        public static void Add_0(this ref global::Shop.Counter __this, int @this)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, "Shop.Counter.Add(int)", 1);
             global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
-            __this1.Add(@this);
+            __this.Add(@this);
         }
 
         // Shop.Store.PlaceAsync(string, int, int, int)
@@ -51,11 +51,11 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method2_policy0 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(10);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "qcf9Kn1/rNKowCG0S0yOQlkEAABUZXN0MC5jcw==")] // Test0.cs(42,28)
-        public static int Put_2(this global::Shop.Store __this1, int @this)
+        public static int Put_2(this global::Shop.Store __this, int @this)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method2_policy0, "Shop.Store.Put(int)", 1);
             global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
-            return __this1.Put(@this);
+            return __this.Put(@this);
         }
 
         // Shop.Store.PutAsync(string, int)
@@ -63,23 +63,23 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method3_policy0 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(10);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "qcf9Kn1/rNKowCG0S0yOQnQEAABUZXN0MC5jcw==")] // Test0.cs(42,55)
-        public static global::System.Threading.Tasks.Task<int> PutAsync_3(this global::Shop.Store __this2, string @this, int __this1)
+        public static global::System.Threading.Tasks.Task<int> PutAsync_3(this global::Shop.Store __rc1_this, string @this, int __this1)
         {
             global::RedisCell.Aspects.RateLimitRule __rc1_rule0 = new(s_method3_policy0, "Shop.Store.PutAsync(string, int)", 1);
             global::System.Threading.Tasks.ValueTask __rc1_acquire = global::RedisCell.Aspects.CellLimiter.Shared.AcquireAsync(__rc1_rule0, default);
             if (__rc1_acquire.IsCompletedSuccessfully)
             {
                 __rc1_acquire.GetAwaiter().GetResult();
-                return __this2.PutAsync(@this, __this1);
+                return __rc1_this.PutAsync(@this, __this1);
             }
 
-            return __rc1_AcquireThenCall(__rc1_acquire, __this2, @this, __this1);
+            return __rc1_AcquireThenCall(__rc1_acquire, __rc1_this, @this, __this1);
 
-            static async global::System.Threading.Tasks.Task<int> __rc1_AcquireThenCall(global::System.Threading.Tasks.ValueTask __rc1_acquire, global::Shop.Store __this2, string @this, int __this1)
+            static async global::System.Threading.Tasks.Task<int> __rc1_AcquireThenCall(global::System.Threading.Tasks.ValueTask __rc1_acquire, global::Shop.Store __rc1_this, string @this, int __this1)
             {
                 // Resumes on the caller's context, so the method runs where it was called.
                 await __rc1_acquire;
-                return await __this2.PutAsync(@this, __this1).ConfigureAwait(false);
+                return await __rc1_this.PutAsync(@this, __this1).ConfigureAwait(false);
             }
         }
     }
@@ -119,11 +119,11 @@ namespace Shop
 
             return __rc1_AcquireThenCall(__rc1_acquire, this, __self);
 
-            static async global::System.Threading.Tasks.Task<int> __rc1_AcquireThenCall(global::System.Threading.Tasks.ValueTask __rc1_acquire, global::Shop.Ledger __self1, int __self)
+            static async global::System.Threading.Tasks.Task<int> __rc1_AcquireThenCall(global::System.Threading.Tasks.ValueTask __rc1_acquire, global::Shop.Ledger __rc1_self, int __self)
             {
                 // Resumes on the caller's context, so the method runs where it was called.
                 await __rc1_acquire;
-                return await __self1.RecordAsyncCore(__self).ConfigureAwait(false);
+                return await __rc1_self.RecordAsyncCore(__self).ConfigureAwait(false);
             }
         }
     }
