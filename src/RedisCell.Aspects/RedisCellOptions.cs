@@ -112,6 +112,17 @@ public sealed class RedisCellOptions
     /// </summary>
     public int MaxDecisionsPerBatch { get; set; } = DefaultMaxDecisionsPerBatch;
 
+    /// <summary>
+    /// Whether and how GCRA decisions use redis-cell's own <c>CL.THROTTLE</c> where the module is
+    /// loaded: <see cref="RedisCellModuleUse.Guarded"/> (the default),
+    /// <see cref="RedisCellModuleUse.Direct"/> or <see cref="RedisCellModuleUse.Never"/>.
+    /// <see cref="RedisCellLimiter.WarmUpAsync"/> looks for it on every primary server
+    /// (<c>COMMAND INFO cl.throttle</c>); it is used when all have it and <see cref="Clock"/> is
+    /// <see cref="ClockSource.Server"/>. The stored state is the same either way, so limiters with
+    /// different settings share keys. Multi-rule checks and fixed windows always run the library's scripts.
+    /// </summary>
+    public RedisCellModuleUse RedisCellModule { get; set; } = RedisCellModuleUse.Guarded;
+
     /// <summary>The Redis logical database; -1 for the connection's default.</summary>
     public int Database { get; set; } = -1;
 
@@ -128,6 +139,7 @@ public sealed class RedisCellOptions
         }
 
         if (!Enum.IsDefined(Clock)) throw new ArgumentException($"Clock {Clock} is not a ClockSource.", nameof(Clock));
+        if (!Enum.IsDefined(RedisCellModule)) throw new ArgumentException($"RedisCellModule {RedisCellModule} is not a RedisCellModuleUse.", nameof(RedisCellModule));
         if (!Enum.IsDefined(FailurePolicy)) throw new ArgumentException($"FailurePolicy {FailurePolicy} is not a RateLimiterFailurePolicy.", nameof(FailurePolicy));
         if (TimeProvider is null) throw new ArgumentException("TimeProvider cannot be null.", nameof(TimeProvider));
         if (LoggerFactory is null) throw new ArgumentException("LoggerFactory cannot be null.", nameof(LoggerFactory));
@@ -182,4 +194,30 @@ public enum ClockSource
     /// that refuse <c>TIME</c> in scripts (ElastiCache Serverless); clients must keep their clocks in sync.
     /// </summary>
     Client = 1,
+}
+
+/// <summary>How a <see cref="RedisCellLimiter"/> uses redis-cell's module where it is loaded.</summary>
+public enum RedisCellModuleUse
+{
+    /// <summary>
+    /// GCRA decisions are made by <c>CL.THROTTLE</c>, called from the library's script after it has
+    /// checked that the key holds GCRA state: the module takes the whole server down when a key holds
+    /// anything else, the script answers <see cref="RedisCellException"/> and touches nothing. Every
+    /// guarantee of the script path holds (exact durations, the local deny cache, batching); the
+    /// server time per decision is about that of the script alone (see <c>docs/benchmarks.md</c>).
+    /// </summary>
+    Guarded = 0,
+
+    /// <summary>
+    /// GCRA decisions are the <c>CL.THROTTLE</c> command itself, with no script: the cheapest decision
+    /// there is (about a fifth of the script's server time). The price: a key under the prefix
+    /// that holds anything but GCRA state crashes the server (the module's own behaviour), durations
+    /// are the module's whole seconds (rounded up, so never early), and the local deny cache, which
+    /// needs exact instants, is not used for these decisions. Choose it only when nothing else
+    /// writes under <see cref="RedisCellOptions.KeyPrefix"/>.
+    /// </summary>
+    Direct = 1,
+
+    /// <summary>The module is not used: the library's scripts decide everywhere.</summary>
+    Never = 2,
 }

@@ -165,7 +165,8 @@ public sealed partial class RedisCellLimiter
 
         var keys = new RedisKey[live];
         var values = new RedisValue[1 + (5 * live)];
-        values[0] = ClientNow();
+        bool byModule = _module == ModulePath.Guarded;
+        values[0] = ClockArgument(byModule);
         for (int i = 0; i < live; i++)
         {
             keys[i] = batch[i].Rule.Key;
@@ -194,15 +195,16 @@ public sealed partial class RedisCellLimiter
 
         Answered(probe: false);
         var entries = (RedisResult[])reply!;
-        if (entries.Length != 3 * live)
+        int entryLength = EntryLength(byModule);
+        if (entries.Length != entryLength * live)
         {
-            throw new RedisCellException($"The batch script answered {entries.Length} values for {live} decisions; it answers three per decision.");
+            throw new RedisCellException($"The batch script answered {entries.Length} values for {live} decisions; it answers {entryLength} per decision.");
         }
 
         for (int i = 0; i < live; i++)
         {
             PendingDecision pending = batch[i];
-            if (TryReadEntry(entries, i, pending.Rule.Key, out long state, out long retryAfter, out long resetAfter, out RedisCellException? error))
+            if (TryReadEntry(entries, i, byModule, pending.Rule, out long state, out long retryAfter, out long resetAfter, out RedisCellException? error))
             {
                 pending.Answer(state, retryAfter, resetAfter);
             }

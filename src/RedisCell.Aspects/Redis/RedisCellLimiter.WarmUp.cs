@@ -30,9 +30,10 @@ public sealed partial class RedisCellLimiter
 
     /// <summary>
     /// Prepares the limiter for its first decisions: loads its scripts (<c>SCRIPT LOAD</c>) on every
-    /// primary server of the connection, then makes one read-only decision through each, so that
-    /// neither the server compiling a script nor this process compiling its decision path is paid
-    /// out of the first calls' <see cref="RedisCellOptions.Timeout"/>.
+    /// primary server of the connection, looks for redis-cell's module there (see
+    /// <see cref="UsesRedisCellModule"/>), then makes one read-only decision through each script, so
+    /// that neither the server compiling a script nor this process compiling its decision path is
+    /// paid out of the first calls' <see cref="RedisCellOptions.Timeout"/>.
     /// </summary>
     /// <remarks>
     /// <see cref="Connect(string, RedisCellOptions?)"/>, <see cref="ConnectAsync(string, RedisCellOptions?)"/>
@@ -59,6 +60,7 @@ public sealed partial class RedisCellLimiter
 
         // Without a server there is nothing to warm: the decisions would only follow the failure policy.
         if (!anyLoaded) return false;
+        await DetectModuleAsync(Primaries(), deadline, cancellationToken).ConfigureAwait(false);
         try
         {
             await CheckCoreAsync(s_warmUpRules[0], cancellationToken).ConfigureAwait(false);
@@ -85,6 +87,7 @@ public sealed partial class RedisCellLimiter
         }
 
         if (!anyLoaded) return false;
+        DetectModule(Primaries());
         try
         {
             CheckCore(s_warmUpRules[0]);

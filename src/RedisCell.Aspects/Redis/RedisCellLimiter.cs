@@ -19,6 +19,8 @@ namespace RedisCell.Aspects;
 /// built from the functions of <c>cl_throttle.lua</c> for GCRA (state compatible with redis-cell's
 /// <c>CL.THROTTLE</c>) and <c>fixed_window.lua</c> for fixed windows; asynchronous decisions that
 /// arrive together share one script (see <see cref="RedisCellOptions.MaxDecisionsPerBatch"/>).
+/// Where redis-cell's module is loaded, GCRA decisions are made by its <c>CL.THROTTLE</c> (see
+/// <see cref="RedisCellOptions.RedisCellModule"/> and <see cref="UsesRedisCellModule"/>).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -84,6 +86,7 @@ public sealed partial class RedisCellLimiter : CellLimiter
     private readonly ILogger _logger;
     private readonly LocalDenyCache? _denials;
     private readonly ArgumentCache _arguments = new();
+    private readonly ArgumentCache _moduleArguments = new();
     private readonly object _syncLock = new();
     private IDatabase? _syncDatabase;
     private Task<ConnectionMultiplexer>? _syncConnecting;
@@ -183,16 +186,24 @@ public sealed partial class RedisCellLimiter : CellLimiter
     {
         ThrowIfNotUtf16(rule.Key);
         long sentAt = 0;
-        if (_denials is not null)
+        LocalDenyCache? denials = IsDirect(rule) ? null : _denials;
+        if (denials is not null)
         {
-            sentAt = _denials.Timestamp();
-            if (_denials.TryRefuse(rule, sentAt, out RateLimitResult refused)) return refused;
+            sentAt = denials.Timestamp();
+            if (denials.TryRefuse(rule, sentAt, out RateLimitResult refused)) return refused;
         }
 
-        ScriptCall call = ScriptCall.For(rule, ClientNow(), _arguments);
-        if (!TryEvaluate(call, out RedisResult? reply, out Exception? failure)) return _fallback.Decide(new ReadOnlySpan<RateLimitRule>(in rule), failure);
-        RateLimitResult result = ScriptCall.Parse(rule, reply);
-        _denials?.Record(rule, sentAt, result);
+        ScriptCall call = SingleCall(rule);
+        if (!TryEvaluate(call, out RedisResult? reply, out Exception? failure))
+        {
+            // CL.THROTTLE sent on its own found no module: the script decides, on the same state.
+            if (!ReferenceEquals(failure, s_moduleCommandGone)) return FallBack(rule, failure);
+            call = SingleCall(rule);
+            if (!TryEvaluate(call, out reply, out failure)) return FallBack(rule, failure);
+        }
+
+        RateLimitResult result = ParseSingle(call, rule, reply);
+        if (!call.IsModuleCommand) denials?.Record(rule, sentAt, result);
         return result;
     }
 
@@ -200,7 +211,7 @@ public sealed partial class RedisCellLimiter : CellLimiter
     {
         ThrowIfNotUtf16(rule.Key);
         long deadline = Deadline();
-        if (_denials is null) return DecideAsync(rule, 0, deadline, cancellationToken);
+        if (_denials is null || IsDirect(rule)) return DecideAsync(rule, 0, deadline, cancellationToken);
         long sentAt = _denials.Timestamp();
         if (_denials.TryRefuse(rule, sentAt, out RateLimitResult refused, out LocalDenyCache.Known? nearLimit)) return new(refused);
         return nearLimit is null ? DecideAsync(rule, sentAt, deadline, cancellationToken) : DecideNearLimitAsync(_denials, rule, nearLimit, sentAt, deadline, cancellationToken);
@@ -248,18 +259,26 @@ public sealed partial class RedisCellLimiter : CellLimiter
     }
 
     // While the circuit is open a decision goes alone: it fails fast, or it is the one probe.
+    // The CL.THROTTLE command on its own is not batched: concurrent commands share the connection's
+    // pipeline anyway, and each costs the server about what a SET does.
     private ValueTask<RateLimitResult> DecideAsync(RateLimitRule rule, long sentAt, long deadline, CancellationToken cancellationToken) =>
-        Batching && !_breaker.IsOpen ? DecideBatchedAsync(rule, sentAt, deadline, cancellationToken) : DecideAloneAsync(rule, sentAt, deadline, cancellationToken);
+        Batching && !_breaker.IsOpen && !IsDirect(rule) ? DecideBatchedAsync(rule, sentAt, deadline, cancellationToken) : DecideAloneAsync(rule, sentAt, deadline, cancellationToken);
 
     // One pooled state machine per call in flight: nothing is allocated for it in steady state.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<RateLimitResult> DecideAloneAsync(RateLimitRule rule, long sentAt, long deadline, CancellationToken cancellationToken)
     {
-        ScriptCall call = ScriptCall.For(rule, ClientNow(), _arguments);
+        ScriptCall call = SingleCall(rule);
         Outcome outcome = await TryEvaluateAsync(call, deadline, cancellationToken).ConfigureAwait(false);
+        if (ReferenceEquals(outcome.Failure, s_moduleCommandGone))
+        {
+            call = SingleCall(rule);
+            outcome = await TryEvaluateAsync(call, deadline, cancellationToken).ConfigureAwait(false);
+        }
+
         if (outcome.Reply is null) return FallBack(rule, outcome.Failure!);
-        RateLimitResult result = ScriptCall.Parse(rule, outcome.Reply);
-        _denials?.Record(rule, sentAt, result);
+        RateLimitResult result = ParseSingle(call, rule, outcome.Reply);
+        if (!call.IsModuleCommand) _denials?.Record(rule, sentAt, result);
         return result;
     }
 
@@ -468,9 +487,18 @@ public sealed partial class RedisCellLimiter : CellLimiter
             ThrowIfDisconnected(database);
             try
             {
-                reply = database.ScriptEvaluate(call.Script.Hash, call.Keys, call.Values);
+                reply = call.Script is null
+                    ? database.Execute(ModuleCommand, call.CommandArguments())
+                    : database.ScriptEvaluate(call.Script.Hash, call.Keys, call.Values);
             }
-            catch (RedisServerException ex) when (IsNoScript(ex))
+            catch (RedisServerException ex) when (call.Script is null && IsUnknownCommand(ex))
+            {
+                Answered(probe);
+                ModuleGone();
+                failure = s_moduleCommandGone;
+                return false;
+            }
+            catch (RedisServerException ex) when (call.Script is not null && IsNoScript(ex))
             {
                 // The server lost its script cache (restart, SCRIPT FLUSH, failover): send the text once.
                 if (Stopwatch.GetTimestamp() >= deadline) throw new TimeoutException($"The server answered NOSCRIPT after the decision's whole timeout ({_timeout.TotalMilliseconds:0} ms).", ex);
@@ -506,7 +534,15 @@ public sealed partial class RedisCellLimiter : CellLimiter
         RedisResult reply;
         try
         {
-            reply = await EvaluateAsync(call.Script, call.Keys, call.Values, deadline, cancellationToken).ConfigureAwait(false);
+            reply = call.Script is null
+                ? await ExecuteModuleCommandAsync(call, deadline, cancellationToken).ConfigureAwait(false)
+                : await EvaluateAsync(call.Script, call.Keys, call.Values, deadline, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (call.Script is null && IsUnknownCommand(ex))
+        {
+            Answered(probe);
+            ModuleGone();
+            return new Outcome(null, s_moduleCommandGone);
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
@@ -791,24 +827,44 @@ public sealed partial class RedisCellLimiter : CellLimiter
     // One script invocation: which script, its keys and arguments.
     private readonly struct ScriptCall
     {
-        private ScriptCall(LuaScript script, RedisKey[] keys, RedisValue[] values)
+        private ScriptCall(LuaScript? script, RedisKey[] keys, RedisValue[] values, bool byModule = false)
         {
             Script = script;
             Keys = keys;
             Values = values;
+            ByModule = byModule;
         }
 
-        public LuaScript Script { get; }
+        /// <summary>The script, or null for the CL.THROTTLE command itself (RedisCellModuleUse.Direct).</summary>
+        public LuaScript? Script { get; }
         public RedisKey[] Keys { get; }
         public RedisValue[] Values { get; }
 
-        // One decision on its own: batch.lua with a single entry, the same script batches use.
-        public static ScriptCall For(in RateLimitRule rule, RedisValue nowUs, ArgumentCache cache)
+        /// <summary>Whether batch.lua was asked to decide GCRA through CL.THROTTLE (its five-value reply).</summary>
+        public bool ByModule { get; }
+
+        public bool IsModuleCommand => Script is null;
+
+        // CL.THROTTLE key max_burst count period quantity: the policy's numbers as batch.lua gets them.
+        public static ScriptCall ForModuleCommand(in RateLimitRule rule)
         {
-            // The window ignores the client clock, so its common arguments never change.
-            bool common = rule.Quantity == 1 && (nowUs.IsNullOrEmpty || rule.Policy is FixedWindowPolicy);
-            RedisValue[] values = common ? cache.For(rule.Policy) : Arguments(new ReadOnlySpan<RateLimitRule>(in rule), nowUs, nameof(rule));
-            return new ScriptCall(LuaScript.Batch, [rule.Key], values);
+            var gcra = (GcraPolicy)rule.Policy;
+            return new ScriptCall(null, [rule.Key], [gcra.MaxBurst, gcra.Count, gcra.PeriodSeconds, rule.Quantity]);
+        }
+
+        // Execute's arguments: the key (as a RedisKey, so the key prefix applies and a cluster routes
+        // it to its slot), then the four numbers.
+        public object[] CommandArguments() => [Keys[0], Values[0], Values[1], Values[2], Values[3]];
+
+        // One decision on its own: batch.lua with a single entry, the same script batches use.
+        // `cached`, when given, holds the arguments of calls of quantity 1 with this same clock
+        // argument, which must not change from call to call (the server's, or the module's).
+        public static ScriptCall For(in RateLimitRule rule, RedisValue clock, bool byModule, ArgumentCache? cached)
+        {
+            RedisValue[] values = rule.Quantity == 1 && cached is not null
+                ? cached.For(rule.Policy, clock)
+                : Arguments(new ReadOnlySpan<RateLimitRule>(in rule), clock, nameof(rule));
+            return new ScriptCall(LuaScript.Batch, [rule.Key], values, byModule);
         }
 
         public static ScriptCall ForMany(ReadOnlySpan<RateLimitRule> rules, RedisKey[] keys, RedisValue nowUs) =>
@@ -849,32 +905,42 @@ public sealed partial class RedisCellLimiter : CellLimiter
             values[at + 4] = quantity;
         }
 
-        // The reply of a single-entry batch.lua.
-        public static RateLimitResult Parse(in RateLimitRule rule, RedisResult reply)
-        {
-            var values = (RedisResult[])reply!;
-            if (values.Length != 3) throw new RedisCellException($"The rate-limit script answered {values.Length} values for one decision; it answers three.", rule.Key);
-            if (!TryReadEntry(values, 0, rule.Key, out long state, out long retryAfter, out long resetAfter, out RedisCellException? error)) throw error;
-            return ToResult(rule, state, retryAfter, resetAfter);
-        }
     }
 
-    // Entry `index` of batch.lua's reply: three values, or the decision's own error in place of the first.
-    private static bool TryReadEntry(RedisResult[] values, int index, string key, out long state, out long retryAfter, out long resetAfter, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out RedisCellException? error)
+    // The reply of a single-entry batch.lua, or of CL.THROTTLE itself.
+    private RateLimitResult ParseSingle(in ScriptCall call, in RateLimitRule rule, RedisResult reply)
     {
-        RedisResult first = values[3 * index];
+        if (call.IsModuleCommand) return ParseModuleReply(rule, reply);
+        var values = (RedisResult[])reply!;
+        int stride = EntryLength(call.ByModule);
+        if (values.Length != stride) throw new RedisCellException($"The rate-limit script answered {values.Length} values for one decision; it answers {stride}.", rule.Key);
+        if (!TryReadEntry(values, 0, call.ByModule, rule, out long state, out long retryAfter, out long resetAfter, out RedisCellException? error)) throw error;
+        return ToResult(rule, state, retryAfter, resetAfter);
+    }
+
+    // How many values batch.lua answers per decision.
+    private static int EntryLength(bool byModule) => byModule ? 5 : 3;
+
+    // Entry `index` of batch.lua's reply, or the decision's own error in place of its first value:
+    // three values, or five when the module was asked (see TryReadModuleEntry).
+    private bool TryReadEntry(RedisResult[] values, int index, bool byModule, in RateLimitRule rule, out long state, out long retryAfter, out long resetAfter, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out RedisCellException? error)
+    {
+        int at = EntryLength(byModule) * index;
+        RedisResult first = values[at];
         if (first.Resp2Type != ResultType.Integer)
         {
             (state, retryAfter, resetAfter) = (0, 0, 0);
-            error = Translate(first.ToString()!, key, null);
+            error = Translate(first.ToString()!, rule.Key, null);
             return false;
         }
 
         state = (long)first;
-        RedisResult retry = values[(3 * index) + 1], reset = values[(3 * index) + 2];
+        if (byModule && values[at + 3].Resp2Type == ResultType.Integer) return TryReadModuleEntry(values, at, rule, state, out retryAfter, out resetAfter, out error);
+        if (byModule && (string?)values[at + 3] == ModuleGoneMarker) ModuleGone();
+        RedisResult retry = values[at + 1], reset = values[at + 2];
         resetAfter = 0;
-        error = !TryInt64(retry, out retryAfter) ? NotInt64(retry, key)
-            : !TryInt64(reset, out resetAfter) ? NotInt64(reset, key)
+        error = !TryInt64(retry, out retryAfter) ? NotInt64(retry, rule.Key)
+            : !TryInt64(reset, out resetAfter) ? NotInt64(reset, rule.Key)
             : null;
         return error is null;
     }
@@ -891,21 +957,22 @@ public sealed partial class RedisCellLimiter : CellLimiter
     }
 
     /// <summary>
-    /// The arguments of the commonest call (quantity 1, server clock) per policy, built once: the
-    /// array is only read while the command is written, so concurrent calls can share it. A few
-    /// slots indexed by the policy's identity bound it; a policy that loses its slot builds it again.
+    /// The arguments of the commonest call (quantity 1, one fixed clock argument per cache) per
+    /// policy, built once: the array is only read while the command is written, so concurrent calls
+    /// can share it. A few slots indexed by the policy's identity bound it; a policy that loses its
+    /// slot builds it again.
     /// </summary>
     private sealed class ArgumentCache
     {
         private const int Slots = 64;
         private readonly Arguments?[] _slots = new Arguments?[Slots];
 
-        public RedisValue[] For(RateLimitPolicy policy)
+        public RedisValue[] For(RateLimitPolicy policy, RedisValue clock)
         {
             RedisValue[]? known = Find(policy);
             if (known is not null) return known;
             var values = new RedisValue[6];
-            values[0] = RedisValue.EmptyString;
+            values[0] = clock;
             ScriptCall.WriteRule(values, 1, policy, 1, "rule");
             return Remember(policy, values);
         }

@@ -141,13 +141,9 @@ local function gcra_quantity(quantity_text)
   return q
 end
 
--- Decides one GCRA request of a parsed policy without writing anything. Returns a decision table,
--- or a string holding the error to reply with. {now_s, now_n} is the clock both engines agree on.
-local function gcra_decide_parsed(key, t, limit, quantity, now_s, now_n)
-  if t < 1000 then return 'ERR rate too high: the emission interval period/count must be at least 1 microsecond' end
-  -- A quantity above the whole limit can never pass; it is refused without being multiplied.
-  local over = quantity > limit
-
+-- The GCRA state stored at key: its decimal TAT, or false when the key is missing; or nil and the
+-- error to reply with when the key holds anything else (which redis-cell's module would crash on).
+local function gcra_stored(key)
   -- Redis answers GET on a list with WRONGTYPE, but Garnet keeps such values in a separate store
   -- where GET sees nothing: there (Lua 5.4) a missing key is asked its TYPE.
   local stored = redis.pcall('GET', key)
@@ -157,15 +153,30 @@ local function gcra_decide_parsed(key, t, limit, quantity, now_s, now_n)
     other_type = (kind.ok or kind) ~= 'none'
   end
   if other_type then
-    return 'WRONGTYPE key ' .. key .. ' holds a value that is not a string, so it is not GCRA state; it was left untouched'
+    return nil, 'WRONGTYPE key ' .. key .. ' holds a value that is not a string, so it is not GCRA state; it was left untouched'
   end
-  local tat_s, tat_n = now_s, now_n
   if stored then
     local len = #stored
     -- Digits only, at most those of MAX_TAT; equal lengths of digits compare as numbers do.
     if len == 0 or len > 19 or not string.find(stored, '^%d+$') or (len == 19 and stored > MAX_TAT) then
-      return 'ERR key ' .. key .. ' holds "' .. string.sub(stored, 1, 40) .. '", not a GCRA timestamp (decimal nanoseconds up to ' .. MAX_TAT .. '); it was left untouched'
+      return nil, 'ERR key ' .. key .. ' holds "' .. string.sub(stored, 1, 40) .. '", not a GCRA timestamp (decimal nanoseconds up to ' .. MAX_TAT .. '); it was left untouched'
     end
+  end
+  return stored
+end
+
+-- Decides one GCRA request of a parsed policy without writing anything. Returns a decision table,
+-- or a string holding the error to reply with. {now_s, now_n} is the clock both engines agree on.
+local function gcra_decide_parsed(key, t, limit, quantity, now_s, now_n)
+  if t < 1000 then return 'ERR rate too high: the emission interval period/count must be at least 1 microsecond' end
+  -- A quantity above the whole limit can never pass; it is refused without being multiplied.
+  local over = quantity > limit
+
+  local stored, err = gcra_stored(key)
+  if stored == nil then return err end
+  local tat_s, tat_n = now_s, now_n
+  if stored then
+    local len = #stored
     if len <= 9 then
       tat_s, tat_n = 0, tonumber(stored)
     else

@@ -32,4 +32,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 6, EventName = "WarmUpIncomplete", Level = LogLevel.Debug,
         Message = "The rate limiter's warm-up did not finish ({Step}); the first decisions there load the scripts themselves and may spend part of their timeout doing so.")]
     public static partial void WarmUpIncomplete(ILogger logger, string step, Exception exception);
+
+    [LoggerMessage(EventId = 20, EventName = "ModuleInUse", Level = LogLevel.Information,
+        Message = "redis-cell's module is loaded on every primary server: GCRA decisions are made by its CL.THROTTLE ({ModuleUse}).")]
+    public static partial void ModuleInUse(ILogger logger, RedisCellModuleUse moduleUse);
+
+    [LoggerMessage(EventId = 21, EventName = "ModuleGone", Level = LogLevel.Warning,
+        Message = "CL.THROTTLE is no longer a command on the server (the module was unloaded); GCRA decisions are made by the library's script again, on the same state.")]
+    public static partial void ModuleGone(ILogger logger);
 }

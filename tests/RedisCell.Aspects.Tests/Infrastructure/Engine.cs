@@ -16,6 +16,13 @@ public static class Engine
     public const string Cluster = "Cluster";
 
     /// <summary>
+    /// redis-server with a CL.THROTTLE module loaded (the stand-in for redis-cell, see
+    /// <see cref="ClThrottleStandIn"/>), where a warmed-up limiter decides GCRA through the module.
+    /// Not among <see cref="Available"/>: the suites that run on it ask for it (<see cref="WithModule"/>).
+    /// </summary>
+    public const string RedisModule = "Redis+module";
+
+    /// <summary>
     /// How long a decision may wait in suites that are not about failures. The library's default
     /// (100 ms) is a production budget; on a loaded two-core machine a test's call can take longer,
     /// and a call that fell back on the failure policy would make a count test flaky. Suites use
@@ -26,11 +33,13 @@ public static class Engine
     private static readonly Lazy<GarnetHost> s_garnet = new(() => GarnetHost.Start());
     private static readonly Lazy<Task<RedisServerProcess>> s_redis = new(() => RedisServerProcess.StartAsync());
     private static readonly Lazy<Task<RedisClusterProcess>> s_cluster = new(RedisClusterProcess.StartAsync);
+    private static readonly Lazy<Task<RedisServerProcess>> s_redisModule = new(ClThrottleStandIn.StartServerAsync);
     private static readonly Dictionary<string, Lazy<Task<ConnectionMultiplexer>>> s_connections = new()
     {
         [Garnet] = new(() => ConnectAsync(s_garnet.Value.Configuration)),
         [Redis] = new(async () => await ConnectAsync((await s_redis.Value).Configuration)),
         [Cluster] = new(async () => await ConnectAsync((await s_cluster.Value).Configuration)),
+        [RedisModule] = new(async () => await ConnectAsync((await s_redisModule.Value).Configuration)),
     };
 
     static Engine()
@@ -40,10 +49,13 @@ public static class Engine
             // The test host may end this handler early: signal every server before waiting for any.
             RedisClusterProcess? cluster = s_cluster.IsValueCreated && s_cluster.Value.IsCompletedSuccessfully ? s_cluster.Value.Result : null;
             RedisServerProcess? redis = s_redis.IsValueCreated && s_redis.Value.IsCompletedSuccessfully ? s_redis.Value.Result : null;
+            RedisServerProcess? redisModule = s_redisModule.IsValueCreated && s_redisModule.Value.IsCompletedSuccessfully ? s_redisModule.Value.Result : null;
             cluster?.Signal();
             redis?.Signal();
+            redisModule?.Signal();
             cluster?.DisposeAsync().AsTask().Wait();
             redis?.DisposeAsync().AsTask().Wait();
+            redisModule?.DisposeAsync().AsTask().Wait();
             if (s_garnet.IsValueCreated) s_garnet.Value.Dispose();
         };
     }
@@ -53,6 +65,10 @@ public static class Engine
         RedisClusterProcess.IsInstalled ? [Garnet, Redis, Cluster]
         : RedisServerProcess.IsInstalled ? [Garnet, Redis]
         : [Garnet];
+
+    /// <summary><see cref="Available"/>, and <see cref="RedisModule"/> when a C compiler is there to build the stand-in (CI installs one).</summary>
+    public static IReadOnlyList<string> WithModule { get; } =
+        ClThrottleStandIn.IsAvailable ? [.. Available, RedisModule] : Available;
 
     /// <summary>Theory data: one row per available engine.</summary>
     public static TheoryData<string> All
@@ -67,6 +83,20 @@ public static class Engine
 
     /// <summary>The shared connection to <paramref name="engine"/>, starting the server on first use.</summary>
     public static Task<ConnectionMultiplexer> ConnectionAsync(string engine) => s_connections[engine].Value;
+
+    /// <summary>
+    /// A limiter on <paramref name="engine"/>, warmed up as <c>RedisCellLimiter.Connect</c> and
+    /// <c>AddRedisCell</c> do, so that on <see cref="RedisModule"/> it has found the module.
+    /// </summary>
+    public static async Task<RedisCellLimiter> LimiterAsync(string engine, RedisCellOptions options)
+    {
+        var limiter = new RedisCellLimiter(await ConnectionAsync(engine), options);
+        await limiter.WarmUpAsync();
+        return limiter;
+    }
+
+    /// <summary>The running redis-server with the CL.THROTTLE stand-in loaded.</summary>
+    public static Task<RedisServerProcess> RedisModuleServerAsync() => s_redisModule.Value;
 
     /// <summary>The running redis-server process (for tests that need its port).</summary>
     public static Task<RedisServerProcess> RedisServerAsync() => s_redis.Value;

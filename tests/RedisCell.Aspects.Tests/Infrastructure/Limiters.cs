@@ -7,13 +7,13 @@ public static class Limiters
 {
     public const string InProcess = "InProcess";
 
-    /// <summary>The twin plus every available engine.</summary>
+    /// <summary>The twin plus every available engine, the module-backed one included.</summary>
     public static TheoryData<string> All
     {
         get
         {
             var data = new TheoryData<string> { InProcess };
-            foreach (string engine in Engine.Available) data.Add(engine);
+            foreach (string engine in Engine.WithModule) data.Add(engine);
             return data;
         }
     }
@@ -24,7 +24,7 @@ public static class Limiters
         options.TimeProvider = time ?? TimeProvider.System;
         return kind == InProcess
             ? new InProcessCellLimiter(options)
-            : new RedisCellLimiter(await Engine.ConnectionAsync(kind), options);
+            : await Engine.LimiterAsync(kind, options);
     }
 
     public static FakeTimeProvider FakeClock() => new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
