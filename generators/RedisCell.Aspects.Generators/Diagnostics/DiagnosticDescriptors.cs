@@ -166,13 +166,14 @@ public static class DiagnosticDescriptors
         "'{0}' is implemented by calling '{1}', but {2}",
         Usage, DiagnosticSeverity.Error);
 
-    /// <summary>RCA021: two different policies write the same Redis key.</summary>
+    /// <summary>RCA021: two different policies write the same Redis key, or one method's call writes a key twice.</summary>
     public static readonly DiagnosticDescriptor KeySharedByPolicies = Rule(
         "RCA021",
         "Two policies share one Redis key",
-        "Key \"{0}\" on '{1}' is also written by {2} with a different policy; two policies on one key corrupt each other's state",
+        "Key \"{0}\" on '{1}' is also written by {2} {3}",
         Usage, DiagnosticSeverity.Warning,
-        "Every attribute's policy reads and writes the state stored at its key. When two attributes with different algorithms or numbers can build the same key, each reads the other's state with its own rules, and both limits are wrong.",
+        "Every attribute's policy reads and writes the state stored at its key. When two attributes with different algorithms or numbers can build the same key, each reads the other's state with its own rules, and both limits are wrong. "
+        + "Two attributes of one method with the same key are wrong even with one policy: the rules of a call are all decided from the state before it and then all written, so a fixed window counts the call twice and GCRA keeps only the last rule's charge.",
         customTags: [WellKnownDiagnosticTags.CompilationEnd]);
 
     /// <summary>RCA022: the attributes on one method name different limiters.</summary>
