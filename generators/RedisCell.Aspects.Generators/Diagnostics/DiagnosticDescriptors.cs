@@ -182,4 +182,14 @@ public static class DiagnosticDescriptors
         "Rate-limit attributes on one method name different limiters",
         "The rate-limit attributes on '{0}' name different limiters ({1}); one limiter decides a call's limits together, so give them all the same Limiter",
         Usage, DiagnosticSeverity.Error);
+
+    /// <summary>RCA023: a Task or ValueTask method whose limit is decided synchronously (reported by an analyzer).</summary>
+    public static readonly DiagnosticDescriptor AwaitableLimitedSynchronously = Rule(
+        "RCA023",
+        "Awaitable rate-limited method asks the limiter synchronously",
+        "'{0}' returns '{1}', but its limit is decided synchronously, blocking the calling thread until the limiter answers: {2}",
+        Generation, DiagnosticSeverity.Info,
+        "Generated code awaits the limiter only when the call can be made after an await: its arguments and receiver are carried into an async helper. "
+        + "ref, out and ref readonly parameters, ref struct parameters, type parameters that allow ref structs and struct receivers cannot be, "
+        + "so the call asks the synchronous Acquire, which waits for Redis on the calling thread before the method returns its task.");
 }
