@@ -155,6 +155,15 @@ public sealed class InterceptorBehaviourTests
                 Check(sum == 6, "CountAsync");
             }
 
+            public static Task CountWithCancelledCall() => Enumerate(Api.CountAsync(3, new CancellationToken(canceled: true)));
+
+            public static async Task CountWithCancelledEnumerator()
+            {
+                await foreach (int _ in Api.CountAsync(3).WithCancellation(new CancellationToken(canceled: true))) { }
+            }
+
+            public static Task CountInFull() => Enumerate(Api.CountAsync(3, new CancellationTokenSource().Token));
+
             public static Func<int, Task> Take() => n => { Api.Take(n); return Task.CompletedTask; };
 
             public static Task InParameter() { var point = new Point(3, 4); Check(Api.Measure(in point) == 7, "Measure"); return Task.CompletedTask; }
@@ -253,6 +262,26 @@ public sealed class InterceptorBehaviourTests
 
         IAsyncEnumerable<int> numbers = start();
         RateLimitExceededException refused = await Throttling.AssertLimitedAfterAsync(engine, 3, s_minute, () => enumerate(numbers));
+        Assert.Equal("Consumer.Api.CountAsync(int, System.Threading.CancellationToken)", refused.Key);
+    }
+
+    /// <summary>
+    /// The wait for the limiter honours the method's own token argument as well as the
+    /// enumerator's: a cancelled enumeration throws before the limiter is asked, and consumes nothing.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task Async_enumerable_wait_honours_the_call_token_and_the_enumerator_token(string engine)
+    {
+        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        for (int i = 0; i < 5; i++)
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(Scenario("CountWithCancelledCall"));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(Scenario("CountWithCancelledEnumerator"));
+        }
+
+        // A token that can be cancelled but is not: the whole budget is still there.
+        RateLimitExceededException refused = await Throttling.AssertLimitedAfterAsync(engine, 3, s_minute, Scenario("CountInFull"));
         Assert.Equal("Consumer.Api.CountAsync(int, System.Threading.CancellationToken)", refused.Key);
     }
 
