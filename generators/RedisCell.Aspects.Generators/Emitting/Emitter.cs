@@ -335,7 +335,7 @@ internal static class Emitter
             {
                 string local = localPrefix + i;
                 writer.Open($"if ({expression} is {{ }} {local})");
-                if (last) writer.Line($"{builder}.AppendFormatted({local});");
+                if (last) writer.Line($"{builder}.{AppendMethod(link)}({local});");
                 else WriteValueFrom(writer, builder, path, i + 1, local + "." + path[i + 1].Name, localPrefix);
                 writer.Close();
                 writer.Open("else");
@@ -348,13 +348,15 @@ internal static class Emitter
             {
                 writer.Line(link.IsDynamic
                     ? $"{builder}.AppendFormatted((object?){expression});"
-                    : $"{builder}.AppendFormatted({expression});");
+                    : $"{builder}.{AppendMethod(link)}({expression});");
                 return;
             }
 
             expression += "." + path[i + 1].Name;
         }
     }
+
+    private static string AppendMethod(ValueLink link) => link.IsEnum ? "AppendEnum" : "AppendFormatted";
 
     private static string Declaration(ParameterModel parameter) => $"{parameter.DeclarationPrefix}{parameter.Type} {parameter.Name}";
 
