@@ -70,6 +70,15 @@ public sealed class InterceptorBehaviourTests
             [Gcra(2, 1, 60)]
             public static Task<int> MeasureAsync(in Point point) => Task.FromResult(point.X * point.Y);
 
+            // What RCA021 warns of: one key twice in one call.
+            [RatePerSecond(10, Key = "twice:window")]
+            [RatePerSecond(10, Key = "twice:window")]
+            public static void WindowTwice() { }
+
+            [Gcra(2, 1, 60, Key = "twice:gcra")]
+            [Throttle("twice:gcra", 2, 1, 60)]
+            public static void GcraTwice() { }
+
             [Throttle("multi:{user}", 2, 1, 60)]
             [TokenBudget("multi-tokens:{user}", 10, Cost = nameof(tokens))]
             public static int Complete(string user, int tokens) => tokens;
@@ -169,6 +178,10 @@ public sealed class InterceptorBehaviourTests
             public static Task InParameter() { var point = new Point(3, 4); Check(Api.Measure(in point) == 7, "Measure"); return Task.CompletedTask; }
 
             public static async Task InParameterAsync() { var point = new Point(3, 4); Check(await Api.MeasureAsync(in point) == 12, "MeasureAsync"); }
+
+            public static Task WindowTwice() { Api.WindowTwice(); return Task.CompletedTask; }
+
+            public static Task GcraTwice() { Api.GcraTwice(); return Task.CompletedTask; }
 
             public static Task OutParameter() { Check(Api.TryParse("12", out int value) && value == 12, "TryParse"); return Task.CompletedTask; }
 
@@ -392,6 +405,22 @@ public sealed class InterceptorBehaviourTests
         Assert.Equal("multi:ann", gcra.Key);
         if (engine == SharedLimiter.InProcess) Assert.Equal(s_minute, gcra.RetryAfter);
         else Assert.InRange(gcra.RetryAfter, s_minute - TimeSpan.FromSeconds(10), s_minute);
+    }
+
+    /// <summary>
+    /// RCA021's reason for reporting one key twice on a method: a call's rules are decided from the
+    /// state before it, then all written, so a window of 10 counts every call after the first twice
+    /// (6 calls pass), while two equal GCRA rules write the same arrival time (3 calls pass, as one).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task One_key_twice_in_a_call_counts_a_window_twice_and_gcra_once(string engine)
+    {
+        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        RateLimitExceededException window = await Throttling.AssertFixedWindowAsync(engine, 6, TimeSpan.FromSeconds(1), Scenario("WindowTwice"));
+        Assert.Equal("twice:window", window.Key);
+        RateLimitExceededException gcra = await Throttling.AssertLimitedAfterAsync(engine, 3, s_minute, Scenario("GcraTwice"));
+        Assert.Equal("twice:gcra", gcra.Key);
     }
 
     [Theory]
