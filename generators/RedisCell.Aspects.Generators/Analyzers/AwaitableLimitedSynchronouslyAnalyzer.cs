@@ -26,8 +26,7 @@ public sealed class AwaitableLimitedSynchronouslyAnalyzer : DiagnosticAnalyzer
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
     {
-        // Analyzed, not reported: a partial-mode method whose other part the generator wrote is
-        // skipped as generated code otherwise. Its report is at the definition, in the user's file.
+        // Analyzed, not reported: partial-mode methods are partly generated (see AttributedMethods).
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.Analyze);
         context.EnableConcurrentExecution();
         context.RegisterSymbolAction(AnalyzeMethod, SymbolKind.Method);
@@ -37,7 +36,7 @@ public sealed class AwaitableLimitedSynchronouslyAnalyzer : DiagnosticAnalyzer
     {
         // A partial method is reported once, at its definition (the part the generator reads).
         var method = (IMethodSymbol)context.Symbol;
-        if (method.PartialDefinitionPart is not null || !RateLimitAttributes.AnyOn(method)) return;
+        if (!AttributedMethods.IsAnalyzedPart(method) || !RateLimitAttributes.AnyOn(method)) return;
         if (method.Locations.Length == 0 || !method.Locations[0].IsInSource) return;
 
         // Methods the generator rejects are its errors' business (RCA001–RCA008, …), not this.

@@ -44,8 +44,7 @@ public sealed class KeySharedByPoliciesAnalyzer : DiagnosticAnalyzer
     public override void Initialize(AnalysisContext context)
     {
         context.EnableConcurrentExecution();
-        // Analyzed, not reported: a partial-mode method whose other part the generator wrote is
-        // skipped as generated code otherwise, and its key would be compared with nothing.
+        // Analyzed, not reported: partial-mode methods are partly generated (see AttributedMethods).
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.Analyze);
         context.RegisterCompilationStartAction(start =>
         {
@@ -60,7 +59,7 @@ public sealed class KeySharedByPoliciesAnalyzer : DiagnosticAnalyzer
         var method = (IMethodSymbol)context.Symbol;
 
         // A partial method's attributes are read from its definition part, as the generator does.
-        if (method.PartialDefinitionPart is not null) return;
+        if (!AttributedMethods.IsAnalyzedPart(method)) return;
         ISymbol within = method.IsPartialDefinition ? method.ContainingType : context.Compilation.Assembly;
         foreach (AttributeData attribute in method.GetAttributes())
         {
