@@ -7,7 +7,8 @@ namespace RedisCell.Aspects.Generators.Diagnostics;
 /// were added. The generator reports RCA001–RCA008, RCA010–RCA012, RCA019, RCA020 and RCA022 (misuse it
 /// cannot turn into working code, so it must be reported even when analyzers are switched off); the
 /// analyzers report the rest (calls that escape the limiter, RCA009 included so that an intended
-/// escape can be suppressed at the call, and keys that collide). Each ID has a
+/// escape can be suppressed at the call, keys that collide, and awaitable methods whose limit is
+/// decided synchronously, RCA023, which a method may accept). Each ID has a
 /// page at <c>docs/diagnostics/RCAxxx.md</c>, which is also its help link.
 /// </summary>
 public static class DiagnosticDescriptors
