@@ -12,11 +12,17 @@ namespace RedisCell.Aspects.Generators.Tests;
 /// <summary>The pipeline is incremental: unrelated edits reuse every step, and steps hold only plain values.</summary>
 public sealed class IncrementalTests
 {
-    private const string Attributed = """
+    private const string Declarations = """
         using System.Threading.Tasks;
         using RedisCell.Aspects;
 
         namespace Shop;
+
+        // Above the attributed methods: an edit here moves them all.
+        public static class Helpers
+        {
+            public static int Unrelated(int x) => x + 1;
+        }
 
         public static class Api
         {
@@ -31,6 +37,14 @@ public sealed class IncrementalTests
             [Gcra(1, 2, 3)] public partial int Build(int id);
             private int BuildCore(int id) => id;
         }
+        """;
+
+    // In a file of their own: an interceptor names its call by a checksum of the call's file, so
+    // any edit to that file rightly regenerates it.
+    private const string Callers = """
+        using System.Threading.Tasks;
+
+        namespace Shop;
 
         public static class Caller
         {
@@ -65,14 +79,26 @@ public sealed class IncrementalTests
         typeof(TrackingNames).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetRawConstantValue()!);
 
     [Fact]
-    public void An_unrelated_edit_leaves_every_step_cached()
+    public void An_unrelated_edit_leaves_every_step_cached() =>
+        AssertEveryStepCachedAfter("Test2.cs", UnrelatedEdited);
+
+    /// <summary>
+    /// An edit in the attributed methods' own file, outside them and above them, so that every one
+    /// of them moves: no step produces anything new, so no generated source is written again.
+    /// </summary>
+    [Fact]
+    public void An_edit_to_an_unrelated_method_beside_the_attributed_ones_leaves_every_step_cached() =>
+        AssertEveryStepCachedAfter("Test0.cs", Declarations.Replace("=> x + 1;", "=> checked(x * 2 + 1);", StringComparison.Ordinal));
+
+    private static void AssertEveryStepCachedAfter(string file, string editedSource)
     {
-        CSharpCompilation compilation = GeneratorHarness.Compile(Attributed, Unrelated);
+        CSharpCompilation compilation = GeneratorHarness.Compile(Declarations, Callers, Unrelated);
         GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(compilation);
         Assert.NotEmpty(driver.GetRunResult().GeneratedTrees);
 
-        SyntaxTree old = compilation.SyntaxTrees.Single(t => t.FilePath.EndsWith("Test1.cs", StringComparison.Ordinal));
-        CSharpCompilation edited = compilation.ReplaceSyntaxTree(old, CSharpSyntaxTree.ParseText(UnrelatedEdited, GeneratorHarness.ParseOptions, old.FilePath));
+        SyntaxTree old = compilation.SyntaxTrees.Single(t => t.FilePath.EndsWith(file, StringComparison.Ordinal));
+        Assert.NotEqual(old.ToString(), editedSource);
+        CSharpCompilation edited = compilation.ReplaceSyntaxTree(old, CSharpSyntaxTree.ParseText(editedSource, GeneratorHarness.ParseOptions, old.FilePath));
         GeneratorRunResult result = driver.RunGenerators(edited).GetRunResult().Results.Single();
 
         foreach (string name in StepNames())
@@ -96,12 +122,12 @@ public sealed class IncrementalTests
     [Fact]
     public void An_edit_to_an_attribute_regenerates()
     {
-        CSharpCompilation compilation = GeneratorHarness.Compile(Attributed, Unrelated);
+        CSharpCompilation compilation = GeneratorHarness.Compile(Declarations, Callers, Unrelated);
         GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(compilation);
 
         SyntaxTree old = compilation.SyntaxTrees.First();
         CSharpCompilation edited = compilation.ReplaceSyntaxTree(old, CSharpSyntaxTree.ParseText(
-            Attributed.Replace("[Gcra(1, 2, 3)] public static Task", "[Gcra(1, 2, 4)] public static Task"), GeneratorHarness.ParseOptions, old.FilePath));
+            Declarations.Replace("[Gcra(1, 2, 3)] public static Task", "[Gcra(1, 2, 4)] public static Task"), GeneratorHarness.ParseOptions, old.FilePath));
         GeneratorRunResult result = driver.RunGenerators(edited).GetRunResult().Results.Single();
 
         Assert.Contains(result.TrackedSteps[TrackingNames.InterceptorGroups].SelectMany(s => s.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
@@ -111,7 +137,7 @@ public sealed class IncrementalTests
     [Fact]
     public void No_step_carries_symbols_syntax_locations_or_compilations()
     {
-        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(GeneratorHarness.Compile(Attributed, Unrelated));
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(GeneratorHarness.Compile(Declarations, Callers, Unrelated));
         GeneratorRunResult result = driver.GetRunResult().Results.Single();
         int checkedValues = 0;
         foreach (string name in StepNames())

@@ -59,10 +59,32 @@ public sealed class InterceptorBehaviourTests
             [Gcra(2, 1, 60)]
             public static string Describe(string value) => "string";
 
+            // A burst of 5 (max_burst 4), charged n a call.
+            [Gcra(4, 1, 60, Quantity = nameof(n))]
+            public static void Take(int n) { }
+
+            [Throttle("in:{point.X}", 2, 1, 60)]
+            public static int Measure(in Point point) => point.X + point.Y;
+
+            // Not async (async methods cannot take 'in'), but awaitable: the limiter is awaited and the value copied.
+            [Gcra(2, 1, 60)]
+            public static Task<int> MeasureAsync(in Point point) => Task.FromResult(point.X * point.Y);
+
+            // What RCA021 warns of: one key twice in one call.
+            [RatePerSecond(10, Key = "twice:window")]
+            [RatePerSecond(10, Key = "twice:window")]
+            public static void WindowTwice() { }
+
+            [Gcra(2, 1, 60, Key = "twice:gcra")]
+            [Throttle("twice:gcra", 2, 1, 60)]
+            public static void GcraTwice() { }
+
             [Throttle("multi:{user}", 2, 1, 60)]
             [TokenBudget("multi-tokens:{user}", 10, Cost = nameof(tokens))]
             public static int Complete(string user, int tokens) => tokens;
         }
+
+        public readonly record struct Point(int X, int Y);
 
         public static class Lookups
         {
@@ -141,6 +163,25 @@ public sealed class InterceptorBehaviourTests
                 await foreach (int n in numbers) sum += n;
                 Check(sum == 6, "CountAsync");
             }
+
+            public static Task CountWithCancelledCall() => Enumerate(Api.CountAsync(3, new CancellationToken(canceled: true)));
+
+            public static async Task CountWithCancelledEnumerator()
+            {
+                await foreach (int _ in Api.CountAsync(3).WithCancellation(new CancellationToken(canceled: true))) { }
+            }
+
+            public static Task CountInFull() => Enumerate(Api.CountAsync(3, new CancellationTokenSource().Token));
+
+            public static Func<int, Task> Take() => n => { Api.Take(n); return Task.CompletedTask; };
+
+            public static Task InParameter() { var point = new Point(3, 4); Check(Api.Measure(in point) == 7, "Measure"); return Task.CompletedTask; }
+
+            public static async Task InParameterAsync() { var point = new Point(3, 4); Check(await Api.MeasureAsync(in point) == 12, "MeasureAsync"); }
+
+            public static Task WindowTwice() { Api.WindowTwice(); return Task.CompletedTask; }
+
+            public static Task GcraTwice() { Api.GcraTwice(); return Task.CompletedTask; }
 
             public static Task OutParameter() { Check(Api.TryParse("12", out int value) && value == 12, "TryParse"); return Task.CompletedTask; }
 
@@ -237,6 +278,59 @@ public sealed class InterceptorBehaviourTests
         Assert.Equal("Consumer.Api.CountAsync(int, System.Threading.CancellationToken)", refused.Key);
     }
 
+    /// <summary>
+    /// The wait for the limiter honours the method's own token argument as well as the
+    /// enumerator's: a cancelled enumeration throws before the limiter is asked, and consumes nothing.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task Async_enumerable_wait_honours_the_call_token_and_the_enumerator_token(string engine)
+    {
+        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        for (int i = 0; i < 5; i++)
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(Scenario("CountWithCancelledCall"));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(Scenario("CountWithCancelledEnumerator"));
+        }
+
+        // A token that can be cancelled but is not: the whole budget is still there.
+        RateLimitExceededException refused = await Throttling.AssertLimitedAfterAsync(engine, 3, s_minute, Scenario("CountInFull"));
+        Assert.Equal("Consumer.Api.CountAsync(int, System.Threading.CancellationToken)", refused.Key);
+    }
+
+    /// <summary>
+    /// Quantity = nameof(n) charges n: a burst of 5 takes 3 then 2, and the next 2 must wait two
+    /// emission intervals; 0 only reads, before and after the budget is spent.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task Quantity_parameter_charges_its_value_and_zero_only_reads(string engine)
+    {
+        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        Func<int, Task> take = s_consumer.Value.Method<Func<Func<int, Task>>>("Consumer.Scenarios", "Take")();
+
+        for (int i = 0; i < 10; i++) await take(0);
+        await take(3);
+        RateLimitExceededException refused = await Throttling.AssertLimitedAfterAsync(engine, 1, TimeSpan.FromSeconds(120), () => take(2));
+        Assert.Equal("Consumer.Api.Take(int)", refused.Key);
+        Assert.Equal(5, refused.Limit);
+
+        await take(0);
+        RateLimitExceededException one = await Assert.ThrowsAsync<RateLimitExceededException>(() => take(1));
+        if (engine == SharedLimiter.InProcess) Assert.Equal(s_minute, one.RetryAfter);
+        else Assert.InRange(one.RetryAfter, s_minute - TimeSpan.FromSeconds(10), s_minute);
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task In_parameter_method_is_limited_with_a_key_read_through_it(string engine) =>
+        await AssertShapeAsync(engine, "InParameter", "in:3");
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task Awaitable_in_parameter_method_awaits_the_limiter_and_gets_the_value(string engine) =>
+        await AssertShapeAsync(engine, "InParameterAsync", "Consumer.Api.MeasureAsync(in Consumer.Point)");
+
     [Theory]
     [MemberData(nameof(Engines))]
     public async Task Out_parameter_method_is_limited_and_still_assigns(string engine) =>
@@ -311,6 +405,22 @@ public sealed class InterceptorBehaviourTests
         Assert.Equal("multi:ann", gcra.Key);
         if (engine == SharedLimiter.InProcess) Assert.Equal(s_minute, gcra.RetryAfter);
         else Assert.InRange(gcra.RetryAfter, s_minute - TimeSpan.FromSeconds(10), s_minute);
+    }
+
+    /// <summary>
+    /// RCA021's reason for reporting one key twice on a method: a call's rules are decided from the
+    /// state before it, then all written, so a window of 10 counts every call after the first twice
+    /// (6 calls pass), while two equal GCRA rules write the same arrival time (3 calls pass, as one).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task One_key_twice_in_a_call_counts_a_window_twice_and_gcra_once(string engine)
+    {
+        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        RateLimitExceededException window = await Throttling.AssertFixedWindowAsync(engine, 6, TimeSpan.FromSeconds(1), Scenario("WindowTwice"));
+        Assert.Equal("twice:window", window.Key);
+        RateLimitExceededException gcra = await Throttling.AssertLimitedAfterAsync(engine, 3, s_minute, Scenario("GcraTwice"));
+        Assert.Equal("twice:gcra", gcra.Key);
     }
 
     [Theory]

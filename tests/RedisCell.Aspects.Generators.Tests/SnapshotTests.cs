@@ -140,7 +140,7 @@ public sealed class SnapshotTests
         return "";
     }
 
-    private static string CasesDirectory { get; } = Path.Combine(ProjectDirectory(), "Cases");
+    internal static string CasesDirectory { get; } = Path.Combine(ProjectDirectory(), "Cases");
 
     /// <summary>The test project's source folder, found from the build output, so updates land in the repository.</summary>
     private static string ProjectDirectory()

@@ -12,7 +12,8 @@ using RedisCell.Aspects.Generators.Parsing;
 namespace RedisCell.Aspects.Generators.Analyzers;
 
 /// <summary>
-/// RCA021: two rate-limit attributes whose keys can be the same Redis key, with different policies.
+/// RCA021: two rate-limit attributes whose keys can be the same Redis key, with different policies,
+/// or with any policies on one method.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -26,7 +27,9 @@ namespace RedisCell.Aspects.Generators.Analyzers;
 /// Keys are compared by shape: literal text equal, holes in the same places (their names do not
 /// matter). Policies are compared by what the stored state means: GCRA by emission interval and
 /// tolerance (<c>[Gcra(15, 30, 60)]</c> and <c>[Gcra(15, 60, 120)]</c> are one policy), fixed
-/// windows by limit and window. Equal policies on one key are a shared budget, which is allowed.
+/// windows by limit and window. Equal policies on one key are a shared budget, which is allowed
+/// across methods; on one method they are not, since a call's rules are decided together from the
+/// state before the call: a fixed window would count the call twice, GCRA only the last rule's charge.
 /// Attributes naming different limiters (<c>Limiter = "…"</c>) are not compared: each named limiter
 /// is configured with its own store or key prefix.
 /// </para>
@@ -41,7 +44,8 @@ public sealed class KeySharedByPoliciesAnalyzer : DiagnosticAnalyzer
     public override void Initialize(AnalysisContext context)
     {
         context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        // Analyzed, not reported: partial-mode methods are partly generated (see AttributedMethods).
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.Analyze);
         context.RegisterCompilationStartAction(start =>
         {
             var uses = new ConcurrentBag<KeyUse>();
@@ -55,7 +59,7 @@ public sealed class KeySharedByPoliciesAnalyzer : DiagnosticAnalyzer
         var method = (IMethodSymbol)context.Symbol;
 
         // A partial method's attributes are read from its definition part, as the generator does.
-        if (method.PartialDefinitionPart is not null) return;
+        if (!AttributedMethods.IsAnalyzedPart(method)) return;
         ISymbol within = method.IsPartialDefinition ? method.ContainingType : context.Compilation.Assembly;
         foreach (AttributeData attribute in method.GetAttributes())
         {
@@ -74,22 +78,34 @@ public sealed class KeySharedByPoliciesAnalyzer : DiagnosticAnalyzer
         }
     }
 
+    private const string DifferentPolicy = "with a different policy; two policies on one key corrupt each other's state";
+
+    private const string SameCall =
+        "in the same call; the rules of one call are all decided from the state before it, so a fixed window counts the call twice and GCRA keeps only the last rule's charge: keep one of them";
+
     private static void Report(CompilationAnalysisContext context, ConcurrentBag<KeyUse> uses)
     {
         foreach (IGrouping<string, KeyUse> sameKey in uses.GroupBy(u => u.Shape))
         {
             KeyUse[] group = sameKey.ToArray();
-            if (group.Select(u => u.Policy).Distinct().Count() < 2) continue;
+            if (group.Length < 2) continue;
             foreach (KeyUse use in group)
             {
-                string[] others = group
-                    .Where(other => other.Policy != use.Policy)
+                // A different policy is the worse mistake; a second attribute with the same policy
+                // is one only on the same method (on another method it is a budget shared on purpose).
+                KeyUse[] differing = group.Where(other => other.Policy != use.Policy).ToArray();
+                KeyUse[] others = differing.Length > 0
+                    ? differing
+                    : group.Where(other => other != use && SymbolEqualityComparer.Default.Equals(other.Method, use.Method)).ToArray();
+                if (others.Length == 0) continue;
+                string described = Join(others
                     .Select(other => Describe(other, use))
                     .Distinct()
                     .OrderBy(text => text, System.StringComparer.Ordinal)
-                    .ToArray();
+                    .ToArray());
                 context.ReportDiagnostic(Diagnostic.Create(
-                    DiagnosticDescriptors.KeySharedByPolicies, use.Location, use.Text, use.Method.ToDisplayString(SymbolText.Display), Join(others)));
+                    DiagnosticDescriptors.KeySharedByPolicies, use.Location, use.Text, use.Method.ToDisplayString(SymbolText.Display), described,
+                    differing.Length > 0 ? DifferentPolicy : SameCall));
             }
         }
     }

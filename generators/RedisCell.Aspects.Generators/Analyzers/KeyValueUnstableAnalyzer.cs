@@ -33,13 +33,15 @@ public sealed class KeyValueUnstableAnalyzer : DiagnosticAnalyzer
     public override void Initialize(AnalysisContext context)
     {
         context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        // Analyzed, not reported: partial-mode methods are partly generated (see AttributedMethods).
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.Analyze);
         context.RegisterSymbolAction(Analyze, SymbolKind.Method);
     }
 
     private static void Analyze(SymbolAnalysisContext context)
     {
         var method = (IMethodSymbol)context.Symbol;
+        if (!AttributedMethods.IsAnalyzedPart(method)) return;
         ISymbol within = method.IsPartialDefinition ? method.ContainingType : context.Compilation.Assembly;
         string display = method.ToDisplayString(SymbolText.Display);
         foreach (KeyTemplateArgument argument in KeyTemplateArgument.On(method, context.CancellationToken))

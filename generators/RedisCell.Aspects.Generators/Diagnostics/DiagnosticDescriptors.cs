@@ -7,7 +7,8 @@ namespace RedisCell.Aspects.Generators.Diagnostics;
 /// were added. The generator reports RCA001–RCA008, RCA010–RCA012, RCA019, RCA020 and RCA022 (misuse it
 /// cannot turn into working code, so it must be reported even when analyzers are switched off); the
 /// analyzers report the rest (calls that escape the limiter, RCA009 included so that an intended
-/// escape can be suppressed at the call, and keys that collide). Each ID has a
+/// escape can be suppressed at the call, keys that collide, and awaitable methods whose limit is
+/// decided synchronously, RCA023, which a method may accept). Each ID has a
 /// page at <c>docs/diagnostics/RCAxxx.md</c>, which is also its help link.
 /// </summary>
 public static class DiagnosticDescriptors
@@ -166,13 +167,14 @@ public static class DiagnosticDescriptors
         "'{0}' is implemented by calling '{1}', but {2}",
         Usage, DiagnosticSeverity.Error);
 
-    /// <summary>RCA021: two different policies write the same Redis key.</summary>
+    /// <summary>RCA021: two different policies write the same Redis key, or one method's call writes a key twice.</summary>
     public static readonly DiagnosticDescriptor KeySharedByPolicies = Rule(
         "RCA021",
         "Two policies share one Redis key",
-        "Key \"{0}\" on '{1}' is also written by {2} with a different policy; two policies on one key corrupt each other's state",
+        "Key \"{0}\" on '{1}' is also written by {2} {3}",
         Usage, DiagnosticSeverity.Warning,
-        "Every attribute's policy reads and writes the state stored at its key. When two attributes with different algorithms or numbers can build the same key, each reads the other's state with its own rules, and both limits are wrong.",
+        "Every attribute's policy reads and writes the state stored at its key. When two attributes with different algorithms or numbers can build the same key, each reads the other's state with its own rules, and both limits are wrong. "
+        + "Two attributes of one method with the same key are wrong even with one policy: the rules of a call are all decided from the state before it and then all written, so a fixed window counts the call twice and GCRA keeps only the last rule's charge.",
         customTags: [WellKnownDiagnosticTags.CompilationEnd]);
 
     /// <summary>RCA022: the attributes on one method name different limiters.</summary>
@@ -181,4 +183,14 @@ public static class DiagnosticDescriptors
         "Rate-limit attributes on one method name different limiters",
         "The rate-limit attributes on '{0}' name different limiters ({1}); one limiter decides a call's limits together, so give them all the same Limiter",
         Usage, DiagnosticSeverity.Error);
+
+    /// <summary>RCA023: a Task or ValueTask method whose limit is decided synchronously (reported by an analyzer).</summary>
+    public static readonly DiagnosticDescriptor AwaitableLimitedSynchronously = Rule(
+        "RCA023",
+        "Awaitable rate-limited method asks the limiter synchronously",
+        "'{0}' returns '{1}', but its limit is decided synchronously, blocking the calling thread until the limiter answers: {2}",
+        Generation, DiagnosticSeverity.Info,
+        "Generated code awaits the limiter only when the call can be made after an await: its arguments and receiver are carried into an async helper. "
+        + "ref, out and ref readonly parameters, ref struct parameters, type parameters that allow ref structs and struct receivers cannot be, "
+        + "so the call asks the synchronous Acquire, which waits for Redis on the calling thread before the method returns its task.");
 }

@@ -194,7 +194,8 @@ internal static class Emitter
 
         string directArguments = string.Join(", ", target.Parameters.Select(p => p.ArgumentPrefix + p.Name));
         string directCall = $"{call}({directArguments})";
-        string token = target.Parameters.FirstOrDefault(p => p.IsCancellationToken)?.Name ?? "default";
+        string? callToken = target.Parameters.FirstOrDefault(p => p.IsCancellationToken)?.Name;
+        string token = callToken ?? "default";
         bool many = target.Rules.Count > 1;
         string limiter = LimiterOf(target);
         string ruleList = string.Join(", ", Enumerable.Range(0, target.Rules.Count).Select(r => $"{local}rule{r}"));
@@ -205,12 +206,29 @@ internal static class Emitter
             string element = target.ElementType!;
             string rulesParameter = many ? $"{Runtime}RateLimitRule[] {local}rules" : $"{Runtime}RateLimitRule {local}rules";
             string rulesArgument = many ? $"new {Runtime}RateLimitRule[] {{ {ruleList} }}" : $"{local}rule0";
+            string enumeratorToken = $"{local}cancellationToken";
+            string callTokenName = $"{local}callCancellationToken";
             writer.Line("// The call happens now; the limiter is asked when enumeration starts, once per enumeration.");
-            writer.Line($"return {local}AcquireOnEnumeration({rulesArgument}, {directCall});");
+            writer.Line($"return {local}AcquireOnEnumeration({rulesArgument}, {directCall}{(callToken is null ? "" : ", " + callToken)});");
             writer.Line();
-            writer.Open($"static async global::System.Collections.Generic.IAsyncEnumerable<{element}> {local}AcquireOnEnumeration({rulesParameter}, global::System.Collections.Generic.IAsyncEnumerable<{element}> {local}source, [global::System.Runtime.CompilerServices.EnumeratorCancellation] global::System.Threading.CancellationToken {local}cancellationToken = default)");
-            writer.Line($"await {limiter}.AcquireAsync({local}rules, {local}cancellationToken);");
-            writer.Open($"await foreach ({element} {local}item in global::System.Threading.Tasks.TaskAsyncEnumerableExtensions.WithCancellation({local}source, {local}cancellationToken).ConfigureAwait(false))");
+            string callTokenParameter = callToken is null ? "" : $"global::System.Threading.CancellationToken {callTokenName}, ";
+            writer.Open($"static async global::System.Collections.Generic.IAsyncEnumerable<{element}> {local}AcquireOnEnumeration({rulesParameter}, global::System.Collections.Generic.IAsyncEnumerable<{element}> {local}source, {callTokenParameter}[global::System.Runtime.CompilerServices.EnumeratorCancellation] global::System.Threading.CancellationToken {enumeratorToken} = default)");
+            if (callToken is null)
+            {
+                writer.Line($"await {limiter}.AcquireAsync({local}rules, {enumeratorToken});");
+            }
+            else
+            {
+                // The method's iterator honours both its token argument and the enumerator's
+                // (WithCancellation); so does the wait for the limiter, or a cancelled call would
+                // still consume its budget.
+                writer.Open($"using (global::System.Threading.CancellationTokenSource? {local}linked = {callTokenName}.CanBeCanceled && {enumeratorToken}.CanBeCanceled ? global::System.Threading.CancellationTokenSource.CreateLinkedTokenSource({callTokenName}, {enumeratorToken}) : null)");
+                writer.Line($"await {limiter}.AcquireAsync({local}rules, {local}linked?.Token ?? ({enumeratorToken}.CanBeCanceled ? {enumeratorToken} : {callTokenName}));");
+                writer.Close();
+                writer.Line();
+            }
+
+            writer.Open($"await foreach ({element} {local}item in global::System.Threading.Tasks.TaskAsyncEnumerableExtensions.WithCancellation({local}source, {enumeratorToken}).ConfigureAwait(false))");
             writer.Line($"yield return {local}item;");
             writer.Close();
             writer.Close();
@@ -317,7 +335,7 @@ internal static class Emitter
             {
                 string local = localPrefix + i;
                 writer.Open($"if ({expression} is {{ }} {local})");
-                if (last) writer.Line($"{builder}.AppendFormatted({local});");
+                if (last) writer.Line($"{builder}.{AppendMethod(link)}({local});");
                 else WriteValueFrom(writer, builder, path, i + 1, local + "." + path[i + 1].Name, localPrefix);
                 writer.Close();
                 writer.Open("else");
@@ -330,13 +348,15 @@ internal static class Emitter
             {
                 writer.Line(link.IsDynamic
                     ? $"{builder}.AppendFormatted((object?){expression});"
-                    : $"{builder}.AppendFormatted({expression});");
+                    : $"{builder}.{AppendMethod(link)}({expression});");
                 return;
             }
 
             expression += "." + path[i + 1].Name;
         }
     }
+
+    private static string AppendMethod(ValueLink link) => link.IsEnum ? "AppendEnum" : "AppendFormatted";
 
     private static string Declaration(ParameterModel parameter) => $"{parameter.DeclarationPrefix}{parameter.Type} {parameter.Name}";
 

@@ -76,7 +76,11 @@ internal sealed record KeyPart(string? Literal, EquatableArray<ValueLink> Path);
 /// The value is <c>dynamic</c>: it is appended as <c>object</c>, since a dynamic call cannot
 /// take the key builder, a ref struct (CS9230).
 /// </param>
-internal sealed record ValueLink(string Name, NullKind Null, bool IsDynamic = false);
+/// <param name="IsEnum">
+/// The value is an enum (or a nullable one): it is appended with <c>AppendEnum</c>, since
+/// <c>AppendFormatted</c> would box it to reach <c>System.Enum</c>'s formatting.
+/// </param>
+internal sealed record ValueLink(string Name, NullKind Null, bool IsDynamic = false, bool IsEnum = false);
 
 /// <summary>Whether a value in a key path can be null.</summary>
 internal enum NullKind

@@ -60,8 +60,9 @@ internal sealed record TypeParameterModel(string Name, string Constraints);
 /// <param name="Shape">The return shape.</param>
 /// <param name="ElementType">The T of <c>Task&lt;T&gt;</c>, <c>ValueTask&lt;T&gt;</c> or <c>IAsyncEnumerable&lt;T&gt;</c>.</param>
 /// <param name="CanDefer">
-/// True when the call can run after an awaited limiter: no <c>ref</c>/<c>out</c> or ref struct
-/// parameter and no struct receiver. Otherwise awaitable methods ask the limiter synchronously.
+/// True when the call can run after an awaited limiter: no <c>ref</c>/<c>out</c>/<c>ref readonly</c>
+/// or ref struct parameter and no struct receiver. Otherwise awaitable methods ask the limiter
+/// synchronously, and RCA023 says so.
 /// </param>
 /// <param name="Rules">The method's rate-limit attributes, in declaration order.</param>
 internal sealed record TargetMethod(

@@ -249,8 +249,7 @@ internal static class Parser
             : method.ContainingType.IsValueType ? (method.IsReadOnly ? ReceiverKind.In : ReceiverKind.Ref)
             : ReceiverKind.Value;
         (ReturnShape shape, string? element) = ShapeOf(method, renames);
-        bool canDefer = receiver is not ReceiverKind.Ref and not ReceiverKind.In
-            && method.Parameters.All(p => p.RefKind is RefKind.None or RefKind.In && !MayBeRefLike(p.Type));
+        bool canDefer = SynchronousReasons(method).Count == 0;
 
         return new TargetMethod(
             Id: method.ToDisplayString(SymbolText.MethodKey),
@@ -267,6 +266,46 @@ internal static class Parser
             ElementType: element,
             CanDefer: canDefer,
             Rules: rules.ToEquatableArray());
+    }
+
+    /// <summary>
+    /// Why an awaitable method's call cannot wait for an awaited limiter, so the generated code asks
+    /// it synchronously: what of the method cannot be carried into the async helper that awaits it.
+    /// Empty when the call can be deferred. RCA023 reports these reasons.
+    /// </summary>
+    internal static List<string> SynchronousReasons(IMethodSymbol method)
+    {
+        var reasons = new List<string>();
+        if (!method.IsStatic && method.ContainingType.IsValueType)
+        {
+            reasons.Add($"it is a member of the struct '{method.ContainingType.ToDisplayString(SymbolText.Display)}', whose receiver is passed by reference");
+        }
+
+        foreach (IParameterSymbol parameter in method.Parameters)
+        {
+            // An 'in' argument is copied into the helper: the method cannot tell a copy of a readonly reference from the original.
+            string? byReference = parameter.RefKind switch
+            {
+                RefKind.Ref => "ref",
+                RefKind.Out => "out",
+                RefKind.RefReadOnlyParameter => "ref readonly",
+                _ => null,
+            };
+            if (byReference is not null)
+            {
+                reasons.Add($"parameter '{parameter.Name}' is passed by '{byReference}'");
+            }
+            else if (parameter.Type.IsRefLikeType)
+            {
+                reasons.Add($"parameter '{parameter.Name}' is of the ref struct type '{parameter.Type.ToDisplayString(SymbolText.Display)}'");
+            }
+            else if (MayBeRefLike(parameter.Type))
+            {
+                reasons.Add($"parameter '{parameter.Name}' is of type '{parameter.Type.ToDisplayString(SymbolText.Display)}', which allows ref structs");
+            }
+        }
+
+        return reasons;
     }
 
     /// <summary>A ref struct, or a type parameter that allows one: neither can be captured by an async helper.</summary>

@@ -210,7 +210,7 @@ internal static class RuleParser
 
         var links = new List<ValueLink>();
         ITypeSymbol type = parameter.Type;
-        links.Add(new ValueLink(SymbolText.Identifier(parameter.Name), NullKindOf(type), type.TypeKind == TypeKind.Dynamic));
+        links.Add(LinkTo(parameter.Name, type));
         for (int i = 1; i < names.Length; i++)
         {
             ISymbol? member = FindReadableMember(type, names[i], within, compilation);
@@ -222,7 +222,7 @@ internal static class RuleParser
             }
 
             type = member is IPropertySymbol property ? property.Type : ((IFieldSymbol)member).Type;
-            links.Add(new ValueLink(SymbolText.Identifier(member.Name), NullKindOf(type), type.TypeKind == TypeKind.Dynamic));
+            links.Add(LinkTo(member.Name, type));
         }
 
         string? unusable = type switch
@@ -239,6 +239,18 @@ internal static class RuleParser
         }
 
         return links.ToEquatableArray();
+    }
+
+    private static ValueLink LinkTo(string name, ITypeSymbol type) =>
+        new(SymbolText.Identifier(name), NullKindOf(type), type.TypeKind == TypeKind.Dynamic, IsEnum(type));
+
+    /// <summary>An enum, a nullable enum, or a type parameter constrained to <c>struct, Enum</c>: what <c>AppendEnum</c> takes.</summary>
+    private static bool IsEnum(ITypeSymbol type)
+    {
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable) type = nullable.TypeArguments[0];
+        return type.TypeKind == TypeKind.Enum
+            || type is ITypeParameterSymbol { HasValueTypeConstraint: true } parameter
+                && parameter.ConstraintTypes.Any(c => c.SpecialType == SpecialType.System_Enum);
     }
 
     private static bool IsCharSpan(ITypeSymbol type) =>

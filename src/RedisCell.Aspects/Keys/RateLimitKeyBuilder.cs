@@ -22,8 +22,8 @@ namespace RedisCell.Aspects;
 /// never as patterns.
 /// </para>
 /// <para>
-/// Value types are formatted through <see cref="ISpanFormattable"/> without boxing; the only
-/// allocation is the final string. Keys longer than <see cref="RateLimitKey.MaxLength"/> are
+/// Value types are formatted through <see cref="ISpanFormattable"/> without boxing (enums through
+/// <see cref="AppendEnum{TEnum}(TEnum)"/>); the only allocation is the final string. Keys longer than <see cref="RateLimitKey.MaxLength"/> are
 /// shortened to a readable head, the hash tag, <c>%#</c> and a SHA-256 of the whole key; no escaped
 /// value can contain <c>%#</c>, so a caller's value cannot spell out another key's shortened form.
 /// </para>
@@ -31,6 +31,9 @@ namespace RedisCell.Aspects;
 [InterpolatedStringHandler]
 public ref struct RateLimitKeyBuilder
 {
+    // Past this a value's TryFormat is taken to fail for good, and its ToString is used.
+    private const int MaxPooledFormat = 1 << 20;
+
     private char[]? _rented;
     private Span<char> _chars;
     private int _length;
@@ -89,7 +92,8 @@ public ref struct RateLimitKeyBuilder
             return;
         }
 
-        // For value types the JIT removes these type tests and calls TryFormat without boxing.
+        // For value types the JIT removes these type tests and calls TryFormat without boxing (as
+        // long as the cast is only the call's receiver: a local of the interface type would box).
         if (value is ISpanFormattable)
         {
             Span<char> scratch = stackalloc char[64];
@@ -98,12 +102,49 @@ public ref struct RateLimitKeyBuilder
                 AppendEscaped(scratch.Slice(0, written));
                 return;
             }
+
+            for (int size = scratch.Length * 4; size <= MaxPooledFormat; size *= 2)
+            {
+                char[] pooled = ArrayPool<char>.Shared.Rent(size);
+                bool formatted = ((ISpanFormattable)value).TryFormat(pooled, out written, default, CultureInfo.InvariantCulture);
+                if (formatted) AppendEscaped(pooled.AsSpan(0, written));
+                ArrayPool<char>.Shared.Return(pooled);
+                if (formatted) return;
+            }
         }
 
-        string? text = value is IFormattable formattable
-            ? formattable.ToString(null, CultureInfo.InvariantCulture)
+        string? text = value is IFormattable
+            ? ((IFormattable)value).ToString(null, CultureInfo.InvariantCulture)
             : value.ToString();
         AppendFormatted(text);
+    }
+
+    /// <summary>Appends an enum value as its name (its number when it has none), escaped, without boxing it.</summary>
+    /// <remarks>
+    /// Generated code calls this for enum values. <see cref="AppendFormatted{T}(T)"/> writes the same
+    /// text, but through <see cref="Enum"/>'s <see cref="ISpanFormattable"/>, which needs the value
+    /// boxed: an allocation on every call for a key such as <c>"tier:{tier}"</c>.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void AppendEnum<TEnum>(TEnum value)
+        where TEnum : struct, Enum
+    {
+        Span<char> scratch = stackalloc char[64];
+        if (Enum.TryFormat(value, scratch, out int written))
+        {
+            AppendEscaped(scratch.Slice(0, written));
+            return;
+        }
+
+        // A combination of flags with long names.
+        for (int size = scratch.Length * 4; ; size *= 2)
+        {
+            char[] pooled = ArrayPool<char>.Shared.Rent(size);
+            bool formatted = Enum.TryFormat(value, pooled, out written);
+            if (formatted) AppendEscaped(pooled.AsSpan(0, written));
+            ArrayPool<char>.Shared.Return(pooled);
+            if (formatted) return;
+        }
     }
 
     /// <summary>Returns the key (bounded to <see cref="RateLimitKey.MaxLength"/>; <see cref="RateLimitKey.EmptyKey"/> when nothing was appended) and releases the buffer.</summary>

@@ -23,6 +23,37 @@ public sealed class RCA001InvalidLimitTests
         """);
 
     [Fact]
+    public Task Periods_and_counts_below_one_are_errors_that_name_the_number() => GeneratorDiagnosticVerifier.VerifyAsync("""
+        using RedisCell.Aspects;
+
+        public static class Api
+        {
+            [{|#0:Gcra(1, 10, 0)|}]
+            public static void NoPeriod() { }
+
+            [{|#1:Throttle("user:{id}", 1, 10, -60)|}]
+            public static void NegativePeriod(int id) { }
+
+            [{|#2:Gcra(1, 0, 60)|}]
+            public static void NoCount() { }
+
+            [{|#3:Gcra(1, -5, 60, Key = "k")|}]
+            public static void NegativeCount() { }
+        }
+        """,
+        Invalid(0, "Gcra", "Api.NoPeriod()", 1, 10, 0),
+        Invalid(1, "Throttle", "Api.NegativePeriod(int)", 1, 10, -60),
+        Invalid(2, "Gcra", "Api.NoCount()", 1, 0, 60),
+        Invalid(3, "Gcra", "Api.NegativeCount()", 1, -5, 60));
+
+    private static Microsoft.CodeAnalysis.Testing.DiagnosticResult Invalid(int markup, string attribute, string method, long maxBurst, long count, long period)
+    {
+        string problem = GcraPolicy.Check(maxBurst, count, period)!;
+        Assert.Contains(count < 1 ? "count must be" : "period must be", problem, StringComparison.Ordinal);
+        return GeneratorDiagnosticVerifier.Expect("RCA001", DiagnosticSeverity.Error, markup).WithMessage($"[{attribute}] on '{method}': {problem}");
+    }
+
+    [Fact]
     public Task Tolerance_overflow_rate_too_high_and_empty_budgets_are_errors() => GeneratorDiagnosticVerifier.VerifyAsync("""
         using RedisCell.Aspects;
 

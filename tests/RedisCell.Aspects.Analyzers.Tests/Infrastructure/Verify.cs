@@ -63,6 +63,18 @@ internal static class AnalyzerVerifier<TAnalyzer>
         return test.RunAsync();
     }
 
+    /// <summary>
+    /// As <see cref="VerifyAsync(string, DiagnosticResult[])"/>, with the source generator running
+    /// too, for code in partial mode, which does not compile without the part it writes.
+    /// </summary>
+    public static Task VerifyWithGeneratorAsync(string source, params DiagnosticResult[] expected)
+    {
+        var test = new WithGenerator { TestCode = source, TestBehaviors = TestBehaviors.SkipGeneratedSourcesCheck };
+        TestProject.Configure(test);
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
+    }
+
     /// <summary>As <see cref="VerifyAsync(string, DiagnosticResult[])"/>, compiled with unsafe code allowed.</summary>
     public static Task VerifyUnsafeAsync(string source, params DiagnosticResult[] expected)
     {
@@ -70,6 +82,11 @@ internal static class AnalyzerVerifier<TAnalyzer>
         TestProject.Configure(test, allowUnsafe: true);
         test.ExpectedDiagnostics.AddRange(expected);
         return test.RunAsync();
+    }
+
+    private sealed class WithGenerator : CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
+    {
+        protected override IEnumerable<Type> GetSourceGenerators() => [typeof(RateLimitGenerator)];
     }
 }
 

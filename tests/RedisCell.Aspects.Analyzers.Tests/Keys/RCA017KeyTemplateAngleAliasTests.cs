@@ -27,6 +27,20 @@ public sealed class RCA017KeyTemplateAngleAliasTests
         public sealed record Request(string Tenant);
         """);
 
+    /// <summary>With the generator running, as in a build: the part it writes must not hide the method.</summary>
+    [Fact]
+    public Task Angle_alias_on_a_partial_mode_method_is_reported_once() => AnalyzerVerifier<KeyTemplateAngleAliasAnalyzer>.VerifyWithGeneratorAsync("""
+        using RedisCell.Aspects;
+
+        public partial class Api
+        {
+            [Throttle({|RCA017:"user:<userId>"|}, 15, 30, 60)]
+            public partial void Throttled(string userId);
+
+            private void ThrottledCore(string userId) { }
+        }
+        """);
+
     [Fact]
     public Task Braces_and_literal_angle_brackets_are_not_reported() => AnalyzerVerifier<KeyTemplateAngleAliasAnalyzer>.VerifyAsync("""
         using RedisCell.Aspects;

@@ -49,6 +49,22 @@ public sealed class RCA018KeyValueUnstableTests
         }
         """);
 
+    /// <summary>With the generator running, as in a build: the part it writes must not hide the method.</summary>
+    [Fact]
+    public Task A_partial_mode_method_is_reported_once() => AnalyzerVerifier<KeyValueUnstableAnalyzer>.VerifyWithGeneratorAsync("""
+        using RedisCell.Aspects;
+
+        public sealed class Customer { public string Id { get; set; } = ""; }
+
+        public partial class Api
+        {
+            [Throttle({|RCA018:"c:{customer}"|}, 15, 30, 60)]
+            public partial void ByClass(Customer customer);
+
+            private void ByClassCore(Customer customer) { }
+        }
+        """);
+
     [Fact]
     public Task Generated_record_text_is_reported_but_a_written_one_is_not() => AnalyzerVerifier<KeyValueUnstableAnalyzer>.VerifyAsync("""
         using RedisCell.Aspects;

@@ -14,6 +14,13 @@ public sealed class Feed
         await Task.Yield();
         yield return topic;
     }
+
+    // No token of its own: the limiter's wait takes the enumerator's.
+    [Gcra(2, 10, 60)]
+    public async IAsyncEnumerable<int> CountAsync(int to)
+    {
+        for (int i = 0; i < to; i++) { await Task.Yield(); yield return i; }
+    }
 }
 
 public static class Caller
@@ -22,6 +29,7 @@ public static class Caller
     {
         int count = 0;
         await foreach (string item in feed.ReadAsync("news")) count += item.Length;
+        await foreach (int n in feed.CountAsync(2)) count += n;
         return count;
     }
 }

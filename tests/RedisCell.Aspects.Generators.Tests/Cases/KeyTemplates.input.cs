@@ -8,6 +8,13 @@ public sealed class Tenant
     public string Name { get; init; } = "";
     public Region? Region { get; init; }
     public Guid Id;
+    public Tier Tier { get; init; }
+}
+
+public enum Tier
+{
+    Free,
+    Gold,
 }
 
 public sealed class Region
@@ -29,6 +36,14 @@ public static class Keys
     {
     }
 
+    // Enums, plain, nullable, through a member or as a struct-constrained type parameter: AppendEnum,
+    // which formats them without boxing.
+    [Throttle("tier:{tier}:{maybe}:{tenant.Tier}:{day}", 5, 10, 1)]
+    public static void Enums<TDay>(Tier tier, Tier? maybe, Tenant tenant, TDay day)
+        where TDay : struct, Enum
+    {
+    }
+
     [Gcra(5, 10, 1, Key = "shared:global")]
     public static void Constant()
     {
@@ -41,6 +56,7 @@ public static class Caller
     {
         Keys.Members(new Tenant { Name = "acme" });
         Keys.Values(1, "c", "t".AsSpan());
+        Keys.Enums(Tier.Gold, null, new Tenant(), DayOfWeek.Monday);
         Keys.Constant();
     }
 }

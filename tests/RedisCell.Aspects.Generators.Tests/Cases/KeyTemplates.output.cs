@@ -10,7 +10,7 @@ namespace RedisCell.Aspects.Generated
         // [Gcra(5, 10, 1, Key = "shared:global")]
         private static readonly global::RedisCell.Aspects.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.GcraPolicy(5, 10, 1);
 
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "nmnOAzMljDUmELTBK4m1xfoDAABUZXN0MC5jcw==")] // Test0.cs(44,14)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "cMHGPoCnRTvXjdU0yTN0ZeUFAABUZXN0MC5jcw==")] // Test0.cs(60,14)
         public static void Constant_0()
         {
             global::RedisCell.Aspects.RateLimitKeyBuilder __key0 = new(13, 0, stackalloc char[64]);
@@ -20,12 +20,48 @@ namespace RedisCell.Aspects.Generated
             global::Shop.Keys.Constant();
         }
 
-        // Shop.Keys.Members(Shop.Tenant)
-        // [Throttle("{{tenant:{tenant.Name}}}:region:<tenant.Region.Code>:id:{tenant.Id}", 5, 10, 1)]
+        // Shop.Keys.Enums<TDay>(Shop.Tier, Shop.Tier?, Shop.Tenant, TDay)
+        // [Throttle("tier:{tier}:{maybe}:{tenant.Tier}:{day}", 5, 10, 1)]
         private static readonly global::RedisCell.Aspects.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.GcraPolicy(5, 10, 1);
 
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "nmnOAzMljDUmELTBK4m1xZsDAABUZXN0MC5jcw==")] // Test0.cs(42,14)
-        public static void Members_1(global::Shop.Tenant tenant)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "cMHGPoCnRTvXjdU0yTN0ZaAFAABUZXN0MC5jcw==")] // Test0.cs(59,14)
+        public static void Enums_1<TDay>(global::Shop.Tier tier, global::Shop.Tier? maybe, global::Shop.Tenant tenant, TDay day)
+            where TDay : struct, global::System.Enum
+        {
+            global::RedisCell.Aspects.RateLimitKeyBuilder __key0 = new(8, 4, stackalloc char[136]);
+            __key0.AppendLiteral("tier:");
+            __key0.AppendEnum(tier);
+            __key0.AppendLiteral(":");
+            if (maybe is { } __value0_1_0)
+            {
+                __key0.AppendEnum(__value0_1_0);
+            }
+            else
+            {
+                __key0.AppendLiteral(global::RedisCell.Aspects.RateLimitKey.NullValue);
+            }
+            __key0.AppendLiteral(":");
+            if (tenant is { } __value0_2_0)
+            {
+                __key0.AppendEnum(__value0_2_0.Tier);
+            }
+            else
+            {
+                __key0.AppendLiteral(global::RedisCell.Aspects.RateLimitKey.NullValue);
+            }
+            __key0.AppendLiteral(":");
+            __key0.AppendEnum(day);
+            global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, __key0.ToStringAndClear(), 1);
+            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::Shop.Keys.Enums<TDay>(tier, maybe, tenant, day);
+        }
+
+        // Shop.Keys.Members(Shop.Tenant)
+        // [Throttle("{{tenant:{tenant.Name}}}:region:<tenant.Region.Code>:id:{tenant.Id}", 5, 10, 1)]
+        private static readonly global::RedisCell.Aspects.GcraPolicy s_method2_policy0 = new global::RedisCell.Aspects.GcraPolicy(5, 10, 1);
+
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "cMHGPoCnRTvXjdU0yTN0ZUEFAABUZXN0MC5jcw==")] // Test0.cs(57,14)
+        public static void Members_2(global::Shop.Tenant tenant)
         {
             global::RedisCell.Aspects.RateLimitKeyBuilder __key0 = new(21, 3, stackalloc char[117]);
             __key0.AppendLiteral("{tenant:");
@@ -69,17 +105,17 @@ namespace RedisCell.Aspects.Generated
             {
                 __key0.AppendLiteral(global::RedisCell.Aspects.RateLimitKey.NullValue);
             }
-            global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, __key0.ToStringAndClear(), 1);
+            global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method2_policy0, __key0.ToStringAndClear(), 1);
             global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
             global::Shop.Keys.Members(tenant);
         }
 
         // Shop.Keys.Values(int?, string, System.ReadOnlySpan<char>)
         // [Throttle("n:{count}:c:{@class}:s:{text}", 5, 10, 1)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method2_policy0 = new global::RedisCell.Aspects.GcraPolicy(5, 10, 1);
+        private static readonly global::RedisCell.Aspects.GcraPolicy s_method3_policy0 = new global::RedisCell.Aspects.GcraPolicy(5, 10, 1);
 
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "nmnOAzMljDUmELTBK4m1xc8DAABUZXN0MC5jcw==")] // Test0.cs(43,14)
-        public static void Values_2(int? count, string @class, global::System.ReadOnlySpan<char> text)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "cMHGPoCnRTvXjdU0yTN0ZXUFAABUZXN0MC5jcw==")] // Test0.cs(58,14)
+        public static void Values_3(int? count, string @class, global::System.ReadOnlySpan<char> text)
         {
             global::RedisCell.Aspects.RateLimitKeyBuilder __key0 = new(8, 3, stackalloc char[104]);
             __key0.AppendLiteral("n:");
@@ -95,7 +131,7 @@ namespace RedisCell.Aspects.Generated
             __key0.AppendFormatted(@class);
             __key0.AppendLiteral(":s:");
             __key0.AppendFormatted(text);
-            global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method2_policy0, __key0.ToStringAndClear(), 1);
+            global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method3_policy0, __key0.ToStringAndClear(), 1);
             global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
             global::Shop.Keys.Values(count, @class, text);
         }

@@ -33,14 +33,17 @@ public static class GeneratorHarness
     public static readonly ImmutableArray<MetadataReference> References = [.. Net100.References.All, .. LibraryReferences];
 
     /// <summary>Creates a compilation of <paramref name="sources"/> (the first at <see cref="SourcePath"/>).</summary>
-    public static CSharpCompilation Compile(params string[] sources)
+    public static CSharpCompilation Compile(params string[] sources) => Compile([], sources);
+
+    /// <summary>As <see cref="Compile(string[])"/>, referencing <paramref name="libraries"/> too (other assemblies' images).</summary>
+    public static CSharpCompilation Compile(IEnumerable<MetadataReference> libraries, params string[] sources)
     {
         var trees = sources.Select((source, i) =>
             CSharpSyntaxTree.ParseText(source, ParseOptions, path: $"/0/Test{i}.cs", encoding: Encoding.UTF8));
         return CSharpCompilation.Create(
             "Consumer" + Guid.NewGuid().ToString("N"),
             trees,
-            References,
+            References.Concat(libraries),
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true));
     }
 
@@ -58,10 +61,13 @@ public static class GeneratorHarness
         return new GeneratorResult(driver.GetRunResult(), output, generatorDiagnostics);
     }
 
-    /// <summary>Compiles <paramref name="source"/> with the generator and fails on any error or warning.</summary>
-    public static GeneratorResult RunClean(params string[] sources)
+    /// <summary>Compiles <paramref name="sources"/> with the generator and fails on any error or warning.</summary>
+    public static GeneratorResult RunClean(params string[] sources) => RunClean(Compile(sources));
+
+    /// <summary>Runs the generator over <paramref name="compilation"/> and fails on any error or warning.</summary>
+    public static GeneratorResult RunClean(CSharpCompilation compilation)
     {
-        GeneratorResult result = Run(Compile(sources));
+        GeneratorResult result = Run(compilation);
         Diagnostic[] problems = result.AllDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).ToArray();
         Assert.True(problems.Length == 0, "Unexpected diagnostics:\n" + string.Join("\n", problems.Select(p => p.ToString()))
             + "\n\nGenerated:\n" + string.Join("\n", result.RunResult.GeneratedTrees.Select(t => t.ToString())));

@@ -1,0 +1,124 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using RedisCell.Aspects.Generators.Tests.Infrastructure;
+
+namespace RedisCell.Aspects.Generators.Tests;
+
+/// <summary>
+/// Keys are built without boxing: through a generated interceptor (compiled in Release), a key
+/// made from an int, a Guid, an enum or a value whose text does not fit the builder's stack
+/// scratch (a combination of flags, a long custom format) costs exactly the key string more than a call whose key is a constant.
+/// </summary>
+[Collection(SharedLimiterCollection.Name)]
+public sealed class AllocationTests
+{
+    private const string Source = """
+        using System;
+        using RedisCell.Aspects;
+
+        namespace Consumer;
+
+        public enum Tier { Free, Gold }
+
+        // All four: 71 characters, more than the builder's 64 on the stack.
+        [Flags]
+        public enum Permissions { ReadEverything = 1, WriteEverything = 2, DeleteEverything = 4, AdministerEverything = 8 }
+
+        /// <summary>A value formatted into 100 characters: more than the builder's 64 on the stack.</summary>
+        public readonly struct Sku : ISpanFormattable
+        {
+            public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider)
+            {
+                charsWritten = 0;
+                if (destination.Length < 100) return false;
+                destination.Slice(0, 100).Fill('s');
+                charsWritten = 100;
+                return true;
+            }
+
+            public string ToString(string? format, IFormatProvider? formatProvider) => new('s', 100);
+        }
+
+        public static class Api
+        {
+            // Far more than the test calls, on the fake clock that never moves. Without a key, the
+            // key is a constant: the method's name.
+            [RatePerSecond(100000000)] public static void Baseline() { }
+
+            [RatePerSecond(100000000, Key = "k:{id}")] public static void ByInt(int id) { }
+
+            [RatePerSecond(100000000, Key = "k:{id}")] public static void ByGuid(Guid id) { }
+
+            [RatePerSecond(100000000, Key = "k:{tier}")] public static void ByTier(Tier tier) { }
+
+            [RatePerSecond(100000000, Key = "k:{permissions}")] public static void ByPermissions(Permissions permissions) { }
+
+            [RatePerSecond(100000000, Key = "k:{sku}")] public static void BySku(Sku sku) { }
+        }
+
+        public static class Calls
+        {
+            private static readonly Guid s_guid = new("00000000-0000-0000-0000-000000000001");
+
+            public static void Baseline() => Api.Baseline();
+            public static void ByInt() => Api.ByInt(123456);
+            public static void ByGuid() => Api.ByGuid(s_guid);
+            public static void ByTier() => Api.ByTier(Tier.Gold);
+            public static void ByPermissions() => Api.ByPermissions((Permissions)15);
+            public static void BySku() => Api.BySku(default);
+        }
+        """;
+
+    private static readonly Lazy<LoadedAssembly> s_consumer = new(() =>
+    {
+        CSharpCompilation compilation = GeneratorHarness.Compile(Source);
+        return LoadedAssembly.Load(GeneratorHarness.RunClean(compilation.WithOptions(compilation.Options.WithOptimizationLevel(OptimizationLevel.Release))).Output);
+    });
+
+    [Theory]
+    [InlineData("ByInt", "k:123456")]
+    [InlineData("ByGuid", "k:00000000-0000-0000-0000-000000000001")]
+    [InlineData("ByTier", "k:Gold")]
+    [InlineData("ByPermissions", "k:ReadEverything, WriteEverything, DeleteEverything, AdministerEverything")]
+    [InlineData("BySku", "k:ssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss")]
+    public async Task A_built_key_costs_only_its_string(string templated, string key)
+    {
+        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(SharedLimiter.InProcess, Throttling.NewClock());
+        Action build = s_consumer.Value.Method<Action>("Consumer.Calls", templated);
+        Action constantKey = s_consumer.Value.Method<Action>("Consumer.Calls", "Baseline");
+
+        long built = SteadyBytesPerCall(build);
+
+        // Every call was counted under the expected key: the built key is that text exactly.
+        Assert.Equal(CallsMeasured.ToString(System.Globalization.CultureInfo.InvariantCulture), ((InProcessCellLimiter)limiter).Inspect(key).Value);
+        long baseline = SteadyBytesPerCall(constantKey);
+        Assert.True(built - baseline == StringBytes(key.Length),
+            $"{templated}: {built} bytes a call against {baseline} with a constant key; only the key string ({StringBytes(key.Length)} bytes) should differ");
+    }
+
+    /// <summary>
+    /// The fewest bytes one call allocated, over rounds of calls after a warm-up: tiered compilation
+    /// may still be replacing code during the first rounds.
+    /// </summary>
+    private const int Calls = 1000;
+    private const int Rounds = 10;
+    private const int CallsMeasured = (5 + Rounds) * Calls;
+
+    private static long SteadyBytesPerCall(Action call)
+    {
+        for (int i = 0; i < 5 * Calls; i++) call();
+        long fewest = long.MaxValue;
+        for (int round = 0; round < Rounds; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < Calls; i++) call();
+            long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+            fewest = Math.Min(fewest, bytes / Calls);
+        }
+
+        return fewest;
+    }
+
+    /// <summary>A string's size on a 64-bit runtime: header, method table, length, the characters and a terminator, in 8-byte steps.</summary>
+    private static long StringBytes(int length) => (8 + 8 + 4 + (2 * (length + 1)) + 7) / 8 * 8;
+}
