@@ -186,6 +186,73 @@ public sealed class AddRedisCellTests
         Assert.Contains(expected, Hosts.AllMessages(failure));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ALimitersSectionNoLimiterIsRegisteredUnderStopsTheHostOnce(bool withDefaultLimiter)
+    {
+        using IHost host = Hosts.Build(
+            new Dictionary<string, string?>
+            {
+                ["RedisCell:InProcess"] = "true",
+                ["RedisCell:Limiters:billing:InProcess"] = "true",
+                ["RedisCell:Limiters:biling:Connection"] = "billing-redis:6379",
+            },
+            services =>
+            {
+                if (withDefaultLimiter) services.AddRedisCell();
+                services.AddRedisCell("billing");
+                services.AddRedisCell("audit").UseInProcess();
+            });
+        Exception failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+
+        // Reported once, however many limiters are registered, whether or not the default is one of them.
+        string message = Assert.Single(Hosts.ValidationFailures(failure), f => f.Contains("Limiters:biling", StringComparison.Ordinal));
+        Assert.Equal(
+            "RedisCell:Limiters:biling configures no limiter: nothing is registered with AddRedisCell(\"biling\"), so its settings would be ignored. Registered named limiters: 'billing', 'audit'.",
+            message);
+    }
+
+    [Fact]
+    public async Task ALimitersSectionWithoutAnyNamedLimiterSaysNoneIsRegistered()
+    {
+        using IHost host = Hosts.Build(
+            new Dictionary<string, string?> { ["RedisCell:InProcess"] = "true", ["RedisCell:Limiters:billing:KeyPrefix"] = "billing:" },
+            services => services.AddRedisCell());
+        Exception failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+        Assert.Contains("RedisCell:Limiters:billing configures no limiter", Hosts.AllMessages(failure));
+        Assert.Contains("No named limiter is registered.", Hosts.AllMessages(failure));
+    }
+
+    [Fact]
+    public async Task ANamedLimitersSectionMatchesItsNameInAnyCaseAsConfigurationDoes()
+    {
+        using IHost host = Hosts.Build(
+            new Dictionary<string, string?> { ["RedisCell:Limiters:BILLING:InProcess"] = "true", ["RedisCell:Limiters:BILLING:KeyPrefix"] = "billing:" },
+            services => services.AddRedisCell("billing"));
+        await host.StartAsync();
+        Assert.Equal("billing:", host.Services.GetRequiredKeyedService<CellLimiter>("billing").Options.KeyPrefix);
+        await host.StopAsync();
+    }
+
+    [Theory]
+    [InlineData("TimeProvider")]
+    [InlineData("LoggerFactory")]
+    public async Task SettingsTheContainerGivesAreNotConfigurationSettings(string setting)
+    {
+        using IHost host = Hosts.Build(
+            new Dictionary<string, string?> { ["RedisCell:InProcess"] = "true", [$"RedisCell:{setting}:Kind"] = "fake" },
+            services => services.AddRedisCell());
+        Exception failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+        string message = Assert.Single(Hosts.ValidationFailures(failure), f => f.StartsWith($"RedisCell:{setting} ", StringComparison.Ordinal));
+
+        // The list names only what configuration can set.
+        string known = message[(message.IndexOf("Known settings: ", StringComparison.Ordinal) + "Known settings: ".Length)..];
+        Assert.Equal(
+            "Connection, InProcess, KeyPrefix, Clock, FailurePolicy, Timeout, BreakAfterFailures, BreakDuration, LocalShare, FailureLogInterval, LocalDenyCacheCapacity, MaxDecisionsPerBatch, Database, and Limiters:{name} for named limiters.",
+            known);
+    }
+
     [Fact]
     public async Task AValueThatIsNotAnOptionNamesTheSetting()
     {
