@@ -11,19 +11,9 @@ namespace RedisCell.Aspects.Tests.Runtime;
 /// </summary>
 public sealed class LocalDenyCacheTests
 {
-    public static TheoryData<string, int> EngineSeeds
-    {
-        get
-        {
-            var data = new TheoryData<string, int>();
-            foreach (string engine in Engine.Available)
-            {
-                foreach (int seed in new[] { 1, 2 }) data.Add(engine, seed);
-            }
+    public static TheoryData<string, int> EngineSeeds => PerEngine(1, 2);
 
-            return data;
-        }
-    }
+    public static TheoryData<string, string> EngineResets => PerEngine("another limiter", "DEL");
 
     [Theory]
     [MemberData(nameof(EngineSeeds))]
@@ -125,20 +115,6 @@ public sealed class LocalDenyCacheTests
         await limiter.ResetAsync(rule.Key);
         Assert.False((await limiter.CheckAsync(rule)).Limited);
         Assert.Equal(1, limiter.LocalRefusals);
-    }
-
-    public static TheoryData<string, string> EngineResets
-    {
-        get
-        {
-            var data = new TheoryData<string, string>();
-            foreach (string engine in Engine.Available)
-            {
-                foreach (string reset in new[] { "another limiter", "DEL" }) data.Add(engine, reset);
-            }
-
-            return data;
-        }
     }
 
     [Theory]
@@ -289,5 +265,17 @@ public sealed class LocalDenyCacheTests
         Assert.Throws<ArgumentException>(() => new RedisCellOptions { LocalDenyCacheCapacity = -1 }.Validate());
         Assert.Throws<ArgumentException>(() => new RedisCellOptions { LocalDenyCacheCapacity = (1 << 20) + 1 }.Validate());
         new RedisCellOptions { LocalDenyCacheCapacity = 0 }.Validate();
+    }
+
+    // One row per available engine and value.
+    private static TheoryData<string, T> PerEngine<T>(params T[] values)
+    {
+        var data = new TheoryData<string, T>();
+        foreach (string engine in Engine.Available)
+        {
+            foreach (T value in values) data.Add(engine, value);
+        }
+
+        return data;
     }
 }
