@@ -47,7 +47,7 @@ public sealed class LogEventTests
     {
         // A connection whose SyncTimeout (10 s) is longer than the limiter's timeout: the first
         // synchronous decision opens a dedicated connection and says so with event 4.
-        ConnectionMultiplexer connection = await Servers.ConnectionAsync(Servers.Garnet);
+        ConnectionMultiplexer connection = await Servers.ConnectionAsync(Servers.Default);
         var logs = new RecordingLoggerProvider();
         using ILoggerFactory factory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
         RedisCellOptions options = Servers.Options(Servers.UniquePrefix("log-category"));
