@@ -87,16 +87,15 @@ public abstract partial class CellLimiter
             return RedisCellLimiter.Connect(redisUrl, options);
         }
 
-        const string warning = "REDIS_URL is not set and no limiter was configured: rate limits are kept in this process only, so each process allows the full limit.";
         ILogger logger = options.LoggerFactory.CreateLogger("RedisCell.Aspects");
         if (logger.IsEnabled(LogLevel.Warning))
         {
-            logger.LogWarning(warning);
+            Log.NoLimiterConfigured(logger);
         }
         else
         {
             // Nobody configured logging; a silent per-process limit would be a surprise in production.
-            Console.Error.WriteLine("warn: RedisCell.Aspects: " + warning);
+            Console.Error.WriteLine("warn: RedisCell.Aspects: " + Log.NoLimiterConfiguredMessage);
         }
 
         return new InProcessCellLimiter(options);

@@ -92,8 +92,9 @@ public sealed class RedisCellOptions
     /// cache off). Once Redis has said a key is limited until an instant, later calls for that key
     /// with the same policy are refused in this process until then, without a round trip: nothing
     /// makes a limited key less limited before that instant except a reset. A reset through this
-    /// limiter forgets the key at once; a reset by another process (or a plain <c>DEL</c>) is seen
-    /// when the remembered instant passes. Memory is bounded: one slot per key, at most this many.
+    /// limiter forgets the key at once; a reset anywhere else (another limiter instance or process, a
+    /// plain <c>DEL</c>) is seen only after that instant, at most the refusal's retry-after: set 0
+    /// where such a reset must take effect at once. Memory is bounded: one slot per key, at most this many.
     /// See <c>docs/benchmarks.md#local-deny-cache</c>.
     /// </summary>
     public int LocalDenyCacheCapacity { get; set; } = DefaultLocalDenyCacheCapacity;

@@ -19,6 +19,12 @@ namespace RedisCell.Aspects.DenyCache;
 /// 1/2048 of the wait (clocks on two machines may run apart by up to 500 ppm under NTP).
 /// </para>
 /// <para>
+/// <b>Resets made elsewhere are not seen.</b> A reset through this limiter forgets the key; one
+/// made by another limiter instance (in this process or another) or by a plain <c>DEL</c> is not
+/// known here, so calls for the key are refused until the remembered instant: never longer than
+/// the retry-after the refusal reports. Capacity 0 turns the cache off where that matters.
+/// </para>
+/// <para>
 /// <b>Keys may expire a millisecond early.</b> Redis keeps TTLs in whole milliseconds, so a GCRA
 /// key can vanish up to 1 ms before its TAT, and a vanished key allows any request within the
 /// limit. The last millisecond before the TAT is therefore left to Redis.

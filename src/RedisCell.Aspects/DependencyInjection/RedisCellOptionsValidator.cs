@@ -14,9 +14,11 @@ namespace RedisCell.Aspects.DependencyInjection;
 /// </summary>
 internal sealed class RedisCellOptionsValidator : IValidateOptions<RedisCellOptions>, IValidateOptions<RedisCellConnectionOptions>
 {
+    // Only what the configuration binder can set from a value: TimeProvider and LoggerFactory come
+    // from the container, and a section named after them would bind nothing.
     private static readonly string[] s_limiterSettings = typeof(RedisCellOptions)
         .GetProperties(BindingFlags.Public | BindingFlags.Instance)
-        .Where(p => p.CanWrite)
+        .Where(p => p.CanWrite && IsBoundFromAValue(p.PropertyType))
         .Select(p => p.Name)
         .ToArray();
 
@@ -55,14 +57,19 @@ internal sealed class RedisCellOptionsValidator : IValidateOptions<RedisCellOpti
         string section = RedisCellBuilder.SectionPathFor(name);
         var failures = new List<string>();
 
-        if (_provider.GetService<IConfiguration>()?.GetSection(section) is { } configured)
+        if (_provider.GetService<IConfiguration>() is { } configuration)
         {
-            foreach (IConfigurationSection child in configured.GetChildren())
+            foreach (IConfigurationSection child in configuration.GetSection(section).GetChildren())
             {
                 if (IsKnown(name, child.Key)) continue;
                 failures.Add($"{section}:{child.Key} is not a rate limiter setting. Known settings: {string.Join(", ", s_storeSettings.Concat(s_limiterSettings))}"
                     + (name.Length == 0 ? ", and Limiters:{name} for named limiters." : "."));
             }
+
+            // Checked once, with the first limiter registered: a Limiters:{name} section exists
+            // whether or not the default limiter is registered, and a misspelt name would otherwise
+            // leave that limiter on another store without a word.
+            if (name == _registry.Names[0]) failures.AddRange(UnregisteredLimiterSections(configuration));
         }
 
         if (options.InProcess && (!string.IsNullOrWhiteSpace(options.Connection) || options.ConnectionFactory is not null))
@@ -103,6 +110,22 @@ internal sealed class RedisCellOptionsValidator : IValidateOptions<RedisCellOpti
         return $"Rate limiter {LimiterFactory.DisplayName(name)} has no store. Set {section}:Connection to a StackExchange.Redis configuration string or a redis:// URL, "
             + $"{registered}, set the REDIS_URL environment variable, or set {section}:InProcess to true to keep the limits in this process.";
     }
+
+    private IEnumerable<string> UnregisteredLimiterSections(IConfiguration configuration)
+    {
+        string limiters = $"{RedisCellServiceCollectionExtensions.ConfigurationSectionName}:Limiters";
+        string[] named = _registry.Names.Where(n => n.Length > 0).ToArray();
+        foreach (IConfigurationSection child in configuration.GetSection(limiters).GetChildren())
+        {
+            // Configuration keys ignore case, so RedisCell:Limiters:billing binds AddRedisCell("Billing").
+            if (named.Contains(child.Key, StringComparer.OrdinalIgnoreCase)) continue;
+            yield return $"{limiters}:{child.Key} configures no limiter: nothing is registered with AddRedisCell(\"{child.Key}\"), so its settings would be ignored. "
+                + (named.Length == 0 ? "No named limiter is registered." : $"Registered named limiters: {string.Join(", ", named.Select(n => $"'{n}'"))}.");
+        }
+    }
+
+    private static bool IsBoundFromAValue(Type type) =>
+        type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(TimeSpan);
 
     private static bool IsKnown(string name, string key) =>
         s_storeSettings.Contains(key, StringComparer.OrdinalIgnoreCase)

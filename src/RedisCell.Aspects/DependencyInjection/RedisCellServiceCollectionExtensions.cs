@@ -26,8 +26,8 @@ public static class RedisCellServiceCollectionExtensions
     /// and every <see cref="RedisCellOptions"/> setting (<c>KeyPrefix</c>, <c>Clock</c>,
     /// <c>FailurePolicy</c>, <c>Database</c>, …). The container's <see cref="TimeProvider"/> and
     /// <see cref="ILoggerFactory"/> are used when registered. Options are validated when the host
-    /// starts: a wrong value, an unknown key or a missing store stops the host with a message that
-    /// names the setting.
+    /// starts: a wrong value, an unknown key, a <c>Limiters:{name}</c> section no limiter is
+    /// registered under, or a missing store stops the host with a message that names the setting.
     /// </para>
     /// <para>
     /// Without a host (a bare <see cref="IServiceProvider"/>), call

@@ -26,4 +26,11 @@ internal static partial class Log
     [LoggerMessage(EventId = 104, EventName = "LimiterInProcess", Level = LogLevel.Warning,
         Message = "Rate limiter {LimiterName} keeps its limits in this process (InProcess is set): each instance of the application allows the full limit.")]
     public static partial void LimiterInProcess(ILogger logger, string limiterName);
+
+    /// <summary>The text of <see cref="NoLimiterConfigured"/>, also written to stderr when nobody configured logging.</summary>
+    public const string NoLimiterConfiguredMessage =
+        "REDIS_URL is not set and no limiter was configured: rate limits are kept in this process only, so each process allows the full limit.";
+
+    [LoggerMessage(EventId = 105, EventName = "NoLimiterConfigured", Level = LogLevel.Warning, Message = NoLimiterConfiguredMessage)]
+    public static partial void NoLimiterConfigured(ILogger logger);
 }

@@ -154,6 +154,9 @@ public sealed class ExceptionHandlerTests
         Assert.Contains("StatusCode must be an HTTP error status", Hosts.AllMessages(failure));
     }
 
+#if NET10_0_OR_GREATER
+    // ASP.NET Core 10's behaviour and option, not the package's: the net8.0 build runs on the same
+    // ASP.NET Core 10 and cannot name the option.
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -183,6 +186,7 @@ public sealed class ExceptionHandlerTests
         var errors = logs.Entries.Where(e => e.Category == "Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddleware" && e.Level == LogLevel.Error).ToList();
         Assert.Equal(keepDiagnostics ? 1 : 0, errors.Count);
     }
+#endif
 
     internal static string Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out IEnumerable<string>? values) ? string.Join(",", values) : throw new Xunit.Sdk.XunitException($"No {name} header.");

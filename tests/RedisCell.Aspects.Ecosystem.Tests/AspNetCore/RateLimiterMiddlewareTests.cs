@@ -66,7 +66,7 @@ public sealed class RateLimiterMiddlewareTests
     {
         GcraPolicy policy = new(1, 1, 62);
         string prefix = Servers.UniquePrefix("selector");
-        ConnectionMultiplexer connection = await Servers.ConnectionAsync(Servers.Garnet);
+        ConnectionMultiplexer connection = await Servers.ConnectionAsync(Servers.Default);
         await using WebApp web = await WebApp.StartAsync(
             builder =>
             {
@@ -210,7 +210,7 @@ public sealed class RateLimiterMiddlewareTests
         PartitionedRateLimiter<HttpContext> bcl = PartitionedRateLimiter.Create<HttpContext, string>(_ => RateLimitPartition.GetFixedWindowLimiter("all",
             _ => new FixedWindowRateLimiterOptions { PermitLimit = 1000, Window = TimeSpan.FromHours(1), QueueLimit = 0, AutoReplenishment = false }));
         var cell = new CellPartitionedRateLimiter<HttpContext>(_ => new RateLimitRule(globalPolicy, "global"));
-        string connection = (await Servers.ConnectionAsync(Servers.Garnet)).Configuration;
+        string connection = (await Servers.ConnectionAsync(Servers.Default)).Configuration;
         await using WebApp web = await WebApp.StartAsync(
             builder =>
             {

@@ -19,7 +19,7 @@ public sealed class AddRedisCellTests
         using IHost host = Hosts.Build(
             new Dictionary<string, string?>
             {
-                ["RedisCell:Connection"] = Servers.GarnetConfiguration,
+                ["RedisCell:Connection"] = Servers.DefaultConfiguration,
                 ["RedisCell:KeyPrefix"] = prefix,
                 ["RedisCell:FailurePolicy"] = "FailClosed",
                 ["RedisCell:Clock"] = "client",
@@ -38,8 +38,8 @@ public sealed class AddRedisCellTests
         Assert.Equal(8, limiter.Options.MaxDecisionsPerBatch);
 
         Assert.True(limiter.Check(new RateLimitRule(TwoPerMinute, "user:1")).Allowed);
-        IDatabase garnet = (await Servers.ConnectionAsync(Servers.Garnet)).GetDatabase(0);
-        Assert.True(await garnet.KeyExistsAsync(prefix + "user:1"));
+        IDatabase store = (await Servers.ConnectionAsync(Servers.Default)).GetDatabase(0);
+        Assert.True(await store.KeyExistsAsync(prefix + "user:1"));
         await host.StopAsync();
     }
 
@@ -57,7 +57,7 @@ public sealed class AddRedisCellTests
     [Fact]
     public async Task ReusesTheApplicationsConnectionAndLeavesItOpen()
     {
-        ConnectionMultiplexer application = await Servers.ConnectAsync(Servers.GarnetConfiguration);
+        ConnectionMultiplexer application = await Servers.ConnectAsync(Servers.DefaultConfiguration);
         using (IHost host = Hosts.Build(new Dictionary<string, string?>(), services =>
                {
                    services.AddSingleton<IConnectionMultiplexer>(application);
@@ -79,7 +79,7 @@ public sealed class AddRedisCellTests
     public async Task ClosesTheConnectionItOpenedWhenTheContainerIsDisposed()
     {
         IConnectionMultiplexer opened;
-        using (IHost host = Hosts.Build(new Dictionary<string, string?> { ["RedisCell:Connection"] = Servers.GarnetConfiguration }, services => services.AddRedisCell()))
+        using (IHost host = Hosts.Build(new Dictionary<string, string?> { ["RedisCell:Connection"] = Servers.DefaultConfiguration }, services => services.AddRedisCell()))
         {
             await host.StartAsync();
             opened = Assert.IsType<RedisCellLimiter>(host.Services.GetRequiredService<CellLimiter>()).Connection;
@@ -97,9 +97,9 @@ public sealed class AddRedisCellTests
         using IHost host = Hosts.Build(
             new Dictionary<string, string?>
             {
-                ["RedisCell:Connection"] = Servers.GarnetConfiguration,
+                ["RedisCell:Connection"] = Servers.DefaultConfiguration,
                 ["RedisCell:KeyPrefix"] = prefix,
-                ["RedisCell:Limiters:billing:Connection"] = Servers.SecondGarnetConfiguration,
+                ["RedisCell:Limiters:billing:Connection"] = Servers.SecondConfiguration,
                 ["RedisCell:Limiters:billing:KeyPrefix"] = prefix + "billing:",
                 ["RedisCell:Timeout"] = Servers.TestTimeout.ToString(),
                 ["RedisCell:FailurePolicy"] = "FailClosed",
@@ -121,8 +121,8 @@ public sealed class AddRedisCellTests
 
         main.Check(new RateLimitRule(TwoPerMinute, "k"));
         billing.Check(new RateLimitRule(TwoPerMinute, "k"));
-        await using ConnectionMultiplexer second = await Servers.ConnectAsync(Servers.SecondGarnetConfiguration);
-        IDatabase first = (await Servers.ConnectionAsync(Servers.Garnet)).GetDatabase();
+        await using ConnectionMultiplexer second = await Servers.ConnectAsync(Servers.SecondConfiguration);
+        IDatabase first = (await Servers.ConnectionAsync(Servers.Default)).GetDatabase();
         Assert.True(await first.KeyExistsAsync(prefix + "k"));
         Assert.False(await first.KeyExistsAsync(prefix + "billing:k"));
         Assert.True(await second.GetDatabase().KeyExistsAsync(prefix + "billing:k"));
@@ -132,8 +132,8 @@ public sealed class AddRedisCellTests
     [Fact]
     public async Task ANamedLimiterUsesTheConnectionRegisteredUnderItsName()
     {
-        ConnectionMultiplexer main = await Servers.ConnectAsync(Servers.GarnetConfiguration);
-        ConnectionMultiplexer billing = await Servers.ConnectAsync(Servers.SecondGarnetConfiguration);
+        ConnectionMultiplexer main = await Servers.ConnectAsync(Servers.DefaultConfiguration);
+        ConnectionMultiplexer billing = await Servers.ConnectAsync(Servers.SecondConfiguration);
         using IHost host = Hosts.Build(new Dictionary<string, string?>(), services =>
         {
             services.AddSingleton<IConnectionMultiplexer>(main);
@@ -160,7 +160,7 @@ public sealed class AddRedisCellTests
         using IHost host = Hosts.Build(new Dictionary<string, string?>(), services =>
         {
             services.AddRedisCell().UseInProcess().Configure(o => o.KeyPrefix = "code:");
-            services.AddRedisCell("redis").UseConnection(Servers.GarnetConfiguration);
+            services.AddRedisCell("redis").UseConnection(Servers.DefaultConfiguration);
         });
         await host.StartAsync();
         CellLimiter main = host.Services.GetRequiredService<CellLimiter>();
@@ -186,6 +186,73 @@ public sealed class AddRedisCellTests
         Assert.Contains(expected, Hosts.AllMessages(failure));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ALimitersSectionNoLimiterIsRegisteredUnderStopsTheHostOnce(bool withDefaultLimiter)
+    {
+        using IHost host = Hosts.Build(
+            new Dictionary<string, string?>
+            {
+                ["RedisCell:InProcess"] = "true",
+                ["RedisCell:Limiters:billing:InProcess"] = "true",
+                ["RedisCell:Limiters:biling:Connection"] = "billing-redis:6379",
+            },
+            services =>
+            {
+                if (withDefaultLimiter) services.AddRedisCell();
+                services.AddRedisCell("billing");
+                services.AddRedisCell("audit").UseInProcess();
+            });
+        Exception failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+
+        // Reported once, however many limiters are registered, whether or not the default is one of them.
+        string message = Assert.Single(Hosts.ValidationFailures(failure), f => f.Contains("Limiters:biling", StringComparison.Ordinal));
+        Assert.Equal(
+            "RedisCell:Limiters:biling configures no limiter: nothing is registered with AddRedisCell(\"biling\"), so its settings would be ignored. Registered named limiters: 'billing', 'audit'.",
+            message);
+    }
+
+    [Fact]
+    public async Task ALimitersSectionWithoutAnyNamedLimiterSaysNoneIsRegistered()
+    {
+        using IHost host = Hosts.Build(
+            new Dictionary<string, string?> { ["RedisCell:InProcess"] = "true", ["RedisCell:Limiters:billing:KeyPrefix"] = "billing:" },
+            services => services.AddRedisCell());
+        Exception failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+        Assert.Contains("RedisCell:Limiters:billing configures no limiter", Hosts.AllMessages(failure));
+        Assert.Contains("No named limiter is registered.", Hosts.AllMessages(failure));
+    }
+
+    [Fact]
+    public async Task ANamedLimitersSectionMatchesItsNameInAnyCaseAsConfigurationDoes()
+    {
+        using IHost host = Hosts.Build(
+            new Dictionary<string, string?> { ["RedisCell:Limiters:BILLING:InProcess"] = "true", ["RedisCell:Limiters:BILLING:KeyPrefix"] = "billing:" },
+            services => services.AddRedisCell("billing"));
+        await host.StartAsync();
+        Assert.Equal("billing:", host.Services.GetRequiredKeyedService<CellLimiter>("billing").Options.KeyPrefix);
+        await host.StopAsync();
+    }
+
+    [Theory]
+    [InlineData("TimeProvider")]
+    [InlineData("LoggerFactory")]
+    public async Task SettingsTheContainerGivesAreNotConfigurationSettings(string setting)
+    {
+        using IHost host = Hosts.Build(
+            new Dictionary<string, string?> { ["RedisCell:InProcess"] = "true", [$"RedisCell:{setting}:Kind"] = "fake" },
+            services => services.AddRedisCell());
+        Exception failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+        string message = Assert.Single(Hosts.ValidationFailures(failure), f => f.StartsWith($"RedisCell:{setting} ", StringComparison.Ordinal));
+
+        // The list names only what configuration can set.
+        string known = message[(message.IndexOf("Known settings: ", StringComparison.Ordinal) + "Known settings: ".Length)..];
+        Assert.Equal(
+            "Connection, InProcess, KeyPrefix, Clock, FailurePolicy, Timeout, BreakAfterFailures, BreakDuration, LocalShare, FailureLogInterval, LocalDenyCacheCapacity, MaxDecisionsPerBatch, Database, and Limiters:{name} for named limiters.",
+            known);
+    }
+
     [Fact]
     public async Task AValueThatIsNotAnOptionNamesTheSetting()
     {
@@ -200,7 +267,7 @@ public sealed class AddRedisCellTests
     public async Task InProcessTogetherWithAConnectionIsRefused()
     {
         using IHost host = Hosts.Build(
-            new Dictionary<string, string?> { ["RedisCell:InProcess"] = "true", ["RedisCell:Connection"] = Servers.GarnetConfiguration },
+            new Dictionary<string, string?> { ["RedisCell:InProcess"] = "true", ["RedisCell:Connection"] = Servers.DefaultConfiguration },
             services => services.AddRedisCell());
         Exception failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
         Assert.Contains("RedisCell: InProcess is set together with a connection", Hosts.AllMessages(failure));
@@ -221,7 +288,7 @@ public sealed class AddRedisCellTests
     [Fact]
     public async Task RedisUrlIsTheLastResort()
     {
-        using EnvironmentVariable _ = EnvironmentVariable.Set(CellLimiter.RedisUrlVariable, "redis://" + Servers.GarnetConfiguration.Split(',')[0]);
+        using EnvironmentVariable _ = EnvironmentVariable.Set(CellLimiter.RedisUrlVariable, "redis://" + Servers.DefaultConfiguration.Split(',')[0]);
         using IHost host = Hosts.Build(new Dictionary<string, string?>(), services => services.AddRedisCell());
         await host.StartAsync();
         var limiter = Assert.IsType<RedisCellLimiter>(host.Services.GetRequiredService<CellLimiter>());

@@ -6,21 +6,38 @@ using StackExchange.Redis;
 namespace RedisCell.Aspects.Ecosystem.Tests.Infrastructure;
 
 /// <summary>
-/// The servers these tests run against: Garnet hosted in this process (always) and Debian's
-/// redis-server as a child process (when installed; CI installs it). Tests run one at a time:
-/// several of them make a host's limiter the process-wide shared one.
+/// The servers these tests run against: Garnet hosted in this process and Debian's redis-server as
+/// a child process (when installed; CI installs it). Tests run one at a time: several of them make
+/// a host's limiter the process-wide shared one.
 /// </summary>
+/// <remarks>
+/// Garnet's package targets .NET 10 only, so the net8.0 build (which tests the packages' net8.0
+/// assets) runs everything on redis-server: there <see cref="Default"/> is redis-server and the
+/// second server another redis-server process.
+/// </remarks>
 public static class Servers
 {
     public const string Garnet = "Garnet";
     public const string Redis = "Redis";
 
+#if NET10_0_OR_GREATER
+    /// <summary>The engine of tests that work on any: Garnet, in this process, so nothing needs installing.</summary>
+    public const string Default = Garnet;
+
     private static readonly Lazy<GarnetHost> s_garnet = new(() => GarnetHost.Start());
-    private static readonly Lazy<GarnetHost> s_secondGarnet = new(() => GarnetHost.Start());
+    private static readonly Lazy<GarnetHost> s_second = new(() => GarnetHost.Start());
+#else
+    /// <summary>The engine of tests that work on any: redis-server, since Garnet cannot be hosted on this target.</summary>
+    public const string Default = Redis;
+
+    private static readonly Lazy<RedisServerProcess> s_second = new(() => RedisServerProcess.StartAsync().GetAwaiter().GetResult());
+#endif
     private static readonly Lazy<Task<RedisServerProcess>> s_redis = new(() => RedisServerProcess.StartAsync());
     private static readonly Dictionary<string, Lazy<Task<ConnectionMultiplexer>>> s_connections = new()
     {
+#if NET10_0_OR_GREATER
         [Garnet] = new(() => ConnectAsync(s_garnet.Value.Configuration)),
+#endif
         [Redis] = new(async () => await ConnectAsync((await s_redis.Value).Configuration)),
     };
 
@@ -34,13 +51,21 @@ public static class Servers
             }
 
             if (s_redis.IsValueCreated && s_redis.Value.IsCompletedSuccessfully) s_redis.Value.Result.DisposeAsync().AsTask().Wait();
+#if NET10_0_OR_GREATER
             if (s_garnet.IsValueCreated) s_garnet.Value.Dispose();
-            if (s_secondGarnet.IsValueCreated) s_secondGarnet.Value.Dispose();
+            if (s_second.IsValueCreated) s_second.Value.Dispose();
+#else
+            if (s_second.IsValueCreated) s_second.Value.DisposeAsync().AsTask().Wait();
+#endif
         };
     }
 
     /// <summary>The engines available on this machine.</summary>
+#if NET10_0_OR_GREATER
     public static IReadOnlyList<string> Available { get; } = RedisServerProcess.IsInstalled ? [Garnet, Redis] : [Garnet];
+#else
+    public static IReadOnlyList<string> Available { get; } = [Redis];
+#endif
 
     /// <summary>Theory data: one row per available engine.</summary>
     public static TheoryData<string> All
@@ -53,17 +78,18 @@ public static class Servers
         }
     }
 
-    /// <summary>A StackExchange.Redis configuration string for the in-process Garnet.</summary>
-    public static string GarnetConfiguration => s_garnet.Value.Configuration;
+    /// <summary>A StackExchange.Redis configuration string for the <see cref="Default"/> server.</summary>
+#if NET10_0_OR_GREATER
+    public static string DefaultConfiguration => s_garnet.Value.Configuration;
+#else
+    public static string DefaultConfiguration => s_redis.Value.GetAwaiter().GetResult().Configuration;
+#endif
 
-    /// <summary>A second, independent Garnet: for applications that talk to two Redis servers.</summary>
-    public static string SecondGarnetConfiguration => s_secondGarnet.Value.Configuration;
+    /// <summary>A second, independent server of the same engine: for applications that talk to two.</summary>
+    public static string SecondConfiguration => s_second.Value.Configuration;
 
     /// <summary>The shared connection to <paramref name="engine"/>, starting the server on first use.</summary>
     public static Task<ConnectionMultiplexer> ConnectionAsync(string engine) => s_connections[engine].Value;
-
-    /// <summary>The redis-server child process; fails (never skips) when redis-server is not installed.</summary>
-    public static Task<RedisServerProcess> RedisServerAsync() => s_redis.Value;
 
     /// <summary>
     /// How long a decision may wait in tests that are not about failures. The library's default

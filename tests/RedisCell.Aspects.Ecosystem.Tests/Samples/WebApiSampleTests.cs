@@ -51,7 +51,7 @@ public sealed class WebApiSampleTests
     [Fact]
     public async Task TheScriptedDemoPrintsTheRefusalWithItsHeaders()
     {
-        await using WebApplication app = OrdersApi.Create(TestArguments, Servers.GarnetConfiguration, Servers.UniquePrefix("webapi-demo"), "http://127.0.0.1:0");
+        await using WebApplication app = OrdersApi.Create(TestArguments, Servers.DefaultConfiguration, Servers.UniquePrefix("webapi-demo"), "http://127.0.0.1:0");
         await app.StartAsync();
         var output = new StringWriter();
         IReadOnlyList<HttpResponseMessage> responses = await Demo.RunAsync(new Uri(app.Urls.Single()), output);

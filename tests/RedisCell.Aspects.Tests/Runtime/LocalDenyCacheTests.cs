@@ -11,19 +11,9 @@ namespace RedisCell.Aspects.Tests.Runtime;
 /// </summary>
 public sealed class LocalDenyCacheTests
 {
-    public static TheoryData<string, int> EngineSeeds
-    {
-        get
-        {
-            var data = new TheoryData<string, int>();
-            foreach (string engine in Engine.Available)
-            {
-                foreach (int seed in new[] { 1, 2 }) data.Add(engine, seed);
-            }
+    public static TheoryData<string, int> EngineSeeds => PerEngine(1, 2);
 
-            return data;
-        }
-    }
+    public static TheoryData<string, string> EngineResets => PerEngine("another limiter", "DEL");
 
     [Theory]
     [MemberData(nameof(EngineSeeds))]
@@ -128,6 +118,63 @@ public sealed class LocalDenyCacheTests
     }
 
     [Theory]
+    [MemberData(nameof(EngineResets))]
+    public async Task A_reset_made_elsewhere_is_seen_at_the_latest_when_the_cached_refusals_retry_after_passes(string engine, string reset)
+    {
+        // An exact shared clock (the client's, faked) so that "at the retry-after" is an instant.
+        var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_767_225_600));
+        ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
+        RedisCellOptions Options(int capacity)
+        {
+            RedisCellOptions options = Engine.Options(Engine.UniquePrefix("deny-reset"));
+            options.Clock = ClockSource.Client;
+            options.TimeProvider = clock;
+            options.LocalDenyCacheCapacity = capacity;
+            return options;
+        }
+
+        RedisCellOptions cachedOptions = Options(RedisCellOptions.DefaultLocalDenyCacheCapacity);
+        RedisCellOptions plainOptions = Options(0);
+        plainOptions.KeyPrefix = cachedOptions.KeyPrefix;
+        using var cached = new RedisCellLimiter(redis, cachedOptions);
+        using var plain = new RedisCellLimiter(redis, plainOptions);
+        using var elsewhere = new RedisCellLimiter(redis, plainOptions);
+        var rule = new RateLimitRule(new GcraPolicy(0, 1, 60), "once-a-minute");
+        var read = new RateLimitRule(rule.Policy, rule.Key, 0);
+        async Task ResetElsewhereAsync(string key)
+        {
+            if (reset == "DEL") await redis.GetDatabase().KeyDeleteAsync(cachedOptions.KeyPrefix + key);
+            else await elsewhere.ResetAsync(key);
+        }
+
+        Assert.True((await cached.CheckAsync(rule)).Allowed);
+        RateLimitResult refused = await cached.CheckAsync(rule);
+        Assert.True(refused.Limited);
+        Assert.Equal(1, cached.LocalRefusals);
+        Assert.Equal(TimeSpan.FromSeconds(60), refused.RetryAfter);
+
+        // The reset is not seen by the cache: Redis would allow the call, the cache still refuses it.
+        await ResetElsewhereAsync(rule.Key);
+        Assert.Equal(1, (await plain.CheckAsync(read)).Remaining);
+        Assert.True((await cached.CheckAsync(rule)).Limited);
+        clock.Advance(refused.RetryAfter / 2);
+        Assert.True(cached.Check(rule).Limited);
+        Assert.Equal(3, cached.LocalRefusals);
+
+        // The bound: once the refusal's retry-after has passed, the call asks Redis, which allows it.
+        clock.Advance(refused.RetryAfter / 2);
+        Assert.True((await cached.CheckAsync(rule)).Allowed);
+        Assert.Equal(3, cached.LocalRefusals);
+
+        // With the cache off (LocalDenyCacheCapacity = 0) the reset is seen at once.
+        var other = new RateLimitRule(rule.Policy, "other");
+        Assert.True((await plain.CheckAsync(other)).Allowed);
+        Assert.True((await plain.CheckAsync(other)).Limited);
+        await ResetElsewhereAsync(other.Key);
+        Assert.True((await plain.CheckAsync(other)).Allowed);
+    }
+
+    [Theory]
     [MemberData(nameof(Engine.All), MemberType = typeof(Engine))]
     public async Task Another_policy_on_the_key_and_multi_rule_checks_always_ask_redis(string engine)
     {
@@ -218,5 +265,17 @@ public sealed class LocalDenyCacheTests
         Assert.Throws<ArgumentException>(() => new RedisCellOptions { LocalDenyCacheCapacity = -1 }.Validate());
         Assert.Throws<ArgumentException>(() => new RedisCellOptions { LocalDenyCacheCapacity = (1 << 20) + 1 }.Validate());
         new RedisCellOptions { LocalDenyCacheCapacity = 0 }.Validate();
+    }
+
+    // One row per available engine and value.
+    private static TheoryData<string, T> PerEngine<T>(params T[] values)
+    {
+        var data = new TheoryData<string, T>();
+        foreach (string engine in Engine.Available)
+        {
+            foreach (T value in values) data.Add(engine, value);
+        }
+
+        return data;
     }
 }
