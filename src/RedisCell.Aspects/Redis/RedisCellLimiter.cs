@@ -413,8 +413,8 @@ public sealed partial class RedisCellLimiter : CellLimiter
     // limiter's, nothing queues while disconnected (it would run late, after the caller was
     // answered by the failure policy), and reconnecting is retried at a steady 400 ms.
     // Connecting is bounded too: StackExchange.Redis waits ConnectTimeout (5 s by default) times
-    // ConnectRetry (3) for a server that accepts TCP but never answers, and Connect runs under
-    // CellLimiter.Shared's lock. One attempt of max(Timeout, 1 s) is enough, because the connection
+    // ConnectRetry (3) for a server that accepts TCP but never answers, and an application's
+    // startup waits for Connect. One attempt of max(Timeout, 1 s) is enough, because the connection
     // goes on reconnecting in the background (AbortOnConnectFail is off); an explicit connectTimeout wins.
     private static ConfigurationOptions ForDecisions(ConfigurationOptions configuration, RedisCellOptions options)
     {
