@@ -20,9 +20,11 @@ public sealed class OutageTests(ITestOutputHelper output)
 {
     /// <summary>
     /// The margin over the timeout a call may take: scheduling on a loaded two-core machine, not
-    /// the store (the worst figures measured are in docs/reliability.md).
+    /// the store. Three runs of this class on the shared machine (load average 5-11) measured at
+    /// most 22 ms over the timeout (docs/reliability.md has the figures); 100 ms leaves room for
+    /// a slower moment without hiding a second timeout.
     /// </summary>
-    private static readonly TimeSpan LatencyMargin = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan LatencyMargin = TimeSpan.FromMilliseconds(100);
 
     private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(1);
     private static readonly GcraPolicy Policy = new(maxBurst: 9, count: 1, periodSeconds: 3600);
@@ -49,7 +51,7 @@ public sealed class OutageTests(ITestOutputHelper output)
     public async Task KilledAndRestarted(RateLimiterFailurePolicy failurePolicy, bool synchronous)
     {
         await using RedisServerProcess server = await RedisServerProcess.StartAsync();
-        await RunOutageAsync(failurePolicy, synchronous, server, userConnection: false, async callers =>
+        await RunOutageAsync("killed", failurePolicy, synchronous, server, userConnection: false, async callers =>
         {
             double down = callers.NowMs;
             server.Kill(); // returns once the process is gone
@@ -66,7 +68,7 @@ public sealed class OutageTests(ITestOutputHelper output)
     public async Task FrozenAndResumed(RateLimiterFailurePolicy failurePolicy, bool synchronous)
     {
         await using RedisServerProcess server = await RedisServerProcess.StartAsync();
-        await RunOutageAsync(failurePolicy, synchronous, server, userConnection: false, FreezeAsync(server));
+        await RunOutageAsync("frozen", failurePolicy, synchronous, server, userConnection: false, FreezeAsync(server));
     }
 
     /// <summary>
@@ -80,7 +82,7 @@ public sealed class OutageTests(ITestOutputHelper output)
     public async Task FrozenUnderTheApplicationsOwnConnection(bool synchronous)
     {
         await using RedisServerProcess server = await RedisServerProcess.StartAsync();
-        await RunOutageAsync(RateLimiterFailurePolicy.FailOpen, synchronous, server, userConnection: true, FreezeAsync(server));
+        await RunOutageAsync("frozen-app-connection", RateLimiterFailurePolicy.FailOpen, synchronous, server, userConnection: true, FreezeAsync(server));
     }
 
     private static Func<Callers, Task<(double Down, double Gone, double Mending, double Up)>> FreezeAsync(RedisServerProcess server) => async callers =>
@@ -95,6 +97,7 @@ public sealed class OutageTests(ITestOutputHelper output)
     };
 
     private async Task RunOutageAsync(
+        string kind,
         RateLimiterFailurePolicy failurePolicy,
         bool synchronous,
         RedisServerProcess server,
@@ -166,7 +169,7 @@ public sealed class OutageTests(ITestOutputHelper output)
             };
 
             output.WriteLine(
-                $"FIGURE outage={(userConnection ? "frozen-app-connection" : "")} policy={failurePolicy} path={(synchronous ? "sync" : "async")} " +
+                $"FIGURE outage={kind} policy={failurePolicy} path={(synchronous ? "sync" : "async")} " +
                 $"calls={calls.Length} before={before.Length} during={during.Length} during_by={Summary(during)} paid_timeout={paidTimeout} " +
                 $"worst_ms={worst:0.0} recovery_ms={(recovered is null ? "none" : Math.Max(0, recovered.Value - up).ToString("0"))} after={after.Length} after_by={Summary(after)} " +
                 $"error_metric={errors.Count(Tag(failurePolicy))} logs={string.Join(",", logs.Entries.GroupBy(e => e.Id.Name).Select(g => g.Key + "x" + g.Count()))}");
@@ -404,9 +407,9 @@ public sealed class OutageTests(ITestOutputHelper output)
         }
 
         TimeSpan worst = answers.Max(c => c.Waited);
-        output.WriteLine($"worst decision {worst.TotalMilliseconds:0} ms with a {timeout.TotalMilliseconds:0} ms timeout");
+        output.WriteLine($"FIGURE hung-concurrent calls={calls} worst_ms={worst.TotalMilliseconds:0} timeout_ms={timeout.TotalMilliseconds:0}");
         Assert.All(answers, c => Assert.True(c.Result.Allowed)); // FailOpen
-        Assert.True(worst < timeout + TimeSpan.FromMilliseconds(200), $"a decision waited {worst.TotalMilliseconds:0} ms");
+        Assert.True(worst < timeout + LatencyMargin, $"a decision waited {worst.TotalMilliseconds:0} ms");
     }
 
     private static async Task WarmUpAsync(RedisServerProcess server)
