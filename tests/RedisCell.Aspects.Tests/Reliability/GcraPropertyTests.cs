@@ -144,6 +144,9 @@ public sealed class GcraPropertyTests
                     Assert.Equal(expected.ResetAfterNanoseconds, o.ResetAfterNanoseconds);
                     Assert.True(twin.Inspect("k").Value == o.State, $"{engine} at +{gapUs}us x{quantity}: twin stored {twin.Inspect("k").Value ?? "nothing"}, script {o.State ?? "nothing"}");
                 }
+
+                // What the script last wrote expires (the key is deleted before the suite's TTL audit).
+                if (await db.KeyExistsAsync(key)) Assert.NotNull(await db.KeyTimeToLiveAsync(key));
             }
             finally
             {

@@ -208,6 +208,10 @@ public sealed class OutageTests(ITestOutputHelper output)
             Assert.Equal(1, logs.Count("StoreUnavailable"));
             Assert.True(logs.Count("CircuitOpened") >= 1);
             Assert.True(logs.Count("CircuitClosed") >= 1);
+
+            // What was written before and after the outage expires: this server goes away with the test.
+            await using ConnectionMultiplexer admin = await ConnectionMultiplexer.ConnectAsync(server.Configuration);
+            await TtlAudit.AssertEveryKeyExpiresAsync(admin, options.KeyPrefix);
         }
         finally
         {

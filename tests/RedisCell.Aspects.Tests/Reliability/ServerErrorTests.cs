@@ -117,6 +117,7 @@ public sealed class ServerErrorTests(ITestOutputHelper output)
         // Redis decides again, and the policy's answers took nothing from it.
         Assert.Equal(DecisionSource.Store, after.Source);
         Assert.Equal(8, after.Remaining);
+        await TtlAudit.AssertEveryKeyExpiresAsync(admin, options.KeyPrefix);
     }
 
     private static (DecisionSource, long) Answer(RateLimitResult result) => (result.Source, result.Remaining);
