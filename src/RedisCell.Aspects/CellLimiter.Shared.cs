@@ -28,8 +28,14 @@ public abstract partial class CellLimiter
     /// with <c>services.AddRedisCell(...)</c> the limiter the host configured becomes the shared one
     /// when the host starts (before it accepts requests) and stops being it when the host stops. When nothing was configured, the first use reads
     /// <c>REDIS_URL</c> (a StackExchange.Redis configuration string or a <c>redis://</c> /
-    /// <c>rediss://</c> URL) and connects to it; without it, the limits are kept in this process
-    /// by an <see cref="InProcessCellLimiter"/>, and one warning says so.
+    /// <c>rediss://</c> URL) and connects to it in the background: no call waits for that, and
+    /// until the connection is open and warmed up each decision follows the failure policy at once
+    /// (the default, <see cref="RateLimiterFailurePolicy.FailOpen"/>, allows it), so no call waits
+    /// much past <see cref="RedisCellOptions.Timeout"/> even when nothing or a hung server answers
+    /// there. Then a <see cref="RedisCellLimiter"/> decides, and becomes <see cref="Shared"/>. To
+    /// count the very first calls, configure the limiter yourself after connecting
+    /// (<c>ConfigureShared(await RedisCellLimiter.ConnectAsync(url))</c>). Without <c>REDIS_URL</c>,
+    /// the limits are kept in this process by an <see cref="InProcessCellLimiter"/>, and one warning says so.
     /// </remarks>
     public static CellLimiter Shared => Volatile.Read(ref s_shared) ?? CreateSharedFromEnvironment();
 
@@ -73,8 +79,9 @@ public abstract partial class CellLimiter
     }
 
     /// <summary>
-    /// Creates the limiter that <see cref="Shared"/> would create from the environment:
-    /// a <see cref="RedisCellLimiter"/> for <c>REDIS_URL</c>, else an <see cref="InProcessCellLimiter"/>.
+    /// Creates a limiter from the environment: a <see cref="RedisCellLimiter"/> for <c>REDIS_URL</c>,
+    /// connected and warmed up before it returns (see <see cref="RedisCellLimiter.Connect(string, RedisCellOptions?)"/>;
+    /// <see cref="Shared"/> connects in the background instead), else an <see cref="InProcessCellLimiter"/>.
     /// </summary>
     /// <param name="options">Options for the limiter; its logger receives the per-process warning.</param>
     /// <param name="redisUrl">The connection to use, or <see langword="null"/> to read <c>REDIS_URL</c>.</param>
@@ -187,10 +194,40 @@ public abstract partial class CellLimiter
         {
             if (s_shared is null)
             {
-                Volatile.Write(ref s_shared, CreateFromEnvironment());
+                Volatile.Write(ref s_shared, CreateShared(Environment.GetEnvironmentVariable(RedisUrlVariable)));
             }
 
             return s_shared!;
+        }
+    }
+
+    /// <summary>
+    /// What the first use of <see cref="Shared"/> creates: for a Redis URL, a limiter that connects
+    /// in the background (a malformed URL throws here, at once); else the in-process one, with its warning.
+    /// </summary>
+    internal static CellLimiter CreateShared(string? redisUrl, RedisCellOptions? options = null) =>
+        string.IsNullOrWhiteSpace(redisUrl)
+            ? CreateFromEnvironment(options, redisUrl: "")
+            : new BackgroundConnectingLimiter(RedisConnectionString.Parse(redisUrl), options);
+
+    // A limiter that connected in the background takes the place of the one that stood for it,
+    // unless another was configured meanwhile.
+    private static void PromoteShared(CellLimiter connecting, CellLimiter connected)
+    {
+        lock (s_sharedLock)
+        {
+            if (ReferenceEquals(s_shared, connecting)) Volatile.Write(ref s_shared, connected);
+        }
+    }
+
+    /// <summary>Sets what <see cref="Shared"/> holds, nothing included, and returns what it held (for tests of its first use).</summary>
+    internal static CellLimiter? ExchangeShared(CellLimiter? limiter)
+    {
+        lock (s_sharedLock)
+        {
+            CellLimiter? previous = s_shared;
+            Volatile.Write(ref s_shared, limiter);
+            return previous;
         }
     }
 }

@@ -114,6 +114,22 @@ public sealed class PackageTests
             {
                 string[] analyzers = archive.Entries.Select(e => e.FullName).Where(n => n.StartsWith("analyzers/dotnet/cs/", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
                 Assert.Equal(["analyzers/dotnet/cs/RedisCell.Aspects.CodeFixes.dll", "analyzers/dotnet/cs/RedisCell.Aspects.Generators.dll"], analyzers);
+
+                // cl_throttle.lua ships as a plain file, usable on its own as a drop-in CL.THROTTLE:
+                // under scripts/ for anyone who opens the package, and as a content file (declared in
+                // the nuspec, so NuGet adds it to a consumer's project), both the source file to the byte.
+                byte[] script = File.ReadAllBytes(Path.Combine(RepositoryRoot(), "src", "RedisCell.Aspects", "Scripts", "cl_throttle.lua"));
+                foreach (string path in new[] { "scripts/cl_throttle.lua", "contentFiles/any/any/redis-cell-scripts/cl_throttle.lua" })
+                {
+                    ZipArchiveEntry entry = archive.GetEntry(path) ?? throw new Xunit.Sdk.XunitException($"The package has no {path}.");
+                    using var packed = new MemoryStream();
+                    using (Stream stream = entry.Open()) stream.CopyTo(packed);
+                    Assert.True(script.AsSpan().SequenceEqual(packed.ToArray()), $"{path} differs from src/RedisCell.Aspects/Scripts/cl_throttle.lua");
+                }
+
+                ZipArchiveEntry nuspec = archive.GetEntry("RedisCell.Aspects.nuspec") ?? throw new Xunit.Sdk.XunitException("The package has no nuspec.");
+                using var reader = new StreamReader(nuspec.Open());
+                Assert.Contains("<files include=\"any/any/redis-cell-scripts/cl_throttle.lua\" buildAction=\"None\" />", reader.ReadToEnd(), StringComparison.Ordinal);
             }
 
             string output = await DotnetCli.RunAsync(consumer, s_stepTimeout, "run", "-c", "Release", "--disable-build-servers");

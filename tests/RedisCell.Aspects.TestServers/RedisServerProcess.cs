@@ -11,12 +11,18 @@ namespace RedisCell.Aspects.TestServers;
 public sealed class RedisServerProcess : IAsyncDisposable
 {
     private readonly string[] _extraArguments;
+
+    // The server's working directory, unless its arguments name one. Persistence is off, but a
+    // replica still writes the RDB it receives to dump.rdb there, and a later server started in the
+    // same directory (the test's) would load another test's keys at startup.
+    private readonly string? _directory;
     private Process? _process;
 
     private RedisServerProcess(int port, string[] extraArguments)
     {
         Port = port;
         _extraArguments = extraArguments;
+        if (!extraArguments.Contains("--dir")) _directory = Directory.CreateTempSubdirectory("rediscell-server-").FullName;
     }
 
     /// <summary>The executable's path, or null when redis-server is not installed.</summary>
@@ -56,6 +62,12 @@ public sealed class RedisServerProcess : IAsyncDisposable
         foreach (string argument in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", "--daemonize", "no", "--enable-debug-command", "yes" })
         {
             start.ArgumentList.Add(argument);
+        }
+
+        if (_directory is not null)
+        {
+            start.ArgumentList.Add("--dir");
+            start.ArgumentList.Add(_directory);
         }
 
         foreach (string argument in _extraArguments) start.ArgumentList.Add(argument);
@@ -130,6 +142,14 @@ public sealed class RedisServerProcess : IAsyncDisposable
     {
         Kill();
         _process?.Dispose();
+        try
+        {
+            if (_directory is not null && Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+
         return default;
     }
 

@@ -24,9 +24,11 @@ namespace RedisCell.Aspects;
 /// </summary>
 /// <remarks>
 /// <para>
-/// <b>When the store fails.</b> No decision waits longer than <see cref="RedisCellOptions.Timeout"/>,
-/// with one exception: a synchronous decision that finds the server has lost the script
-/// (<c>NOSCRIPT</c>) resends it and can wait up to one more timeout for that.
+/// <b>When the store fails.</b> No decision waits longer than <see cref="RedisCellOptions.Timeout"/>.
+/// A decision that finds the server has lost the script (<c>NOSCRIPT</c>) resends it within what is
+/// left of its timeout; a synchronous one, which cannot bound a resend by less than the connection's
+/// <c>SyncTimeout</c>, follows the failure policy instead and the script is loaded again in the
+/// background for the decisions after it.
 /// A decision the store cannot make in time (no connection, a timeout, a server that is loading,
 /// busy, out of memory or failing over) follows the failure policy: the policy's own
 /// <see cref="RateLimitPolicy.FailurePolicy"/>, else <see cref="RedisCellOptions.FailurePolicy"/>.
@@ -87,6 +89,7 @@ public sealed partial class RedisCellLimiter : CellLimiter
     private readonly LocalDenyCache? _denials;
     private readonly ArgumentCache _arguments = new();
     private readonly ArgumentCache _moduleArguments = new();
+    private readonly ScriptReloader _scriptReloader = new();
     private readonly object _syncLock = new();
     private IDatabase? _syncDatabase;
     private Task<ConnectionMultiplexer>? _syncConnecting;
@@ -429,8 +432,8 @@ public sealed partial class RedisCellLimiter : CellLimiter
     // limiter's, nothing queues while disconnected (it would run late, after the caller was
     // answered by the failure policy), and reconnecting is retried at a steady 400 ms.
     // Connecting is bounded too: StackExchange.Redis waits ConnectTimeout (5 s by default) times
-    // ConnectRetry (3) for a server that accepts TCP but never answers, and Connect runs under
-    // CellLimiter.Shared's lock. One attempt of max(Timeout, 1 s) is enough, because the connection
+    // ConnectRetry (3) for a server that accepts TCP but never answers, and an application's
+    // startup waits for Connect. One attempt of max(Timeout, 1 s) is enough, because the connection
     // goes on reconnecting in the background (AbortOnConnectFail is off); an explicit connectTimeout wins.
     private static ConfigurationOptions ForDecisions(ConfigurationOptions configuration, RedisCellOptions options)
     {
@@ -467,9 +470,9 @@ public sealed partial class RedisCellLimiter : CellLimiter
     // The synchronous path: StackExchange.Redis's own blocking call on a connection whose
     // SyncTimeout is the limiter's timeout. Returns false when the store could not decide.
     // StackExchange.Redis's synchronous calls take no per-call timeout, so the resend after NOSCRIPT
-    // cannot be given only the rest of the decision's timeout without waiting on a task: it is sent
-    // only while some of the timeout is left, and may then wait one SyncTimeout more (a bound of
-    // just under twice the timeout, documented in docs/reliability.md).
+    // is sent only while a whole SyncTimeout of the decision's timeout is left (never, on a
+    // connection tuned for decisions); otherwise the failure policy answers and the script is
+    // loaded again in the background (ScriptReloader), so no decision waits past its timeout.
     private bool TryEvaluate(in ScriptCall call, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out RedisResult? reply, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out Exception? failure)
     {
         reply = null;
@@ -500,8 +503,16 @@ public sealed partial class RedisCellLimiter : CellLimiter
             }
             catch (RedisServerException ex) when (call.Script is not null && IsNoScript(ex))
             {
-                // The server lost its script cache (restart, SCRIPT FLUSH, failover): send the text once.
-                if (Stopwatch.GetTimestamp() >= deadline) throw new TimeoutException($"The server answered NOSCRIPT after the decision's whole timeout ({_timeout.TotalMilliseconds:0} ms).", ex);
+                // The server lost its script cache (restart, SCRIPT FLUSH, failover): send the text
+                // once if its wait fits in what is left, else answer now and load it for later calls.
+                if (Remaining(deadline).TotalMilliseconds < database.Multiplexer.TimeoutMilliseconds)
+                {
+                    _scriptReloader.Reload(database.Multiplexer, call.Script);
+                    Answered(probe); // the server is up: this is no failure for the breaker
+                    failure = new ScriptReloadingException(_timeout, ex);
+                    return false;
+                }
+
                 reply = database.ScriptEvaluate(call.Script.Text, call.Keys, call.Values);
             }
         }

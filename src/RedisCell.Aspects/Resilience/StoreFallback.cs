@@ -138,15 +138,26 @@ internal sealed class StoreFallback
 
     private void Report(Exception error, RateLimiterFailurePolicy applied)
     {
+        // Zero logs each decision in an entry of its own: without this, concurrent failures that
+        // lost the race below would be merged into the winner's entry.
+        if (_logIntervalTicks == 0)
+        {
+            if (_logger.IsEnabled(LogLevel.Warning)) Write(error, 1, applied);
+            return;
+        }
+
         Interlocked.Increment(ref _unreported);
         if (!_logger.IsEnabled(LogLevel.Warning)) return;
         long now = Stopwatch.GetTimestamp();
         long last = Volatile.Read(ref _lastLog);
         if (last != 0 && now - last < _logIntervalTicks) return;
         if (Interlocked.CompareExchange(ref _lastLog, now, last) != last) return;
-        long decisions = Interlocked.Exchange(ref _unreported, 0);
-        Log.StoreUnavailable(_logger, Describe(error), decisions, applied, error is StoreCircuitOpenException ? null : error);
+        Write(error, Interlocked.Exchange(ref _unreported, 0), applied);
     }
+
+    // A circuit-open failure has no stack or cause worth printing: its reason says it all.
+    private void Write(Exception error, long decisions, RateLimiterFailurePolicy applied) =>
+        Log.StoreUnavailable(_logger, Describe(error), decisions, applied, error is StoreCircuitOpenException ? null : error);
 }
 
 /// <summary>The store was not asked: the circuit breaker is open after repeated failures.</summary>

@@ -128,6 +128,9 @@ public sealed class GcraConformanceTests
                     Assert.True(lag >= 0 && lag <= slackMs, $"{engine} {v}: the server reports PTTL {o.HeldPttl}, expected {held} (allowed lag {slackMs} ms)");
                 }
             }
+
+            // The keys are deleted below, before the suite's TTL audit could see them.
+            await TtlAudit.AssertEveryKeyExpiresAsync(redis, prefix, atLeast: 0);
         }
         finally
         {
@@ -199,6 +202,7 @@ public sealed class GcraConformanceTests
                 else if (!result.Limited) state[key] = (expectedStored, nowMs + expectedPttl);
             }
 
+            await TtlAudit.AssertEveryKeyExpiresAsync(redis, prefix, atLeast: 0);
             foreach (string key in state.Keys) await db.KeyDeleteAsync(key);
         }
     }

@@ -94,6 +94,7 @@ public sealed class TwinScriptAgreementTests
             }
         }
 
+        await TtlAudit.AssertEveryKeyExpiresAsync(redis, prefix, atLeast: 0);
         foreach (int i in Enumerable.Range(0, 12)) await db.KeyDeleteAsync(prefix + "s" + i); // one slot at a time on a cluster
     }
 

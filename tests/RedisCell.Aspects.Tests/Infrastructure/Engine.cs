@@ -60,9 +60,21 @@ public static class Engine
         };
     }
 
-    /// <summary>The engines available on this machine.</summary>
+    /// <summary>
+    /// Set to <c>1</c> (.ci/run does) to make a missing redis-server or redis-cli fail the suite
+    /// instead of leaving it to Garnet alone: CI must not pass without the engines it promises.
+    /// </summary>
+    public const string RequireRedisVariable = "REDISCELL_REQUIRE_REDIS";
+
+    /// <summary>True when <see cref="RequireRedisVariable"/> is <c>1</c>.</summary>
+    public static bool RedisRequired { get; } = Environment.GetEnvironmentVariable(RequireRedisVariable) == "1";
+
+    /// <summary>
+    /// The engines available on this machine; every engine when they are required, so that each
+    /// Redis and cluster row then fails saying what is not installed.
+    /// </summary>
     public static IReadOnlyList<string> Available { get; } =
-        RedisClusterProcess.IsInstalled ? [Garnet, Redis, Cluster]
+        RedisClusterProcess.IsInstalled || RedisRequired ? [Garnet, Redis, Cluster]
         : RedisServerProcess.IsInstalled ? [Garnet, Redis]
         : [Garnet];
 

@@ -120,15 +120,42 @@ public sealed class ClusterTests
         string prefix = Engine.UniquePrefix("oneslot");
         using var limiter = new RedisCellLimiter(redis, Engine.Options(prefix));
         var random = new Random(6);
-        for (int call = 0; call < 40; call++)
+        int[] rulesPerCall = new int[40];
+        for (int call = 0; call < rulesPerCall.Length; call++)
         {
-            // Up to five rules with keys in any slots; SE.Redis refuses (client side) any script call
-            // whose keys span slots, so each passing call proves it touched one slot.
+            // Up to five rules whose keys, as written, fall in any slots; every key names its call,
+            // and each is new, so every call is allowed and writes every key.
             RateLimitRule[] rules = Enumerable.Range(0, random.Next(1, 6))
-                .Select(i => i % 2 == 0 ? new RateLimitRule(PerUser, $"k{random.Next(1000)}") : new RateLimitRule(Global, $"w{random.Next(1000)}"))
+                .Select(i => new RateLimitRule(i % 2 == 0 ? PerUser : Global, $"c{call}:r{i}:{random.Next(1000)}"))
                 .ToArray();
+            rulesPerCall[call] = rules.Length;
             RateLimitResult result = call % 2 == 0 ? limiter.Check(rules) : await limiter.CheckAsync(rules);
-            Assert.Equal(result.Rule.Policy.Limit, result.Limit);
+            Assert.True(result.Allowed);
         }
+
+        // Where the keys are, as the cluster itself says: the node each was found on, and its slot
+        // from CLUSTER KEYSLOT (not StackExchange.Redis's own hashing, which routes the call).
+        var written = new List<(int Call, string Key, string Node, long Slot)>();
+        foreach (IServer node in Engine.Primaries(redis))
+        {
+            await foreach (RedisKey key in node.KeysAsync(pattern: prefix + "*", pageSize: 500))
+            {
+                var match = System.Text.RegularExpressions.Regex.Match((string)key!, @"c(\d+):r\d+:\d+$");
+                Assert.True(match.Success, $"an unexpected key {key}");
+                long slot = (long)await node.ExecuteAsync("CLUSTER", "KEYSLOT", (string)key!);
+                written.Add((int.Parse(match.Groups[1].Value), (string)key!, node.EndPoint.ToString()!, slot));
+            }
+        }
+
+        for (int call = 0; call < rulesPerCall.Length; call++)
+        {
+            var keys = written.Where(w => w.Call == call).ToArray();
+            Assert.True(keys.Length == rulesPerCall[call], $"call {call} had {rulesPerCall[call]} rules, {keys.Length} keys were found");
+            Assert.True(keys.Select(k => k.Slot).Distinct().Count() == 1, $"call {call} wrote to slots {string.Join(", ", keys.Select(k => $"{k.Key}@{k.Slot}"))}");
+            Assert.Single(keys.Select(k => k.Node).Distinct());
+        }
+
+        // The calls were spread over the cluster, not all on one slot by accident.
+        Assert.True(written.Select(w => w.Node).Distinct().Count() >= 2, "every call landed on one node");
     }
 }

@@ -93,6 +93,9 @@ public sealed class MultiProcessLoadTests(ITestOutputHelper output)
             Assert.True(allowed <= permitted, $"{allowed} allowed, but GCRA permits {permitted} in {serverMs:0.0} ms of server time");
             Assert.True(permitted - allowed <= slack, $"{allowed} allowed of {permitted} permitted; the edges ({edgeMs:0.0} ms) account for {slack}");
             foreach (Process process in processes) Assert.True(process.WaitForExit(10_000));
+
+            // The hammered key is deleted below, before the suite's TTL audit could see it.
+            await TtlAudit.AssertEveryKeyExpiresAsync(redis, prefix);
         }
         finally
         {

@@ -171,12 +171,20 @@ public sealed class ErrorMetric : IDisposable
     public void Dispose() => _listener.Dispose();
 }
 
-/// <summary>An <see cref="ILoggerFactory"/> that keeps every entry, with its event id.</summary>
+/// <summary>One log entry: its event, when it was written (ms on a monotonic clock) and its named values.</summary>
+public sealed record LogEntry(EventId Id, LogLevel Level, string Message, double AtMs, IReadOnlyList<KeyValuePair<string, object?>> Values)
+{
+    /// <summary>The value named <paramref name="name"/> in the message template.</summary>
+    public object? Value(string name) => Values.FirstOrDefault(v => v.Key == name).Value;
+}
+
+/// <summary>An <see cref="ILoggerFactory"/> that keeps every entry, with its event id, time and values.</summary>
 public sealed class RecordingLogs : ILoggerFactory, ILogger
 {
-    private readonly ConcurrentQueue<(EventId Id, LogLevel Level, string Message)> _entries = new();
+    private readonly ConcurrentQueue<LogEntry> _entries = new();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
 
-    public IReadOnlyCollection<(EventId Id, LogLevel Level, string Message)> Entries => _entries;
+    public IReadOnlyCollection<LogEntry> Entries => _entries;
 
     public int Count(string eventName) => _entries.Count(e => e.Id.Name == eventName);
 
@@ -195,5 +203,5 @@ public sealed class RecordingLogs : ILoggerFactory, ILogger
     public bool IsEnabled(LogLevel logLevel) => true;
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-        _entries.Enqueue((eventId, logLevel, formatter(state, exception)));
+        _entries.Enqueue(new LogEntry(eventId, logLevel, formatter(state, exception), _clock.Elapsed.TotalMilliseconds, state as IReadOnlyList<KeyValuePair<string, object?>> ?? []));
 }

@@ -20,9 +20,11 @@ public sealed class OutageTests(ITestOutputHelper output)
 {
     /// <summary>
     /// The margin over the timeout a call may take: scheduling on a loaded two-core machine, not
-    /// the store (the worst figures measured are in docs/reliability.md).
+    /// the store. Three runs of this class on the shared machine (load average 5-11) measured at
+    /// most 22 ms over the timeout (docs/reliability.md has the figures); 100 ms leaves room for
+    /// a slower moment without hiding a second timeout.
     /// </summary>
-    private static readonly TimeSpan LatencyMargin = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan LatencyMargin = TimeSpan.FromMilliseconds(100);
 
     private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(1);
     private static readonly GcraPolicy Policy = new(maxBurst: 9, count: 1, periodSeconds: 3600);
@@ -49,7 +51,7 @@ public sealed class OutageTests(ITestOutputHelper output)
     public async Task KilledAndRestarted(RateLimiterFailurePolicy failurePolicy, bool synchronous)
     {
         await using RedisServerProcess server = await RedisServerProcess.StartAsync();
-        await RunOutageAsync(failurePolicy, synchronous, server, userConnection: false, async callers =>
+        await RunOutageAsync("killed", failurePolicy, synchronous, server, userConnection: false, async callers =>
         {
             double down = callers.NowMs;
             server.Kill(); // returns once the process is gone
@@ -66,7 +68,7 @@ public sealed class OutageTests(ITestOutputHelper output)
     public async Task FrozenAndResumed(RateLimiterFailurePolicy failurePolicy, bool synchronous)
     {
         await using RedisServerProcess server = await RedisServerProcess.StartAsync();
-        await RunOutageAsync(failurePolicy, synchronous, server, userConnection: false, FreezeAsync(server));
+        await RunOutageAsync("frozen", failurePolicy, synchronous, server, userConnection: false, FreezeAsync(server));
     }
 
     /// <summary>
@@ -80,7 +82,7 @@ public sealed class OutageTests(ITestOutputHelper output)
     public async Task FrozenUnderTheApplicationsOwnConnection(bool synchronous)
     {
         await using RedisServerProcess server = await RedisServerProcess.StartAsync();
-        await RunOutageAsync(RateLimiterFailurePolicy.FailOpen, synchronous, server, userConnection: true, FreezeAsync(server));
+        await RunOutageAsync("frozen-app-connection", RateLimiterFailurePolicy.FailOpen, synchronous, server, userConnection: true, FreezeAsync(server));
     }
 
     private static Func<Callers, Task<(double Down, double Gone, double Mending, double Up)>> FreezeAsync(RedisServerProcess server) => async callers =>
@@ -95,6 +97,7 @@ public sealed class OutageTests(ITestOutputHelper output)
     };
 
     private async Task RunOutageAsync(
+        string kind,
         RateLimiterFailurePolicy failurePolicy,
         bool synchronous,
         RedisServerProcess server,
@@ -166,7 +169,7 @@ public sealed class OutageTests(ITestOutputHelper output)
             };
 
             output.WriteLine(
-                $"FIGURE outage={(userConnection ? "frozen-app-connection" : "")} policy={failurePolicy} path={(synchronous ? "sync" : "async")} " +
+                $"FIGURE outage={kind} policy={failurePolicy} path={(synchronous ? "sync" : "async")} " +
                 $"calls={calls.Length} before={before.Length} during={during.Length} during_by={Summary(during)} paid_timeout={paidTimeout} " +
                 $"worst_ms={worst:0.0} recovery_ms={(recovered is null ? "none" : Math.Max(0, recovered.Value - up).ToString("0"))} after={after.Length} after_by={Summary(after)} " +
                 $"error_metric={errors.Count(Tag(failurePolicy))} logs={string.Join(",", logs.Entries.GroupBy(e => e.Id.Name).Select(g => g.Key + "x" + g.Count()))}");
@@ -205,6 +208,10 @@ public sealed class OutageTests(ITestOutputHelper output)
             Assert.Equal(1, logs.Count("StoreUnavailable"));
             Assert.True(logs.Count("CircuitOpened") >= 1);
             Assert.True(logs.Count("CircuitClosed") >= 1);
+
+            // What was written before and after the outage expires: this server goes away with the test.
+            await using ConnectionMultiplexer admin = await ConnectionMultiplexer.ConnectAsync(server.Configuration);
+            await TtlAudit.AssertEveryKeyExpiresAsync(admin, options.KeyPrefix);
         }
         finally
         {
@@ -271,10 +278,10 @@ public sealed class OutageTests(ITestOutputHelper output)
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task ResendingAfterNoScriptKeepsTheDecisionsTimeout(bool synchronous)
+    public async Task ANoScriptAnswerKeepsTheDecisionsTimeout(bool synchronous)
     {
         // The server lost its scripts (SCRIPT FLUSH, as after a restart or failover), answers
-        // NOSCRIPT late, and then hangs: the resend of the script text gets no answer.
+        // NOSCRIPT late, and then hangs: a resend of the script text would get no answer.
         await using RedisServerProcess server = await RedisServerProcess.StartAsync();
         await using var proxy = new NoScriptStallProxy(server.Port);
         TimeSpan timeout = TimeSpan.FromMilliseconds(600), noScriptAfter = TimeSpan.FromMilliseconds(450);
@@ -302,19 +309,55 @@ public sealed class OutageTests(ITestOutputHelper output)
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         RateLimitResult result = synchronous ? limiter.Check(rule) : await limiter.CheckAsync(rule);
         TimeSpan waited = System.Diagnostics.Stopwatch.GetElapsedTime(started);
-        output.WriteLine($"{(synchronous ? "sync" : "async")}: {waited.TotalMilliseconds:0} ms with NOSCRIPT after {noScriptAfter.TotalMilliseconds:0} ms and a {timeout.TotalMilliseconds:0} ms timeout");
+        output.WriteLine($"FIGURE noscript path={(synchronous ? "sync" : "async")} waited_ms={waited.TotalMilliseconds:0} noscript_after_ms={noScriptAfter.TotalMilliseconds:0} timeout_ms={timeout.TotalMilliseconds:0}");
 
         Assert.Equal(1, proxy.Stalled);
         Assert.True(result.Allowed && result.ResetAfter == TimeSpan.Zero, "the failure policy (FailOpen) should have answered");
 
-        // Asynchronous: the resend gets what is left of the one timeout (the old code, a fresh
-        // timeout for the resend, took 1070 ms here). Synchronous: the resend waits on the
-        // connection's SyncTimeout (the timeout) again, so the documented bound is twice the
-        // timeout, which this holds it to; the code's refusal to resend once the deadline has passed
-        // is not reachable through this proxy, as a NOSCRIPT later than that meets the sync call's
-        // own timeout first.
-        TimeSpan bound = (synchronous ? timeout * 2 : timeout) + LatencyMargin;
-        Assert.True(waited < bound, $"the decision waited {waited.TotalMilliseconds:0} ms");
+        // Asynchronous: the resend gets what is left of the one timeout (a fresh timeout for the
+        // resend took 1070 ms here). Synchronous: a resend would wait a whole SyncTimeout (the
+        // timeout) again, up to twice the timeout in all (1052-1241 ms here before), so the failure
+        // policy answers as soon as NOSCRIPT arrives and the script is loaded in the background.
+        Assert.True(waited < timeout + LatencyMargin, $"the decision waited {waited.TotalMilliseconds:0} ms");
+        if (synchronous) Assert.True(waited < timeout, $"the synchronous decision waited {waited.TotalMilliseconds:0} ms, past its {timeout.TotalMilliseconds:0} ms timeout");
+    }
+
+    [Fact]
+    public async Task ASynchronousDecisionThatMeetsNoScriptFollowsThePolicyWhileTheScriptIsLoadedAgain()
+    {
+        // On a connection tuned for decisions (SyncTimeout = Timeout) a synchronous resend could
+        // never fit in what is left of the timeout: the policy answers that one decision, the
+        // script is loaded again in the background, and the store answers the next ones. The
+        // breaker opens after one failure here, so a NOSCRIPT counted as a failure would show.
+        await using RedisServerProcess server = await RedisServerProcess.StartAsync();
+        var options = new RedisCellOptions
+        {
+            KeyPrefix = Engine.UniquePrefix("noscript-sync"),
+            FailurePolicy = RateLimiterFailurePolicy.FailClosed,
+            BreakAfterFailures = 1,
+            BreakDuration = TimeSpan.FromMinutes(5),
+            Timeout = TimeSpan.FromMilliseconds(500),
+            LocalDenyCacheCapacity = 0,
+        };
+        await using RedisCellLimiter limiter = await RedisCellLimiter.ConnectAsync(server.Configuration, options);
+        var rule = new RateLimitRule(Policy, "k");
+        Assert.Equal(9, limiter.Check(rule).Remaining);
+        await using ConnectionMultiplexer admin = await ConnectionMultiplexer.ConnectAsync(server.Configuration);
+        IServer redis = admin.GetServer(admin.GetEndPoints()[0]);
+        await redis.ScriptFlushAsync();
+
+        var refused = Assert.Throws<RateLimiterUnavailableException>(() => limiter.Check(rule));
+        Assert.IsType<RedisCell.Aspects.Resilience.ScriptReloadingException>(refused.InnerException);
+        Assert.StartsWith("NOSCRIPT", refused.InnerException!.InnerException!.Message, StringComparison.Ordinal);
+
+        // The background load lands within a few round trips.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!await redis.ScriptExistsAsync(LuaScript.Batch.Hash) && waited.Elapsed < TimeSpan.FromSeconds(5)) await Task.Delay(10);
+        Assert.True(await redis.ScriptExistsAsync(LuaScript.Batch.Hash), "the script was not loaded again");
+
+        // The refused decision consumed nothing, and the breaker stayed closed.
+        Assert.Equal(8, limiter.Check(rule).Remaining);
+        Assert.Equal(7, (await limiter.CheckAsync(rule)).Remaining);
     }
 
     [Fact]
@@ -368,9 +411,9 @@ public sealed class OutageTests(ITestOutputHelper output)
         }
 
         TimeSpan worst = answers.Max(c => c.Waited);
-        output.WriteLine($"worst decision {worst.TotalMilliseconds:0} ms with a {timeout.TotalMilliseconds:0} ms timeout");
+        output.WriteLine($"FIGURE hung-concurrent calls={calls} worst_ms={worst.TotalMilliseconds:0} timeout_ms={timeout.TotalMilliseconds:0}");
         Assert.All(answers, c => Assert.True(c.Result.Allowed)); // FailOpen
-        Assert.True(worst < timeout + TimeSpan.FromMilliseconds(200), $"a decision waited {worst.TotalMilliseconds:0} ms");
+        Assert.True(worst < timeout + LatencyMargin, $"a decision waited {worst.TotalMilliseconds:0} ms");
     }
 
     private static async Task WarmUpAsync(RedisServerProcess server)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using RedisCell.Aspects.Tests.Infrastructure;
 using RedisCell.Aspects.TestServers;
 using StackExchange.Redis;
+using Xunit.Abstractions;
 
 namespace RedisCell.Aspects.Tests.Runtime;
 
@@ -9,7 +10,7 @@ namespace RedisCell.Aspects.Tests.Runtime;
 /// A limiter that connects warms itself up: its scripts are loaded on every primary before the first
 /// decision, which then does not spend its timeout on compiling them, and nothing is written.
 /// </summary>
-public sealed class WarmUpTests
+public sealed class WarmUpTests(ITestOutputHelper output)
 {
     private static readonly byte[][] s_sentScripts = [LuaScript.Batch.Hash, LuaScript.Multi.Hash];
 
@@ -108,6 +109,7 @@ public sealed class WarmUpTests
             using (RedisCellLimiter sync = RedisCellLimiter.Connect(configuration, options))
             {
                 TimeSpan took = elapsed.Elapsed;
+                output.WriteLine($"FIGURE connect-unanswered path=sync took_ms={took.TotalMilliseconds:0}");
                 Assert.True(took < TimeSpan.FromSeconds(4), $"Connect to a server that never answers took {took.TotalSeconds:0.0} s");
                 Assert.Throws<RateLimiterUnavailableException>(() => sync.Check(new RateLimitRule(new GcraPolicy(0, 1, 60), "k")));
             }
@@ -116,6 +118,7 @@ public sealed class WarmUpTests
             await using (RedisCellLimiter async = await RedisCellLimiter.ConnectAsync(configuration, options))
             {
                 TimeSpan took = elapsed.Elapsed;
+                output.WriteLine($"FIGURE connect-unanswered path=async took_ms={took.TotalMilliseconds:0}");
                 Assert.True(took < TimeSpan.FromSeconds(4), $"ConnectAsync to a server that never answers took {took.TotalSeconds:0.0} s");
                 await Assert.ThrowsAsync<RateLimiterUnavailableException>(async () => await async.CheckAsync(new RateLimitRule(new GcraPolicy(0, 1, 60), "k")));
             }
