@@ -249,7 +249,7 @@ public sealed class AddRedisCellTests
         // The list names only what configuration can set.
         string known = message[(message.IndexOf("Known settings: ", StringComparison.Ordinal) + "Known settings: ".Length)..];
         Assert.Equal(
-            "Connection, InProcess, KeyPrefix, Clock, FailurePolicy, Timeout, BreakAfterFailures, BreakDuration, LocalShare, FailureLogInterval, LocalDenyCacheCapacity, MaxDecisionsPerBatch, Database, and Limiters:{name} for named limiters.",
+            "Connection, InProcess, KeyPrefix, Clock, FailurePolicy, Timeout, BreakAfterFailures, BreakDuration, LocalShare, FailureLogInterval, LocalDenyCacheCapacity, MaxDecisionsPerBatch, RedisCellModule, Database, and Limiters:{name} for named limiters.",
             known);
     }
 
