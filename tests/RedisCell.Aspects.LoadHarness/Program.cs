@@ -13,7 +13,12 @@ using StackExchange.Redis;
 //
 //   dotnet run -c Release --project tests/RedisCell.Aspects.LoadHarness -- [--seconds 3] [--rounds 5]
 //       [--callers 1,50] [--keys 1000] [--cases set,script,gcra,window,rrl-tb,rrl-fw,rrl-sw] [--out file.md]
-//       [--scenario all|throughput|hammer] [--hammer-seconds 10]
+//       [--scenario all|throughput|hammer] [--hammer-seconds 10] [--module]
+//
+// --module loads the tests' stand-in for redis-cell's module into the server (a C CL.THROTTLE that
+// replays the real module's recorded calls; needs cc) and adds the module cases, gcra-guarded and
+// gcra-direct: the same [Throttle] call on limiters that found the module (RedisCellModuleUse.Guarded
+// and .Direct). The other cases are unchanged by it: without a warm-up their limiter uses no module.
 var options = HarnessOptions.Parse(args);
 if (!RedisServerProcess.IsInstalled)
 {
@@ -21,7 +26,13 @@ if (!RedisServerProcess.IsInstalled)
     return 2;
 }
 
-await using RedisServerProcess server = await RedisServerProcess.StartAsync();
+if (options.Module && !ClThrottleStandIn.IsAvailable)
+{
+    Console.Error.WriteLine("--module needs a C compiler (cc) to build the CL.THROTTLE stand-in.");
+    return 2;
+}
+
+await using RedisServerProcess server = options.Module ? await ClThrottleStandIn.StartServerAsync() : await RedisServerProcess.StartAsync();
 var configuration = ConfigurationOptions.Parse(server.Configuration);
 configuration.SyncTimeout = 30_000;
 configuration.AsyncTimeout = 30_000;
@@ -42,7 +53,23 @@ if (!(await stats.CommandsAsync()).Any(c => c.Key is "evalsha" or "eval"))
     return 2;
 }
 
-List<LoadCase> cases = LoadCases.Create(redis, options.Keys).Where(c => options.Cases.Contains(c.Id)).Select(c => c.Case).ToList();
+if (options.Module)
+{
+    foreach ((string name, RedisCellModuleUse use) in new[] { (ModuleLimiters.Guarded, RedisCellModuleUse.Guarded), (ModuleLimiters.Direct, RedisCellModuleUse.Direct) })
+    {
+        var moduleLimiter = new RedisCellLimiter(redis, new RedisCellOptions { RedisCellModule = use });
+        await moduleLimiter.WarmUpAsync();
+        if (!moduleLimiter.UsesRedisCellModule)
+        {
+            Console.Error.WriteLine($"The {name} limiter did not find CL.THROTTLE on the server.");
+            return 2;
+        }
+
+        CellLimiter.ConfigureShared(name, moduleLimiter);
+    }
+}
+
+List<LoadCase> cases = LoadCases.Create(redis, options.Keys, options.Module).Where(c => options.Cases.Contains(c.Id)).Select(c => c.Case).ToList();
 if (cases.Count == 0 || cases[0].Name != LoadCases.BaselineName)
 {
     Console.Error.WriteLine("The cases must include 'set', the baseline every ratio is taken against.");
@@ -96,11 +123,13 @@ Console.WriteLine(report.ToString());
 if (options.Output is not null) await File.WriteAllTextAsync(options.Output, report.ToString());
 return 0;
 
-internal sealed record HarnessOptions(double Seconds, int Rounds, int[] Callers, int Keys, HashSet<string> Cases, string? Output, string Scenario, double HammerSeconds)
+internal sealed record HarnessOptions(double Seconds, int Rounds, int[] Callers, int Keys, HashSet<string> Cases, string? Output, string Scenario, double HammerSeconds, bool Module)
 {
     public static HarnessOptions Parse(string[] args)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        bool module = args.Contains("--module");
+        args = args.Where(a => a != "--module").ToArray();
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             if (!args[i].StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException($"Unexpected argument '{args[i]}'.");
@@ -113,10 +142,11 @@ internal sealed record HarnessOptions(double Seconds, int Rounds, int[] Callers,
             int.Parse(Get("rounds", "5"), CultureInfo.InvariantCulture),
             Get("callers", "1,50").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(),
             int.Parse(Get("keys", "1000"), CultureInfo.InvariantCulture),
-            Get("cases", string.Join(',', LoadCases.Ids)).Split(',').ToHashSet(StringComparer.Ordinal),
+            Get("cases", string.Join(',', module ? [.. LoadCases.Ids, .. LoadCases.ModuleIds] : LoadCases.Ids)).Split(',').ToHashSet(StringComparer.Ordinal),
             values.TryGetValue("out", out string? output) ? output : null,
             Get("scenario", "all"),
-            double.Parse(Get("hammer-seconds", "10"), CultureInfo.InvariantCulture));
+            double.Parse(Get("hammer-seconds", "10"), CultureInfo.InvariantCulture),
+            module);
         if (options.Scenario is not ("all" or "throughput" or "hammer")) throw new ArgumentException("--scenario must be all, throughput or hammer.");
         if (options.HammerSeconds <= 0 || options.HammerSeconds > 120) throw new ArgumentException("--hammer-seconds must be from 0 to 120.");
         if (options.Seconds <= 0 || options.Seconds > 60) throw new ArgumentException("--seconds must be from 0 to 60.");
@@ -137,7 +167,10 @@ internal static class LoadCases
 
     public static readonly string[] Ids = ["set", "script", "gcra", "window", "rrl-tb", "rrl-fw", "rrl-sw"];
 
-    public static IEnumerable<(string Id, LoadCase Case)> Create(ConnectionMultiplexer redis, int keys)
+    /// <summary>The cases that need the module on the server (--module).</summary>
+    public static readonly string[] ModuleIds = ["gcra-guarded", "gcra-direct"];
+
+    public static IEnumerable<(string Id, LoadCase Case)> Create(ConnectionMultiplexer redis, int keys, bool module)
     {
         IDatabase db = redis.GetDatabase();
 
@@ -164,6 +197,18 @@ internal static class LoadCases
             "throttled call: RedisCell.Aspects GCRA",
             n => new ValueTask(ThrottledCalls.GcraAsync((int)(n % keys))),
             "evalsha", "eval", "cl.throttle"));
+
+        if (module)
+        {
+            yield return ("gcra-guarded", new LoadCase(
+                "throttled call: GCRA by CL.THROTTLE, guarded (stand-in module)",
+                n => new ValueTask(ThrottledCalls.GcraGuardedModuleAsync((int)(n % keys))),
+                "evalsha", "eval"));
+            yield return ("gcra-direct", new LoadCase(
+                "throttled call: GCRA by CL.THROTTLE, direct (stand-in module)",
+                n => new ValueTask(ThrottledCalls.GcraDirectModuleAsync((int)(n % keys))),
+                "cl.throttle"));
+        }
 
         yield return ("window", new LoadCase(
             "throttled call: RedisCell.Aspects fixed window",

@@ -13,7 +13,22 @@ internal static class ThrottledCalls
     [Throttle("user:{userId}", 1_000_000_000, 1_000_000, 1)]
     public static Task GcraAsync(int userId) => Task.CompletedTask;
 
+    /// <summary>The same GCRA on the limiter that found the module and calls CL.THROTTLE from its script.</summary>
+    [Throttle("user:{userId}", 1_000_000_000, 1_000_000, 1, Limiter = ModuleLimiters.Guarded)]
+    public static Task GcraGuardedModuleAsync(int userId) => Task.CompletedTask;
+
+    /// <summary>The same GCRA on the limiter that sends CL.THROTTLE itself.</summary>
+    [Throttle("user:{userId}", 1_000_000_000, 1_000_000, 1, Limiter = ModuleLimiters.Direct)]
+    public static Task GcraDirectModuleAsync(int userId) => Task.CompletedTask;
+
     /// <summary>A one-second fixed window per user.</summary>
     [RatePerSecond(1_000_000_000, Key = "window:{userId}")]
     public static Task WindowAsync(int userId) => Task.CompletedTask;
+}
+
+/// <summary>The named shared limiters of the module cases (<c>--module</c>).</summary>
+internal static class ModuleLimiters
+{
+    public const string Guarded = "module-guarded";
+    public const string Direct = "module-direct";
 }
