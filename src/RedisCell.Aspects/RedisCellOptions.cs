@@ -211,7 +211,7 @@ public enum RedisCellModuleUse
 
     /// <summary>
     /// GCRA decisions are the <c>CL.THROTTLE</c> command itself, with no script: the cheapest decision
-    /// there is (about a fifth of the script's server time). The price: a key under the prefix
+    /// there is (a sixth to a tenth of the script's server time, measured with the tests' stand-in module). The price: a key under the prefix
     /// that holds anything but GCRA state crashes the server (the module's own behaviour), durations
     /// are the module's whole seconds (rounded up, so never early), and the local deny cache, which
     /// needs exact instants, is not used for these decisions. Choose it only when nothing else
