@@ -129,9 +129,6 @@ public sealed partial class RedisCellLimiter
         if (Interlocked.Exchange(ref _moduleGoneLogged, 1) == 0) Log.ModuleGone(_logger);
     }
 
-    // What TryEvaluate reports when CL.THROTTLE, sent on its own, is no longer a command: the caller
-    // sends the decision again, as a script.
-    private static readonly Exception s_moduleCommandGone = new RedisCellException("CL.THROTTLE is no longer a command on the server.");
 
     // The CL.THROTTLE command on its own, waiting at most until the deadline.
     private async Task<RedisResult> ExecuteModuleCommandAsync(ScriptCall call, long deadline, CancellationToken cancellationToken)
@@ -227,5 +224,18 @@ public sealed partial class RedisCellLimiter
         }
 
         return (long)Int128.Clamp(estimate, low, high);
+    }
+}
+
+/// <summary>
+/// What a decision sent as the bare <c>CL.THROTTLE</c> reports when the module is no longer loaded:
+/// the caller sends it again, as a script. One per failure, like every exception the failure policy
+/// may hand on as an InnerException.
+/// </summary>
+internal sealed class ModuleCommandGoneException : Exception
+{
+    public ModuleCommandGoneException(RedisServerException unknownCommand)
+        : base("CL.THROTTLE is no longer a command on the server (the redis-cell module was unloaded).", unknownCommand)
+    {
     }
 }

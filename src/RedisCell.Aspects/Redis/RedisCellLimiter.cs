@@ -200,7 +200,7 @@ public sealed partial class RedisCellLimiter : CellLimiter
         if (!TryEvaluate(call, out RedisResult? reply, out Exception? failure))
         {
             // CL.THROTTLE sent on its own found no module: the script decides, on the same state.
-            if (!ReferenceEquals(failure, s_moduleCommandGone)) return FallBack(rule, failure);
+            if (failure is not ModuleCommandGoneException) return FallBack(rule, failure);
             call = SingleCall(rule);
             if (!TryEvaluate(call, out reply, out failure)) return FallBack(rule, failure);
         }
@@ -273,7 +273,7 @@ public sealed partial class RedisCellLimiter : CellLimiter
     {
         ScriptCall call = SingleCall(rule);
         Outcome outcome = await TryEvaluateAsync(call, deadline, cancellationToken).ConfigureAwait(false);
-        if (ReferenceEquals(outcome.Failure, s_moduleCommandGone))
+        if (outcome.Failure is ModuleCommandGoneException)
         {
             call = SingleCall(rule);
             outcome = await TryEvaluateAsync(call, deadline, cancellationToken).ConfigureAwait(false);
@@ -498,7 +498,7 @@ public sealed partial class RedisCellLimiter : CellLimiter
             {
                 Answered(probe);
                 ModuleGone();
-                failure = s_moduleCommandGone;
+                failure = new ModuleCommandGoneException(ex);
                 return false;
             }
             catch (RedisServerException ex) when (call.Script is not null && IsNoScript(ex))
@@ -553,7 +553,7 @@ public sealed partial class RedisCellLimiter : CellLimiter
         {
             Answered(probe);
             ModuleGone();
-            return new Outcome(null, s_moduleCommandGone);
+            return new Outcome(null, new ModuleCommandGoneException(ex));
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
