@@ -16,7 +16,7 @@ namespace RedisCell.Aspects.Generators;
 /// <remarks>
 /// <para>
 /// Interceptor mode (a method declared as usual): every call in this compilation is redirected to
-/// a generated interceptor that builds the keys, calls <c>CellLimiter.Shared</c>, then the method.
+/// a generated interceptor that builds the keys, calls <c>SharedLimiter.Current</c>, then the method.
 /// Partial mode (a <c>partial</c> method definition): the generator writes the implementation,
 /// which does the same and then calls <c>{Name}Core</c>.
 /// </para>

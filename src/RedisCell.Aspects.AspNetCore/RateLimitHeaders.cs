@@ -2,6 +2,8 @@ using System;
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
+using RedisCell.Aspects.FixedWindow;
+using RedisCell.Aspects.Gcra;
 
 namespace RedisCell.Aspects.AspNetCore;
 

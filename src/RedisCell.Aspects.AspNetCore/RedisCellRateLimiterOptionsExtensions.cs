@@ -16,8 +16,8 @@ public static class RedisCellRateLimiterOptionsExtensions
     /// <summary>
     /// Adds a policy for <c>[EnableRateLimiting(policyName)]</c> / <c>RequireRateLimiting(policyName)</c>,
     /// decided in Redis: each request counts against the key <paramref name="key"/> returns, stored as
-    /// <c>{policyName}:{key}</c> with both parts escaped as <see cref="RateLimitKey.Create"/> escapes
-    /// values and the whole bounded to <see cref="RateLimitKey.MaxLength"/>, so two policies never share
+    /// <c>{policyName}:{key}</c> with both parts escaped as <see cref="RedisCell.Aspects.Keys.RateLimitKey.Create"/> escapes
+    /// values and the whole bounded to <see cref="RedisCell.Aspects.Keys.RateLimitKey.MaxLength"/>, so two policies never share
     /// state and a key taken from the request cannot forge another key, choose a Redis Cluster slot or
     /// grow without limit. A refused request gets the same 429 as a refused attribute call:
     /// <c>Retry-After</c>, <c>X-RateLimit-*</c> and ProblemDetails.
@@ -26,14 +26,14 @@ public static class RedisCellRateLimiterOptionsExtensions
     /// <param name="policyName">The policy name endpoints refer to.</param>
     /// <param name="policy">The limit per key.</param>
     /// <param name="key">The key of a request: a user id, an API key, an IP address.</param>
-    /// <param name="limiter">The limiter that decides, or <see langword="null"/> for <see cref="CellLimiter.Shared"/> (the host's, with AddRedisCell).</param>
+    /// <param name="limiter">The limiter that decides, or <see langword="null"/> for <see cref="SharedLimiter.Current"/> (the host's, with AddRedisCell).</param>
     public static RateLimiterOptions AddRedisCellPolicy(this RateLimiterOptions options, string policyName, RateLimitPolicy policy, Func<HttpContext, string> key, CellLimiter? limiter = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrEmpty(policyName);
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(key);
-        return options.AddPolicy(policyName, new CellRateLimiterPolicy(policyName, policy, key, limiter));
+        return options.AddPolicy(policyName, new KeyedEndpointPolicy(policyName, policy, key, limiter));
     }
 
     /// <summary>

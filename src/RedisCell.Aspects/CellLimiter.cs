@@ -2,47 +2,28 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
+using RedisCell.Aspects.Telemetry;
 
 namespace RedisCell.Aspects;
 
 /// <summary>
 /// Decides rate limits: GCRA exactly as redis-cell's <c>CL.THROTTLE</c>, and fixed windows.
-/// <see cref="RedisCellLimiter"/> keeps the state in Redis (or Garnet, or a Redis Cluster) so that
-/// every process shares one limit; <see cref="InProcessCellLimiter"/> is its in-process twin, with
-/// the same answers for the same clock.
-/// </summary>
-/// <remarks>
-/// <para>
 /// <c>Check</c> methods return a <see cref="RateLimitResult"/>; <c>Acquire</c> methods throw
 /// <see cref="RateLimitExceededException"/> when the call is limited. Several rules passed together
 /// are decided atomically: a call refused by one rule consumes nothing from the others.
-/// </para>
-/// <para>
-/// The synchronous methods use synchronous calls all the way down, so they are safe on threads that
-/// must not block on async work. They wait on a task in one case only: a
-/// <see cref="RedisCellLimiter"/> created on a connection whose <c>SyncTimeout</c> is longer than
-/// its timeout opens a dedicated connection on its first synchronous call, and each synchronous
-/// call made while it opens waits for it, no longer than the timeout. A limiter from
-/// <see cref="RedisCellLimiter.Connect(string, RedisCellOptions?)"/> and
-/// <see cref="InProcessCellLimiter"/> never do.
-/// </para>
-/// <para>
-/// Code generated for <c>[Throttle]</c>, <c>[Gcra]</c>, <c>[RatePerSecond]</c> and <c>[TokenBudget]</c>
-/// calls <see cref="Shared"/>.
-/// </para>
+/// </summary>
+/// <remarks>
+/// <see cref="Redis.RedisCellLimiter"/> keeps the state in Redis (or Garnet, or a Redis Cluster) so
+/// that every process shares one limit; <see cref="InProcess.InProcessCellLimiter"/> is its
+/// in-process twin, with the same answers for the same clock. The synchronous methods use
+/// synchronous calls all the way down; code generated for the attributes calls the limiter
+/// <see cref="SharedLimiter"/> holds.
 /// </remarks>
-public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
+public abstract class CellLimiter : IDisposable, IAsyncDisposable
 {
-    /// <summary>Creates a limiter with validated options.</summary>
-    private protected CellLimiter(RedisCellOptions? options)
+    private protected CellLimiter()
     {
-        RedisCellOptions copy = options?.Clone() ?? new RedisCellOptions();
-        copy.Validate();
-        Options = copy;
     }
-
-    /// <summary>The options this limiter was created with (a copy: changing it has no effect).</summary>
-    public RedisCellOptions Options { get; }
 
     /// <summary>Decides one rule, consuming its quantity when allowed.</summary>
     /// <exception cref="ArgumentException">The rule was not created with its constructor.</exception>
@@ -114,8 +95,8 @@ public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
     /// <summary>Forgets everything stored under <paramref name="key"/>, so its next call starts afresh.</summary>
     /// <remarks>
     /// This is the state of single-rule checks on <paramref name="key"/>. On a Redis Cluster a
-    /// multi-rule check whose keys fall in different slots keeps its state under other keys (see
-    /// <see cref="RedisCellLimiter"/>); reset that with <see cref="Reset(string, ReadOnlySpan{RateLimitRule})"/>.
+    /// multi-rule check whose keys fall in different slots keeps its state under other keys; reset
+    /// that with <see cref="Reset(string, ReadOnlySpan{RateLimitRule})"/>.
     /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="key"/> is null or empty.</exception>
     public void Reset(string key)
@@ -163,24 +144,24 @@ public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Names the store in telemetry: <c>redis</c> or <c>in_process</c>.</summary>
-    private protected abstract string StoreName { get; }
+    internal abstract string StoreName { get; }
 
-    private protected abstract RateLimitResult CheckCore(in RateLimitRule rule);
+    internal abstract RateLimitResult CheckCore(in RateLimitRule rule);
 
-    private protected abstract ValueTask<RateLimitResult> CheckCoreAsync(RateLimitRule rule, CancellationToken cancellationToken);
+    internal abstract ValueTask<RateLimitResult> CheckCoreAsync(RateLimitRule rule, CancellationToken cancellationToken);
 
-    private protected abstract RateLimitResult CheckManyCore(ReadOnlySpan<RateLimitRule> rules);
+    internal abstract RateLimitResult CheckManyCore(ReadOnlySpan<RateLimitRule> rules);
 
-    private protected abstract ValueTask<RateLimitResult> CheckManyCoreAsync(ReadOnlyMemory<RateLimitRule> rules, CancellationToken cancellationToken);
+    internal abstract ValueTask<RateLimitResult> CheckManyCoreAsync(ReadOnlyMemory<RateLimitRule> rules, CancellationToken cancellationToken);
 
-    private protected abstract void ResetCore(string key);
+    internal abstract void ResetCore(string key);
 
-    private protected abstract ValueTask ResetCoreAsync(string key, CancellationToken cancellationToken);
+    internal abstract ValueTask ResetCoreAsync(string key, CancellationToken cancellationToken);
 
     // A store that keeps every rule under its own key whatever it is checked with resets the key.
-    private protected virtual void ResetCore(string key, ReadOnlySpan<RateLimitRule> checkedWith) => ResetCore(key);
+    internal virtual void ResetCore(string key, ReadOnlySpan<RateLimitRule> checkedWith) => ResetCore(key);
 
-    private protected virtual ValueTask ResetCoreAsync(string key, ReadOnlyMemory<RateLimitRule> checkedWith, CancellationToken cancellationToken) =>
+    internal virtual ValueTask ResetCoreAsync(string key, ReadOnlyMemory<RateLimitRule> checkedWith, CancellationToken cancellationToken) =>
         ResetCoreAsync(key, cancellationToken);
 
     /// <summary>Decides one rule and throws when it is limited.</summary>
@@ -247,29 +228,6 @@ public abstract partial class CellLimiter : IDisposable, IAsyncDisposable
 
     /// <summary>Releases resources asynchronously.</summary>
     protected virtual ValueTask DisposeAsyncCore() => default;
-
-    /// <summary>Picks the deciding result among several rules' results.</summary>
-    private protected static RateLimitResult Decide(ReadOnlySpan<RateLimitResult> results)
-    {
-        int chosen = 0;
-        for (int i = 1; i < results.Length; i++)
-        {
-            if (IsMoreBinding(results[i], results[chosen])) chosen = i;
-        }
-
-        return results[chosen];
-    }
-
-    private static bool IsMoreBinding(in RateLimitResult candidate, in RateLimitResult current)
-    {
-        if (candidate.Limited != current.Limited) return candidate.Limited;
-        if (!candidate.Limited) return candidate.Remaining < current.Remaining;
-
-        // A request that can never pass binds harder than any wait.
-        bool candidateNever = candidate.RetryAfterNanoseconds < 0, currentNever = current.RetryAfterNanoseconds < 0;
-        if (candidateNever != currentNever) return candidateNever;
-        return candidate.RetryAfterNanoseconds > current.RetryAfterNanoseconds;
-    }
 
     private static void ValidateRule(in RateLimitRule rule, string paramName)
     {

@@ -65,7 +65,7 @@ public class RedisCellException : Exception
 
 /// <summary>
 /// The limiter's store could not decide in time and the failure policy is
-/// <see cref="RateLimiterFailurePolicy.FailClosed"/>. Distinct from
+/// <see cref="FailureMode.FailClosed"/>. Distinct from
 /// <see cref="RateLimitExceededException"/>: the caller was not over any limit.
 /// </summary>
 public sealed class RateLimiterUnavailableException : Exception

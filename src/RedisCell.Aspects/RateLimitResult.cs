@@ -1,5 +1,7 @@
 using System;
 using System.Threading;
+using RedisCell.Aspects.Gcra;
+using RedisCell.Aspects.Telemetry;
 
 namespace RedisCell.Aspects;
 
@@ -14,7 +16,10 @@ namespace RedisCell.Aspects;
 /// </remarks>
 public readonly struct RateLimitResult
 {
+    /// <summary>The retry-after of a result whose quantity can never pass, or of an allowed one.</summary>
     internal const long NeverNanoseconds = -1_000_000_000L;
+
+    internal const long NanosecondsPerMillisecond = 1_000_000L;
 
     internal RateLimitResult(RateLimitRule rule, bool limited, long limit, long remaining, long retryAfterNanoseconds, long resetAfterNanoseconds)
     {
@@ -70,19 +75,35 @@ public readonly struct RateLimitResult
 
     /// <summary>The five integers <c>CL.THROTTLE</c> replies for this result.</summary>
     public CellThrottleReply ToCellReply() => new(
-        Limited ? 1 : 0, Limit, Remaining, ReplySeconds(RetryAfterNanoseconds), ReplySeconds(ResetAfterNanoseconds));
+        Limited ? 1 : 0, Limit, Remaining, GcraArithmetic.ReplySeconds(RetryAfterNanoseconds), GcraArithmetic.ReplySeconds(ResetAfterNanoseconds));
 
     /// <inheritdoc />
     public override string ToString() => Limited
         ? $"limited: {Remaining}/{Limit} remaining, retry after {RetryAfter}, reset after {ResetAfter}"
         : $"allowed: {Remaining}/{Limit} remaining, reset after {ResetAfter}";
 
-    // redis-cell reports whole seconds, bumped up when a millisecond part remains (never for negatives).
-    internal static long ReplySeconds(long nanoseconds)
+    /// <summary>
+    /// The deciding result among several rules' results: the limited one that frees up last (one
+    /// that can never pass first), or when all are allowed, the one with the least remaining.
+    /// </summary>
+    internal static RateLimitResult MostBinding(ReadOnlySpan<RateLimitResult> results)
     {
-        long seconds = nanoseconds / 1_000_000_000L;
-        long millisecondPart = nanoseconds / 1_000_000L % 1000;
-        return millisecondPart > 0 ? seconds + 1 : seconds;
+        int chosen = 0;
+        for (int i = 1; i < results.Length; i++)
+        {
+            if (IsMoreBinding(results[i], results[chosen])) chosen = i;
+        }
+
+        return results[chosen];
+    }
+
+    private static bool IsMoreBinding(in RateLimitResult candidate, in RateLimitResult current)
+    {
+        if (candidate.Limited != current.Limited) return candidate.Limited;
+        if (!candidate.Limited) return candidate.Remaining < current.Remaining;
+        bool candidateNever = candidate.RetryAfterNanoseconds < 0, currentNever = current.RetryAfterNanoseconds < 0;
+        if (candidateNever != currentNever) return candidateNever;
+        return candidate.RetryAfterNanoseconds > current.RetryAfterNanoseconds;
     }
 
     private static TimeSpan CeilingTicks(long nanoseconds) => TimeSpan.FromTicks((nanoseconds + 99) / 100);

@@ -5,7 +5,7 @@ namespace RedisCell.Aspects;
 /// <summary>One check to make: a <see cref="RateLimitPolicy"/> applied to a key for a quantity.</summary>
 /// <remarks>
 /// A rule is a small struct so that building one per call allocates nothing beyond its key.
-/// The key is the logical key; the limiter adds its <see cref="RedisCellOptions.KeyPrefix"/>.
+/// The key is the logical key; the limiter adds its <see cref="Redis.RedisCellOptions.KeyPrefix"/>.
 /// </remarks>
 public readonly struct RateLimitRule
 {

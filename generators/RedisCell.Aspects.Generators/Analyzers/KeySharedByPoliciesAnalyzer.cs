@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using RedisCell.Aspects.Gcra;
 using RedisCell.Aspects.Generators.Diagnostics;
 using RedisCell.Aspects.Generators.Model;
 using RedisCell.Aspects.Generators.Parsing;

@@ -154,7 +154,7 @@ internal static class Emitter
         for (int r = 0; r < rules.Count; r++)
         {
             RuleModel rule = rules[r];
-            string type = rule.Kind == RuleKind.Gcra ? "GcraPolicy" : "FixedWindowPolicy";
+            string type = rule.Kind == RuleKind.Gcra ? "Gcra.GcraPolicy" : "FixedWindow.FixedWindowPolicy";
             writer.Line($"// [{rule.Attribute}]");
             writer.Line($"{modifiers} {Runtime}{type} {prefix}{r} = {PolicyExpression(rule)};");
         }
@@ -162,16 +162,16 @@ internal static class Emitter
 
     private static string PolicyExpression(RuleModel rule)
     {
-        string failure = rule.FailurePolicy is null
+        string failure = rule.FailureMode is null
             ? ""
-            : $" {{ FailurePolicy = {(rule.FailurePolicy.StartsWith("(") ? $"({Runtime}RateLimiterFailurePolicy){rule.FailurePolicy}" : $"{Runtime}RateLimiterFailurePolicy.{rule.FailurePolicy}")} }}";
+            : $" {{ FailureMode = {(rule.FailureMode.StartsWith("(") ? $"({Runtime}FailureMode){rule.FailureMode}" : $"{Runtime}FailureMode.{rule.FailureMode}")} }}";
         return rule.Kind switch
         {
-            RuleKind.Gcra => $"new {Runtime}GcraPolicy({rule.MaxBurst}, {rule.Count}, {rule.PeriodSeconds}){failure}",
-            RuleKind.PerSecond when failure.Length == 0 => $"{Runtime}FixedWindowPolicy.PerSecond({rule.Limit})",
-            RuleKind.TokensPerMinute when failure.Length == 0 => $"{Runtime}FixedWindowPolicy.TokensPerMinute({rule.Limit})",
-            RuleKind.PerSecond => $"new {Runtime}FixedWindowPolicy({rule.Limit}, global::System.TimeSpan.FromSeconds(1)){failure}",
-            _ => $"new {Runtime}FixedWindowPolicy({rule.Limit}, global::System.TimeSpan.FromMinutes(1)){failure}",
+            RuleKind.Gcra => $"new {Runtime}Gcra.GcraPolicy({rule.MaxBurst}, {rule.Count}, {rule.PeriodSeconds}){failure}",
+            RuleKind.PerSecond when failure.Length == 0 => $"{Runtime}FixedWindow.FixedWindowPolicy.PerSecond({rule.Limit})",
+            RuleKind.TokensPerMinute when failure.Length == 0 => $"{Runtime}FixedWindow.FixedWindowPolicy.TokensPerMinute({rule.Limit})",
+            RuleKind.PerSecond => $"new {Runtime}FixedWindow.FixedWindowPolicy({rule.Limit}, global::System.TimeSpan.FromSeconds(1)){failure}",
+            _ => $"new {Runtime}FixedWindow.FixedWindowPolicy({rule.Limit}, global::System.TimeSpan.FromMinutes(1)){failure}",
         };
     }
 
@@ -284,8 +284,8 @@ internal static class Emitter
 
     // The limiter the rules name (all name the same one, or the parser reported RCA022).
     private static string LimiterOf(TargetMethod target) => target.Rules[0].Limiter is { } name
-        ? $"{Runtime}CellLimiter.GetShared({Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(name, quote: true)})"
-        : $"{Runtime}CellLimiter.Shared";
+        ? $"{Runtime}SharedLimiter.Get({Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(name, quote: true)})"
+        : $"{Runtime}SharedLimiter.Current";
 
     private static void WriteRule(SourceWriter writer, RuleModel rule, int index, string policy, string local)
     {
@@ -298,7 +298,7 @@ internal static class Emitter
         {
             string builder = $"{local}key{index}";
             int capacity = System.Math.Min(256, System.Math.Max(64, rule.Key.LiteralLength + (rule.Key.ValueCount * 32)));
-            writer.Line($"{Runtime}RateLimitKeyBuilder {builder} = new({rule.Key.LiteralLength}, {rule.Key.ValueCount}, stackalloc char[{capacity}]);");
+            writer.Line($"{Runtime}Keys.RateLimitKeyBuilder {builder} = new({rule.Key.LiteralLength}, {rule.Key.ValueCount}, stackalloc char[{capacity}]);");
             int value = 0;
             foreach (KeyPart part in rule.Key.Parts)
             {
@@ -339,7 +339,7 @@ internal static class Emitter
                 else WriteValueFrom(writer, builder, path, i + 1, local + "." + path[i + 1].Name, localPrefix);
                 writer.Close();
                 writer.Open("else");
-                writer.Line($"{builder}.AppendLiteral({Runtime}RateLimitKey.NullValue);");
+                writer.Line($"{builder}.AppendLiteral({Runtime}Keys.RateLimitKey.NullValue);");
                 writer.Close();
                 return;
             }

@@ -25,7 +25,7 @@ internal enum RuleKind
 /// <param name="Limit">The fixed window's limit.</param>
 /// <param name="Key">How the key is built.</param>
 /// <param name="Quantity">A C# expression for the quantity, or null for 1.</param>
-/// <param name="FailurePolicy">The <c>RateLimiterFailurePolicy</c> member written on the attribute, or null.</param>
+/// <param name="FailureMode">The <c>FailureMode</c> member written on the attribute, or null.</param>
 /// <param name="Limiter">The named shared limiter to ask, or null for the default one.</param>
 internal sealed record RuleModel(
     string Attribute,
@@ -36,7 +36,7 @@ internal sealed record RuleModel(
     long Limit,
     KeyModel Key,
     string? Quantity,
-    string? FailurePolicy,
+    string? FailureMode,
     string? Limiter);
 
 /// <summary>

@@ -5,6 +5,8 @@ using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using RedisCell.Aspects.FixedWindow;
+using RedisCell.Aspects.Gcra;
 using RedisCell.Aspects.Generators.Diagnostics;
 using RedisCell.Aspects.Generators.Model;
 
@@ -40,7 +42,7 @@ internal static class RuleParser
         string? keyTemplate = null;
         string? quantityName = null;
         string quantityProperty = "Quantity";
-        string? failurePolicy = null;
+        string? failureMode = null;
         string? limiter = null;
         long maxBurst = 0, count = 0, period = 0, limit = 0;
         RuleKind ruleKind;
@@ -79,8 +81,8 @@ internal static class RuleParser
                 case "Quantity" or "Cost":
                     quantityName = named.Value.Value as string;
                     break;
-                case "FailurePolicy":
-                    failurePolicy = FailurePolicyMember(named.Value);
+                case "FailureMode":
+                    failureMode = FailureModeMember(named.Value);
                     break;
                 case "Limiter":
                     limiter = named.Value.Value is string { Length: > 0 } limiterName ? limiterName : null;
@@ -107,13 +109,13 @@ internal static class RuleParser
         if (key is null || (quantityName is not null && quantity is null)) valid = false;
 
         return valid
-            ? new RuleModel(AttributeText(attribute), ruleKind, maxBurst, count, period, limit, key!, quantity, failurePolicy, limiter)
+            ? new RuleModel(AttributeText(attribute), ruleKind, maxBurst, count, period, limit, key!, quantity, failureMode, limiter)
             : null;
     }
 
     private static long AsLong(TypedConstant constant) => constant.Value is null ? 0 : Convert.ToInt64(constant.Value);
 
-    private static string? FailurePolicyMember(TypedConstant constant)
+    private static string? FailureModeMember(TypedConstant constant)
     {
         if (constant.Type is not INamedTypeSymbol enumType || constant.Value is null) return null;
         foreach (IFieldSymbol field in enumType.GetMembers().OfType<IFieldSymbol>())

@@ -4,8 +4,8 @@ namespace RedisCell.Aspects;
 
 /// <summary>
 /// The base of the runtime's policies, reduced to what they need: the generator compiles the
-/// runtime's GcraPolicy.cs and FixedWindowPolicy.cs so that <see cref="GcraPolicy.Check"/> and
-/// <see cref="FixedWindowPolicy.Check"/> validate attribute numbers at compile time with exactly
+/// runtime's GcraPolicy.cs and FixedWindowPolicy.cs so that <see cref="Gcra.GcraPolicy.Check"/> and
+/// <see cref="FixedWindow.FixedWindowPolicy.Check"/> validate attribute numbers at compile time with exactly
 /// the rules the constructors apply at run time.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]

@@ -1,55 +1,19 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
+using RedisCell.Aspects.FixedWindow;
+using RedisCell.Aspects.Gcra;
+using RedisCell.Aspects.Redis;
+using RedisCell.Aspects.Telemetry;
 
 namespace RedisCell.Aspects.DenyCache;
 
 /// <summary>
 /// What Redis last said about keys that are at their limit, kept so that a call Redis would refuse
-/// is refused in this process, without a round trip.
+/// is refused in this process, without a round trip. Exact: a remembered state is a lower bound on
+/// the key's state, shortened by the clocks' slack, so it never refuses a call Redis would allow.
+/// Why, and what it applies to: <c>docs/design/deny-cache.md</c>.
 /// </summary>
-/// <remarks>
-/// <para>
-/// <b>Why it is exact.</b> A reply gives a key's state at the instant the server decided: for GCRA
-/// its TAT (reset-after, in exact nanoseconds), for a fixed window what remains and when the window
-/// ends. Until then nothing but a reset makes the key less limited: other callers only push the TAT
-/// later or raise the count. So the state is a lower bound, and a call the bound already refuses is
-/// refused by Redis too. Times are measured from when the request was sent, which is never after
-/// the server decided, and shortened by 1 µs (the server's clock is read in whole microseconds) and
-/// 1/2048 of the wait (clocks on two machines may run apart by up to 500 ppm under NTP).
-/// </para>
-/// <para>
-/// <b>Resets made elsewhere are not seen.</b> A reset through this limiter forgets the key; one
-/// made by another limiter instance (in this process or another) or by a plain <c>DEL</c> is not
-/// known here, so calls for the key are refused until the remembered instant: never longer than
-/// the retry-after the refusal reports. Capacity 0 turns the cache off where that matters.
-/// </para>
-/// <para>
-/// <b>Keys may expire a millisecond early.</b> Redis keeps TTLs in whole milliseconds, so a GCRA
-/// key can vanish up to 1 ms before its TAT, and a vanished key allows any request within the
-/// limit. The last millisecond before the TAT is therefore left to Redis.
-/// </para>
-/// <para>
-/// <b>What it applies to.</b> Single-rule checks of either algorithm, for the same key and a policy
-/// with the same parameters, and a quantity from 1 to the limit: a larger quantity than the one
-/// refused is refused too, a smaller one is decided by the state and the arithmetic. A quantity of
-/// 0 (a read) and a quantity above the limit (refused by Redis whatever the state) always go to
-/// Redis, as do multi-rule checks, whose result names the rule that frees up last and so needs the
-/// state of every rule. Only replies from Redis are remembered, never a failure policy's decision.
-/// </para>
-/// <para>
-/// <b>Calls that arrive together.</b> When a remembered key frees up, asynchronous calls that
-/// arrive while one of them is asking Redis wait for its answer and decide again from it, instead
-/// of each asking: a key hammered by many callers costs Redis about one request per instant it
-/// frees up. Waiting and asking come out of the call's one timeout: a call that waited for
-/// slow askers has only the rest of it, and once it has passed the failure policy answers.
-/// </para>
-/// <para>
-/// <b>Memory.</b> One slot per key hash, a fixed number of slots: a key evicts another that shares
-/// its slot, which only costs the evicted key a round trip. Nothing is allocated for allowed calls
-/// that leave room for the next one; one small object per reply that leaves none.
-/// </para>
-/// </remarks>
 internal sealed class LocalDenyCache
 {
     // Redis may drop a key up to this long before its TAT (millisecond TTLs).
@@ -71,6 +35,16 @@ internal sealed class LocalDenyCache
     private long _localRefusals;
 
     private readonly bool _rememberWindows;
+
+    /// <summary>The cache <paramref name="options"/> ask for, or <see langword="null"/> when it is off.</summary>
+    public static LocalDenyCache? Create(RedisCellOptions options)
+    {
+        if (options.DenyCache.Capacity == 0) return null;
+
+        // Remembered limits age with the clock the decisions were made on.
+        bool clientClock = options.Clock == ClockSource.Client;
+        return new LocalDenyCache(options.DenyCache.Capacity, clientClock ? options.TimeProvider : TimeProvider.System, rememberWindows: !clientClock);
+    }
 
     /// <param name="capacity">How many keys to remember (rounded up to a power of two).</param>
     /// <param name="time">The clock the store's decisions follow: the system's when the server reads its own clock, the client's when the client sends it.</param>

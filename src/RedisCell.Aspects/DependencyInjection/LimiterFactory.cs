@@ -4,6 +4,9 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using RedisCell.Aspects.InProcess;
+using RedisCell.Aspects.Redis;
+using RedisCell.Aspects.Telemetry;
 using StackExchange.Redis;
 
 namespace RedisCell.Aspects.DependencyInjection;
@@ -41,7 +44,7 @@ internal static class LimiterFactory
             return StoreSource.Multiplexer;
         }
 
-        return string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(CellLimiter.RedisUrlVariable)) ? StoreSource.None : StoreSource.Environment;
+        return string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(SharedLimiter.RedisUrlVariable)) ? StoreSource.None : StoreSource.Environment;
     }
 
     public static CellLimiter Create(IServiceProvider provider, string name)
@@ -55,7 +58,7 @@ internal static class LimiterFactory
         {
             case StoreSource.InProcess:
                 Log.LimiterInProcess(logger, display);
-                return new InProcessCellLimiter(options);
+                return new InProcessCellLimiter(options.TimeProvider);
             case StoreSource.ConnectionFactory:
                 Log.LimiterUsesApplicationConnection(logger, display, "ConnectionFactory", options.KeyPrefix);
                 return new RedisCellLimiter(store.ConnectionFactory!(provider), options);
@@ -68,7 +71,7 @@ internal static class LimiterFactory
                 Log.LimiterUsesApplicationConnection(logger, display, "registered IConnectionMultiplexer", options.KeyPrefix);
                 return new RedisCellLimiter(provider.GetRequiredService<IConnectionMultiplexer>(), options);
             case StoreSource.Environment:
-                return Connect(logger, display, Environment.GetEnvironmentVariable(CellLimiter.RedisUrlVariable)!, options);
+                return Connect(logger, display, Environment.GetEnvironmentVariable(SharedLimiter.RedisUrlVariable)!, options);
             default:
                 throw new InvalidOperationException(RedisCellOptionsValidator.NoStoreMessage(name));
         }

@@ -1,8 +1,10 @@
 using System;
 using Microsoft.Extensions.DependencyInjection;
+using RedisCell.Aspects.InProcess;
+using RedisCell.Aspects.Redis;
 using StackExchange.Redis;
 
-namespace RedisCell.Aspects;
+namespace RedisCell.Aspects.DependencyInjection;
 
 /// <summary>
 /// Configures one limiter registered with <c>services.AddRedisCell(...)</c>: where its state lives
@@ -19,7 +21,7 @@ public sealed class RedisCellBuilder
     /// <summary>The services the limiter is registered in.</summary>
     public IServiceCollection Services { get; }
 
-    /// <summary>The limiter's name; empty for the default limiter (<see cref="CellLimiter.Shared"/>).</summary>
+    /// <summary>The limiter's name; empty for the default limiter (<see cref="SharedLimiter.Current"/>).</summary>
     public string Name { get; }
 
     /// <summary>

@@ -1,7 +1,8 @@
 using System;
+using RedisCell.Aspects.Redis;
 using StackExchange.Redis;
 
-namespace RedisCell.Aspects;
+namespace RedisCell.Aspects.DependencyInjection;
 
 /// <summary>
 /// Where a limiter registered with <c>services.AddRedisCell(...)</c> keeps its state. Bound from the
@@ -16,7 +17,7 @@ namespace RedisCell.Aspects;
 /// <item><see cref="Connection"/>: the limiter connects on its own and closes the connection when the container is disposed.</item>
 /// <item>An <see cref="IConnectionMultiplexer"/> registered in the container: for a named limiter, one registered
 /// with the limiter's name as its service key first, then the unkeyed one.</item>
-/// <item>The <c>REDIS_URL</c> environment variable, as <see cref="CellLimiter.Shared"/> reads it.</item>
+/// <item>The <c>REDIS_URL</c> environment variable, as <see cref="SharedLimiter.Current"/> reads it.</item>
 /// </list>
 /// </remarks>
 public sealed class RedisCellConnectionOptions

@@ -5,6 +5,9 @@ using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using RedisCell.Aspects.DenyCache;
+using RedisCell.Aspects.Redis;
+using RedisCell.Aspects.Resilience;
 
 namespace RedisCell.Aspects.DependencyInjection;
 
@@ -16,11 +19,26 @@ internal sealed class RedisCellOptionsValidator : IValidateOptions<RedisCellOpti
 {
     // Only what the configuration binder can set from a value: TimeProvider and LoggerFactory come
     // from the container, and a section named after them would bind nothing.
-    private static readonly string[] s_limiterSettings = typeof(RedisCellOptions)
-        .GetProperties(BindingFlags.Public | BindingFlags.Instance)
-        .Where(p => p.CanWrite && IsBoundFromAValue(p.PropertyType))
-        .Select(p => p.Name)
-        .ToArray();
+    private static readonly string[] s_limiterSettings = SettingsOf(typeof(RedisCellOptions));
+
+    // The groups of RedisCellOptions, each bound from a section of its own name.
+    private static readonly Dictionary<string, string[]> s_groups = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [nameof(RedisCellOptions.Failure)] = SettingsOf(typeof(FailureOptions)),
+        [nameof(RedisCellOptions.DenyCache)] = SettingsOf(typeof(DenyCacheOptions)),
+    };
+
+    // Settings that moved into a group, so a section written for the flat layout says where they went.
+    private static readonly Dictionary<string, string> s_moved = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["FailurePolicy"] = "Failure:Mode",
+        ["Timeout"] = "Failure:Timeout",
+        ["BreakAfterFailures"] = "Failure:BreakAfterFailures",
+        ["BreakDuration"] = "Failure:BreakDuration",
+        ["LocalShare"] = "Failure:LocalShare",
+        ["FailureLogInterval"] = "Failure:LogInterval",
+        ["LocalDenyCacheCapacity"] = "DenyCache:Capacity",
+    };
 
     private static readonly string[] s_storeSettings = [nameof(RedisCellConnectionOptions.Connection), nameof(RedisCellConnectionOptions.InProcess)];
 
@@ -59,12 +77,7 @@ internal sealed class RedisCellOptionsValidator : IValidateOptions<RedisCellOpti
 
         if (_provider.GetService<IConfiguration>() is { } configuration)
         {
-            foreach (IConfigurationSection child in configuration.GetSection(section).GetChildren())
-            {
-                if (IsKnown(name, child.Key)) continue;
-                failures.Add($"{section}:{child.Key} is not a rate limiter setting. Known settings: {string.Join(", ", s_storeSettings.Concat(s_limiterSettings))}"
-                    + (name.Length == 0 ? ", and Limiters:{name} for named limiters." : "."));
-            }
+            failures.AddRange(UnknownSettings(name, section, configuration.GetSection(section)));
 
             // Checked once, with the first limiter registered: a Limiters:{name} section exists
             // whether or not the default limiter is registered, and a misspelt name would otherwise
@@ -124,6 +137,36 @@ internal sealed class RedisCellOptionsValidator : IValidateOptions<RedisCellOpti
         }
     }
 
+    private static IEnumerable<string> UnknownSettings(string name, string path, IConfigurationSection section)
+    {
+        foreach (IConfigurationSection child in section.GetChildren())
+        {
+            if (s_groups.TryGetValue(child.Key, out string[]? settings))
+            {
+                foreach (IConfigurationSection setting in child.GetChildren())
+                {
+                    if (settings.Contains(setting.Key, StringComparer.OrdinalIgnoreCase)) continue;
+                    yield return $"{path}:{child.Key}:{setting.Key} is not a rate limiter setting. Known settings there: {string.Join(", ", settings)}.";
+                }
+            }
+            else if (s_moved.TryGetValue(child.Key, out string? moved))
+            {
+                yield return $"{path}:{child.Key} is now {path}:{moved}.";
+            }
+            else if (!IsKnown(name, child.Key))
+            {
+                yield return $"{path}:{child.Key} is not a rate limiter setting. Known settings: {string.Join(", ", s_storeSettings.Concat(s_limiterSettings).Concat(s_groups.Keys))}"
+                    + (name.Length == 0 ? ", and Limiters:{name} for named limiters." : ".");
+            }
+        }
+    }
+
+    private static string[] SettingsOf(Type options) => options
+        .GetProperties(BindingFlags.Public | BindingFlags.Instance)
+        .Where(p => p.CanWrite && IsBoundFromAValue(p.PropertyType))
+        .Select(p => p.Name)
+        .ToArray();
+
     private static bool IsBoundFromAValue(Type type) =>
         type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(TimeSpan);
 
@@ -132,7 +175,8 @@ internal sealed class RedisCellOptionsValidator : IValidateOptions<RedisCellOpti
         || s_limiterSettings.Contains(key, StringComparer.OrdinalIgnoreCase)
         || (name.Length == 0 && key.Equals("Limiters", StringComparison.OrdinalIgnoreCase));
 
-    private static string Where(string section, string? parameter) => parameter is null ? section : $"{section}:{parameter}";
+    // A group's setting is named Failure.Timeout in code and Failure:Timeout in configuration.
+    private static string Where(string section, string? parameter) => parameter is null ? section : $"{section}:{parameter.Replace('.', ':')}";
 
     // ArgumentException.Message ends with " (Parameter 'x')"; the setting's path already says which.
     private static string WithoutParameterName(ArgumentException ex)

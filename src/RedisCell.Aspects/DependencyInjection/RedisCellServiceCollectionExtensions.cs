@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RedisCell.Aspects;
 using RedisCell.Aspects.DependencyInjection;
+using RedisCell.Aspects.Redis;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -17,21 +18,21 @@ public static class RedisCellServiceCollectionExtensions
 
     /// <summary>
     /// Registers the default limiter: a singleton <see cref="CellLimiter"/> bound from the
-    /// <c>RedisCell</c> configuration section, which becomes <see cref="CellLimiter.Shared"/> (the
+    /// <c>RedisCell</c> configuration section, which becomes <see cref="SharedLimiter.Current"/> (the
     /// limiter code generated for the attributes calls) when the host starts.
     /// </summary>
     /// <remarks>
     /// <para>
     /// Configuration keys: <c>Connection</c> and <c>InProcess</c> (<see cref="RedisCellConnectionOptions"/>),
     /// and every <see cref="RedisCellOptions"/> setting (<c>KeyPrefix</c>, <c>Clock</c>,
-    /// <c>FailurePolicy</c>, <c>Database</c>, …). The container's <see cref="TimeProvider"/> and
+    /// <c>Failure:Mode</c>, <c>DenyCache:Capacity</c>, …). The container's <see cref="TimeProvider"/> and
     /// <see cref="ILoggerFactory"/> are used when registered. Options are validated when the host
     /// starts: a wrong value, an unknown key, a <c>Limiters:{name}</c> section no limiter is
     /// registered under, or a missing store stops the host with a message that names the setting.
     /// </para>
     /// <para>
     /// Without a host (a bare <see cref="IServiceProvider"/>), call
-    /// <see cref="CellLimiter.ConfigureShared(CellLimiter)"/> with the resolved limiter yourself.
+    /// <see cref="SharedLimiter.Configure(CellLimiter)"/> with the resolved limiter yourself.
     /// </para>
     /// </remarks>
     /// <param name="services">The services to add to.</param>
@@ -42,7 +43,7 @@ public static class RedisCellServiceCollectionExtensions
     /// <summary>
     /// Registers a named limiter, for applications that talk to more than one Redis: a keyed
     /// singleton <see cref="CellLimiter"/> (service key <paramref name="name"/>) bound from
-    /// <c>RedisCell:Limiters:{name}</c>, which becomes <see cref="CellLimiter.GetShared(string)"/>
+    /// <c>RedisCell:Limiters:{name}</c>, which becomes <see cref="SharedLimiter.Get(string)"/>
     /// for <paramref name="name"/> while the host runs. Attributes use it when they name it
     /// (<c>[Throttle("card:{cardId}", 5, 10, 60, Limiter = "billing")]</c>) and the default limiter
     /// otherwise; code that talks to the other Redis injects it (<c>[FromKeyedServices("billing")]</c>)

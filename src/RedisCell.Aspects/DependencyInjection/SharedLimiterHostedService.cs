@@ -6,6 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using RedisCell.Aspects.Redis;
+using RedisCell.Aspects.Telemetry;
 
 namespace RedisCell.Aspects.DependencyInjection;
 
@@ -17,7 +19,7 @@ namespace RedisCell.Aspects.DependencyInjection;
 /// <c>StartAsync</c>: ASP.NET Core's server starts listening in its <c>StartAsync</c>, so no request
 /// can reach generated code before the host's limiter is in place. Resolving the limiters there also
 /// connects to Redis, and a read-only warm-up loads the scripts, at startup rather than on the first
-/// request. When the host stops, the limiters stop being shared (see <see cref="CellLimiter"/>'s lease rules), so a test that builds several
+/// request. When the host stops, the limiters stop being shared (see <see cref="SharedLimiter"/>'s lease rules), so a test that builds several
 /// hosts, one after another or overlapping, never leaves a disposed limiter behind.
 /// </remarks>
 internal sealed class SharedLimiterHostedService : IHostedLifecycleService, IDisposable
@@ -46,7 +48,7 @@ internal sealed class SharedLimiterHostedService : IHostedLifecycleService, IDis
                 CellLimiter limiter = name.Length == 0
                     ? _provider.GetRequiredService<CellLimiter>()
                     : _provider.GetRequiredKeyedService<CellLimiter>(name);
-                _leases.Add((name, CellLimiter.LeaseShared(name, limiter)));
+                _leases.Add((name, SharedLimiter.LeaseFor(name, limiter)));
                 Log.SharedLimiterConfigured(_logger, LimiterFactory.DisplayName(name), limiter is RedisCellLimiter ? "redis" : "in_process");
                 started.Add(limiter);
             }

@@ -1,6 +1,6 @@
 using System;
 
-namespace RedisCell.Aspects;
+namespace RedisCell.Aspects.InProcess;
 
 /// <summary>
 /// A <see cref="TimeProvider"/> that trades resolution for speed: it advances with the operating
@@ -11,7 +11,7 @@ namespace RedisCell.Aspects;
 /// <remarks>
 /// <para>
 /// For an <see cref="InProcessCellLimiter"/> whose calls are so cheap that reading the precise clock
-/// is most of their cost: <c>new InProcessCellLimiter(new RedisCellOptions { TimeProvider = new CoarseTimeProvider() })</c>.
+/// is most of their cost: <c>new InProcessCellLimiter(new CoarseTimeProvider())</c>.
 /// The limiter stays exact GCRA for the time it reads, but that time moves in steps: calls within
 /// one tick all see the same instant. Use it for policies whose delay variation tolerance
 /// (<c>period / count * (max_burst + 1)</c>) is well above the tick, say 50 ms or more: a policy of

@@ -3,16 +3,18 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
+using RedisCell.Aspects.FixedWindow;
+using RedisCell.Aspects.Gcra;
 
-namespace RedisCell.Aspects;
+namespace RedisCell.Aspects.InProcess;
 
 /// <summary>
-/// The in-process twin of <see cref="RedisCellLimiter"/>: the same algorithms, the same answers and
+/// The in-process twin of <see cref="Redis.RedisCellLimiter"/>: the same algorithms, the same answers and
 /// the same stored state for the same clock, kept in this process's memory.
 /// </summary>
 /// <remarks>
 /// <para>
-/// The clock is <see cref="RedisCellOptions.TimeProvider"/>, so tests can drive it with a fake.
+/// The clock is the <see cref="TimeProvider"/> it is created with, so tests can drive it with a fake.
 /// Reading the precise system clock is most of the cost of a call; where a resolution of the
 /// kernel's tick is enough, <see cref="CoarseTimeProvider"/> makes calls several times cheaper.
 /// Keys expire by Redis's millisecond rule: a key written at <c>now</c> with a TTL of <c>ttl</c> ms
@@ -20,7 +22,7 @@ namespace RedisCell.Aspects;
 /// </para>
 /// <para>
 /// Expired keys are swept as calls arrive, so memory stays proportional to the keys in use.
-/// Limits are per process: use <see cref="RedisCellLimiter"/> to share them.
+/// Limits are per process: use <see cref="Redis.RedisCellLimiter"/> to share them.
 /// </para>
 /// </remarks>
 public sealed class InProcessCellLimiter : CellLimiter
@@ -29,9 +31,6 @@ public sealed class InProcessCellLimiter : CellLimiter
 
     // Slots of the cache of entries found by key identity (a power of two).
     private const int RecentSlots = 256;
-
-    // The largest count fixed_window.lua reads: 15 decimal digits.
-    private static readonly Int128 MaxWindowCount = 999_999_999_999_999;
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
@@ -48,21 +47,23 @@ public sealed class InProcessCellLimiter : CellLimiter
     private int _sweepThreshold = SweepEvery;
     private int _sweeping;
 
-    /// <summary>Creates an in-process limiter.</summary>
-    public InProcessCellLimiter(RedisCellOptions? options = null)
-        : base(options)
+    /// <summary>Creates an in-process limiter on <paramref name="timeProvider"/> (the system clock when null).</summary>
+    public InProcessCellLimiter(TimeProvider? timeProvider = null)
     {
-        _time = Options.TimeProvider;
+        _time = timeProvider ?? TimeProvider.System;
         _coarseTime = _time as CoarseTimeProvider;
     }
 
-    private protected override string StoreName => "in_process";
+    /// <summary>The clock decisions are made on.</summary>
+    public TimeProvider TimeProvider => _time;
+
+    internal override string StoreName => "in_process";
 
     /// <summary>How many keys hold state right now, counting expired keys not yet swept.</summary>
     public int Count => _entries.Count;
 
     /// <inheritdoc />
-    private protected override RateLimitResult CheckCore(in RateLimitRule rule)
+    internal override RateLimitResult CheckCore(in RateLimitRule rule)
     {
         long nowNs = NowNanoseconds();
         CountCall(nowNs);
@@ -93,11 +94,11 @@ public sealed class InProcessCellLimiter : CellLimiter
         }
     }
 
-    private protected override ValueTask<RateLimitResult> CheckCoreAsync(RateLimitRule rule, CancellationToken cancellationToken) =>
+    internal override ValueTask<RateLimitResult> CheckCoreAsync(RateLimitRule rule, CancellationToken cancellationToken) =>
         new(CheckCore(rule));
 
     /// <inheritdoc />
-    private protected override RateLimitResult CheckManyCore(ReadOnlySpan<RateLimitRule> rules)
+    internal override RateLimitResult CheckManyCore(ReadOnlySpan<RateLimitRule> rules)
     {
         long nowNs = NowNanoseconds();
         CountCall(nowNs);
@@ -138,7 +139,7 @@ public sealed class InProcessCellLimiter : CellLimiter
                     for (int i = 0; i < rules.Length; i++) writes[i].ApplyTo(EntryFor(rules[i].Key, orderedKeys, entries));
                 }
 
-                return Decide(results);
+                return RateLimitResult.MostBinding(results);
             }
             finally
             {
@@ -147,10 +148,10 @@ public sealed class InProcessCellLimiter : CellLimiter
         }
     }
 
-    private protected override ValueTask<RateLimitResult> CheckManyCoreAsync(ReadOnlyMemory<RateLimitRule> rules, CancellationToken cancellationToken) =>
+    internal override ValueTask<RateLimitResult> CheckManyCoreAsync(ReadOnlyMemory<RateLimitRule> rules, CancellationToken cancellationToken) =>
         new(CheckManyCore(rules.Span));
 
-    private protected override void ResetCore(string key)
+    internal override void ResetCore(string key)
     {
         if (_entries.TryGetValue(key, out Entry? entry))
         {
@@ -167,7 +168,7 @@ public sealed class InProcessCellLimiter : CellLimiter
         }
     }
 
-    private protected override ValueTask ResetCoreAsync(string key, CancellationToken cancellationToken)
+    internal override ValueTask ResetCoreAsync(string key, CancellationToken cancellationToken)
     {
         ResetCore(key);
         return default;
@@ -183,7 +184,7 @@ public sealed class InProcessCellLimiter : CellLimiter
     public (string? Value, long PttlMilliseconds) Inspect(string key)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
-        long nowMs = NowNanoseconds() / Decisions.NanosecondsPerMillisecond;
+        long nowMs = NowNanoseconds() / RateLimitResult.NanosecondsPerMillisecond;
         if (_entries.TryGetValue(key, out Entry? entry))
         {
             entry.Enter();
@@ -230,13 +231,13 @@ public sealed class InProcessCellLimiter : CellLimiter
     // Decides one rule against an entry's current state without changing it.
     private static RateLimitResult Decide(Entry entry, in RateLimitRule rule, long nowNs, out Write write)
     {
-        long nowMs = nowNs / Decisions.NanosecondsPerMillisecond;
+        long nowMs = nowNs / RateLimitResult.NanosecondsPerMillisecond;
         bool live = entry.IsLive(nowMs);
         switch (rule.Policy)
         {
             case GcraPolicy gcra:
             {
-                Decisions.Gcra decision = Decisions.DecideGcra(gcra, live ? entry.Value : null, nowNs, rule.Quantity);
+                GcraArithmetic.Decision decision = GcraArithmetic.Decide(gcra, live ? entry.Value : null, nowNs, rule.Quantity);
                 if (!decision.Limited && decision.NewTat > long.MaxValue)
                 {
                     // As cl_throttle.lua: a TAT past 2^63 - 1 ns is one neither it nor the module reads back.
@@ -247,23 +248,23 @@ public sealed class InProcessCellLimiter : CellLimiter
                 write = decision.TtlMs > 0
                     ? Write.Store(decision.NewTat, nowMs + decision.TtlMs)
                     : Write.Delete; // Redis refuses a 0 ms TTL, so the script deletes the key; so do we.
-                return Decisions.ToResult(rule, decision);
+                return GcraArithmetic.ToResult(rule, decision);
             }
 
             case FixedWindowPolicy window:
             {
-                if (live && entry.Value > MaxWindowCount)
+                if (live && entry.Value > FixedWindowPolicy.MaxLimit)
                 {
                     throw new RedisCellException(
                         $"Key '{rule.Key}' holds \"{entry.Value}\", not a window counter; it was left untouched. Two policies share one key.", rule.Key);
                 }
 
                 long? used = live ? (long)entry.Value : null;
-                Decisions.Window decision = Decisions.DecideWindow(window, used, live ? entry.DeadlineMs - nowMs : -2, rule.Quantity);
+                FixedWindowArithmetic.Decision decision = FixedWindowArithmetic.Decide(window, used, live ? entry.DeadlineMs - nowMs : -2, rule.Quantity);
                 write = rule.Quantity == 0 ? Write.None
                     : live ? Write.Increment(rule.Quantity)
                     : Write.Store(rule.Quantity, nowMs + window.WindowMilliseconds);
-                return Decisions.ToResult(rule, decision);
+                return FixedWindowArithmetic.ToResult(rule, decision);
             }
 
             default:
@@ -273,7 +274,7 @@ public sealed class InProcessCellLimiter : CellLimiter
 
     private void DropIfEmpty(string key, Entry entry, long nowNs)
     {
-        if (entry.Removed || entry.IsLive(nowNs / Decisions.NanosecondsPerMillisecond)) return;
+        if (entry.Removed || entry.IsLive(nowNs / RateLimitResult.NanosecondsPerMillisecond)) return;
         entry.Removed = true;
         _entries.TryRemove(new KeyValuePair<string, Entry>(key, entry));
     }

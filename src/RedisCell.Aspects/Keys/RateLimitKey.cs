@@ -2,7 +2,7 @@ using System;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace RedisCell.Aspects;
+namespace RedisCell.Aspects.Keys;
 
 /// <summary>Creates rate-limit keys from templates and caller values. See <see cref="RateLimitKeyBuilder"/>.</summary>
 public static class RateLimitKey

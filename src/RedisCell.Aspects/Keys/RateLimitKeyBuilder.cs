@@ -3,7 +3,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 
-namespace RedisCell.Aspects;
+namespace RedisCell.Aspects.Keys;
 
 /// <summary>
 /// Builds a rate-limit key from a template's literal text and the caller's values, so that

@@ -78,7 +78,7 @@ public sealed class CellPartitionedRateLimiter<TResource> : PartitionedRateLimit
     /// <inheritdoc />
     protected override void Dispose(bool disposing) => Interlocked.Exchange(ref _disposed, 1);
 
-    private CellLimiter Limiter => _limiter ?? CellLimiter.Shared;
+    private CellLimiter Limiter => _limiter ?? SharedLimiter.Current;
 
     private static async ValueTask<RateLimitLease> AwaitLease(ValueTask<RateLimitResult> pending, long quantity)
     {

@@ -15,7 +15,7 @@ public static class CellRateLimitPartition
     /// </summary>
     /// <param name="partitionKey">The partition key (a user id, an IP address).</param>
     /// <param name="policy">The limit.</param>
-    /// <param name="keyFor">The store key for a partition key, built with <see cref="RateLimitKey"/> so that a partition key cannot pose as another key: <c>id =&gt; RateLimitKey.Create($"api:{id}")</c>.</param>
+    /// <param name="keyFor">The store key for a partition key, built with <see cref="Keys.RateLimitKey"/> so that a partition key cannot pose as another key: <c>id =&gt; RateLimitKey.Create($"api:{id}")</c>.</param>
     /// <param name="options">Which limiter decides and what a synchronous acquire does; defaults when null.</param>
     public static RateLimitPartition<TKey> Get<TKey>(TKey partitionKey, RateLimitPolicy policy, Func<TKey, string> keyFor, CellRateLimiterOptions? options = null)
     {

@@ -111,7 +111,7 @@ public sealed class CellRateLimiter : System.Threading.RateLimiting.RateLimiter
     /// <inheritdoc />
     protected override void Dispose(bool disposing) => Interlocked.Exchange(ref _disposed, 1);
 
-    private CellLimiter Limiter => _limiter ?? CellLimiter.Shared;
+    private CellLimiter Limiter => _limiter ?? SharedLimiter.Current;
 
     private async ValueTask<RateLimitLease> AwaitLease(ValueTask<RateLimitResult> pending, int permitCount) =>
         Lease(await pending.ConfigureAwait(false), permitCount);
@@ -127,7 +127,7 @@ public sealed class CellRateLimiter : System.Threading.RateLimiting.RateLimiter
 
     // A thread-pool thread must not wait for a Redis reply that another pool thread has to read.
     internal static bool CanDecideSynchronously(CellLimiter limiter, AttemptAcquireBehavior behavior) =>
-        behavior == AttemptAcquireBehavior.AlwaysDecide || limiter is InProcessCellLimiter || !Thread.CurrentThread.IsThreadPoolThread;
+        behavior == AttemptAcquireBehavior.AlwaysDecide || limiter is InProcess.InProcessCellLimiter || !Thread.CurrentThread.IsThreadPoolThread;
 
     // A zero-permit request only reads: it is acquired when a permit is available.
     internal static bool IsAcquired(in RateLimitResult result, long quantity) =>

@@ -4,7 +4,7 @@ namespace RedisCell.Aspects.RateLimiting;
 public sealed class CellRateLimiterOptions
 {
     /// <summary>
-    /// The limiter that decides, or <see langword="null"/> (the default) for <see cref="CellLimiter.Shared"/>,
+    /// The limiter that decides, or <see langword="null"/> (the default) for <see cref="SharedLimiter.Current"/>,
     /// read at every call so that the limiter a host configures is used as soon as the host starts.
     /// </summary>
     public CellLimiter? Limiter { get; set; }
@@ -23,7 +23,7 @@ public enum AttemptAcquireBehavior
 {
     /// <summary>
     /// Decide synchronously wherever that blocks no thread-pool thread on Redis: always with an
-    /// <see cref="InProcessCellLimiter"/> (no I/O), and off the thread pool (a dedicated thread, a
+    /// <see cref="InProcess.InProcessCellLimiter"/> (no I/O), and off the thread pool (a dedicated thread, a
     /// console app's main thread) with one synchronous round trip (which waits on a task only while the
     /// limiter opens its dedicated synchronous connection; see <see cref="CellLimiter"/>). On a
     /// thread-pool thread with Redis, return at once a lease that is not acquired, carries

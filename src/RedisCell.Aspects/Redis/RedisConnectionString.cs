@@ -2,14 +2,14 @@ using System;
 using System.Globalization;
 using StackExchange.Redis;
 
-namespace RedisCell.Aspects;
+namespace RedisCell.Aspects.Redis;
 
 /// <summary>
 /// Reads the two forms a Redis connection is commonly written in: a StackExchange.Redis
 /// configuration string (<c>host:6379,password=…,ssl=true</c>) and a URL
 /// (<c>redis://user:password@host:6379/2</c>, <c>rediss://</c> for TLS).
 /// </summary>
-public static class RedisConnectionString
+internal static class RedisConnectionString
 {
     /// <summary>Parses <paramref name="value"/> into StackExchange.Redis options.</summary>
     /// <exception cref="ArgumentException">The value is empty or not a valid URL or configuration string.</exception>

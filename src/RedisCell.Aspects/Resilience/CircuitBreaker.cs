@@ -1,6 +1,9 @@
 using System;
 using System.Diagnostics;
 using System.Threading;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using RedisCell.Aspects.Telemetry;
 
 namespace RedisCell.Aspects.Resilience;
 
@@ -21,7 +24,9 @@ internal sealed class CircuitBreaker
     private const long Closed = 0;
 
     private readonly int _threshold;
+    private readonly TimeSpan _breakDuration;
     private readonly long _breakTicks;
+    private readonly ILogger _logger;
     private int _consecutiveFailures;
     private int _probing;
 
@@ -30,10 +35,12 @@ internal sealed class CircuitBreaker
     private long _openedAt;
     private long _skipped;
 
-    public CircuitBreaker(int threshold, TimeSpan breakDuration)
+    public CircuitBreaker(int threshold, TimeSpan breakDuration, ILogger? logger = null)
     {
         _threshold = threshold;
+        _breakDuration = breakDuration;
         _breakTicks = Math.Max(1, (long)(breakDuration.TotalSeconds * Stopwatch.Frequency));
+        _logger = logger ?? NullLogger.Instance;
     }
 
     /// <summary>True while the circuit is open (including while a probe is in flight).</summary>
@@ -101,6 +108,18 @@ internal sealed class CircuitBreaker
         if (Interlocked.CompareExchange(ref _openUntil, now + _breakTicks, Closed) != Closed) return false;
         Volatile.Write(ref _openedAt, now);
         return true;
+    }
+
+    /// <summary>The store answered: <see cref="OnSuccess"/>, logging when that closed the circuit.</summary>
+    public void RecordSuccess(bool probe)
+    {
+        if (OnSuccess(probe, out TimeSpan outage, out long skipped)) Log.CircuitClosed(_logger, outage, skipped);
+    }
+
+    /// <summary>The store failed: <see cref="OnFailure"/>, logging when that opened the circuit.</summary>
+    public void RecordFailure(bool probe)
+    {
+        if (OnFailure(probe)) Log.CircuitOpened(_logger, _threshold, _breakDuration);
     }
 
     /// <summary>The call ended without a verdict on the store (the caller cancelled it).</summary>

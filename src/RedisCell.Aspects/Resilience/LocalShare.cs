@@ -1,11 +1,13 @@
 using System;
 using System.Runtime.CompilerServices;
+using RedisCell.Aspects.FixedWindow;
+using RedisCell.Aspects.Gcra;
 
 namespace RedisCell.Aspects.Resilience;
 
 /// <summary>
 /// The policies one process applies on its own while the store is unavailable: each limit scaled
-/// by <see cref="RedisCellOptions.LocalShare"/>, so that <c>n</c> processes with a share of
+/// by <see cref="FailureOptions.LocalShare"/>, so that <c>n</c> processes with a share of
 /// <c>1/n</c> together allow about what the shared limit would.
 /// </summary>
 /// <remarks>

@@ -2,17 +2,19 @@ using System;
 using System.Diagnostics;
 using System.Threading;
 using Microsoft.Extensions.Logging;
+using RedisCell.Aspects.InProcess;
+using RedisCell.Aspects.Telemetry;
 
 namespace RedisCell.Aspects.Resilience;
 
 /// <summary>
 /// Answers a decision the store could not make, as its failure policy says: allow it
-/// (<see cref="RateLimiterFailurePolicy.FailOpen"/>), refuse it with
-/// <see cref="RateLimiterUnavailableException"/> (<see cref="RateLimiterFailurePolicy.FailClosed"/>),
+/// (<see cref="FailureMode.FailOpen"/>), refuse it with
+/// <see cref="RateLimiterUnavailableException"/> (<see cref="FailureMode.FailClosed"/>),
 /// or decide it on an in-process twin with this process's share of the limit
-/// (<see cref="RateLimiterFailurePolicy.Local"/>). Every such decision is counted in the
+/// (<see cref="FailureMode.Local"/>). Every such decision is counted in the
 /// <c>rediscell.limiter.errors</c> metric; the log gets at most one entry per
-/// <see cref="RedisCellOptions.FailureLogInterval"/>.
+/// <see cref="FailureOptions.LogInterval"/>.
 /// </summary>
 /// <remarks>
 /// When the rules of one call name different failure policies, the strictest applies:
@@ -21,7 +23,8 @@ namespace RedisCell.Aspects.Resilience;
 /// </remarks>
 internal sealed class StoreFallback
 {
-    private readonly RedisCellOptions _options;
+    private readonly FailureOptions _options;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly string _store;
     private readonly LocalShare _share;
@@ -30,13 +33,14 @@ internal sealed class StoreFallback
     private long _lastLog;
     private long _unreported;
 
-    public StoreFallback(RedisCellOptions options, ILogger logger, string store)
+    public StoreFallback(FailureOptions options, TimeProvider time, ILogger logger, string store)
     {
         _options = options;
+        _time = time;
         _logger = logger;
         _store = store;
         _share = new LocalShare(options.LocalShare);
-        _logIntervalTicks = (long)(options.FailureLogInterval.TotalSeconds * Stopwatch.Frequency);
+        _logIntervalTicks = (long)(options.LogInterval.TotalSeconds * Stopwatch.Frequency);
     }
 
     /// <summary>The twin, created on first use; every process keeps its own.</summary>
@@ -46,20 +50,20 @@ internal sealed class StoreFallback
         {
             InProcessCellLimiter? local = Volatile.Read(ref _local);
             if (local is not null) return local;
-            var created = new InProcessCellLimiter(new RedisCellOptions { TimeProvider = _options.TimeProvider, KeyPrefix = "" });
+            var created = new InProcessCellLimiter(_time);
             return Interlocked.CompareExchange(ref _local, created, null) ?? created;
         }
     }
 
     /// <summary>Decides <paramref name="rules"/> without the store, which failed with <paramref name="error"/>.</summary>
-    /// <exception cref="RateLimiterUnavailableException">A rule's failure policy is <see cref="RateLimiterFailurePolicy.FailClosed"/>.</exception>
+    /// <exception cref="RateLimiterUnavailableException">A rule's failure policy is <see cref="FailureMode.FailClosed"/>.</exception>
     public RateLimitResult Decide(ReadOnlySpan<RateLimitRule> rules, Exception error)
     {
-        RateLimiterFailurePolicy applied = RateLimiterFailurePolicy.FailOpen;
+        FailureMode applied = FailureMode.FailOpen;
         int deciding = 0;
         for (int i = 0; i < rules.Length; i++)
         {
-            RateLimiterFailurePolicy policy = rules[i].Policy.FailurePolicy ?? _options.FailurePolicy;
+            FailureMode policy = rules[i].Policy.FailureMode ?? _options.Mode;
             if (Stricter(policy, applied))
             {
                 applied = policy;
@@ -71,11 +75,11 @@ internal sealed class StoreFallback
         Report(error, applied);
         RateLimitResult answer = applied switch
         {
-            RateLimiterFailurePolicy.FailClosed => throw Unavailable(rules[deciding], error),
-            RateLimiterFailurePolicy.Local => DecideLocally(rules),
+            FailureMode.FailClosed => throw Unavailable(rules[deciding], error),
+            FailureMode.Local => DecideLocally(rules),
             _ => Allow(rules[0]),
         };
-        return answer.AnsweredBy(DecisionSource.FailurePolicy);
+        return answer.AnsweredBy(DecisionSource.FailureMode);
     }
 
     /// <summary>Forgets the twin's state for <paramref name="key"/>, so a reset also clears what was counted locally.</summary>
@@ -94,13 +98,13 @@ internal sealed class StoreFallback
         _ => error.Message,
     };
 
-    private static bool Stricter(RateLimiterFailurePolicy candidate, RateLimiterFailurePolicy current) =>
+    private static bool Stricter(FailureMode candidate, FailureMode current) =>
         Rank(candidate) > Rank(current);
 
-    private static int Rank(RateLimiterFailurePolicy policy) => policy switch
+    private static int Rank(FailureMode policy) => policy switch
     {
-        RateLimiterFailurePolicy.FailClosed => 2,
-        RateLimiterFailurePolicy.Local => 1,
+        FailureMode.FailClosed => 2,
+        FailureMode.Local => 1,
         _ => 0,
     };
 
@@ -110,7 +114,7 @@ internal sealed class StoreFallback
         int count = 0;
         foreach (RateLimitRule rule in rules)
         {
-            if ((rule.Policy.FailurePolicy ?? _options.FailurePolicy) == RateLimiterFailurePolicy.Local) count++;
+            if ((rule.Policy.FailureMode ?? _options.Mode) == FailureMode.Local) count++;
         }
 
         var scaled = new RateLimitRule[count];
@@ -118,7 +122,7 @@ internal sealed class StoreFallback
         int n = 0;
         foreach (RateLimitRule rule in rules)
         {
-            if ((rule.Policy.FailurePolicy ?? _options.FailurePolicy) != RateLimiterFailurePolicy.Local) continue;
+            if ((rule.Policy.FailureMode ?? _options.Mode) != FailureMode.Local) continue;
             original[n] = rule;
             scaled[n++] = new RateLimitRule(_share.For(rule.Policy), rule.Key, rule.Quantity);
         }
@@ -136,7 +140,7 @@ internal sealed class StoreFallback
         return new RateLimitResult(rule, false, limit, Math.Max(0, limit - rule.Quantity), RateLimitResult.NeverNanoseconds, 0);
     }
 
-    private void Report(Exception error, RateLimiterFailurePolicy applied)
+    private void Report(Exception error, FailureMode applied)
     {
         // Zero logs each decision in an entry of its own: without this, concurrent failures that
         // lost the race below would be merged into the winner's entry.
@@ -156,7 +160,7 @@ internal sealed class StoreFallback
     }
 
     // A circuit-open failure has no stack or cause worth printing: its reason says it all.
-    private void Write(Exception error, long decisions, RateLimiterFailurePolicy applied) =>
+    private void Write(Exception error, long decisions, FailureMode applied) =>
         Log.StoreUnavailable(_logger, Describe(error), decisions, applied, error is StoreCircuitOpenException ? null : error);
 }
 

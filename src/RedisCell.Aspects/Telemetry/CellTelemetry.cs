@@ -1,8 +1,9 @@
 using System;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using RedisCell.Aspects.Gcra;
 
-namespace RedisCell.Aspects;
+namespace RedisCell.Aspects.Telemetry;
 
 /// <summary>
 /// The library's metrics and traces: one <see cref="Meter"/> and one <see cref="ActivitySource"/>,
@@ -20,20 +21,20 @@ namespace RedisCell.Aspects;
 /// <c>rediscell.decision.source</c>.</description></item>
 /// <item><term><see cref="ErrorsMetric"/> (counter, <c>{error}</c>)</term>
 /// <description>Decisions the store could not make, tagged <c>rediscell.policy.name</c>, <c>rediscell.limiter.store</c>,
-/// <c>error.type</c> and <c>rediscell.limiter.failure_policy</c> (what was done instead).</description></item>
+/// <c>error.type</c> and <c>rediscell.limiter.failure_mode</c> (what was done instead).</description></item>
 /// <item><term><see cref="DurationMetric"/> (histogram, <c>s</c>)</term>
 /// <description>How long each decision took, tagged <c>rediscell.limiter.result</c> (or <c>error.type</c>),
 /// <c>rediscell.policy.algorithm</c>, <c>rediscell.limiter.store</c> and <c>rediscell.decision.source</c>.</description></item>
 /// </list>
 /// <para><c>rediscell.decision.source</c> says who answered: <c>store</c> (a round trip to Redis, or the
 /// in-process store), <c>deny_cache</c> (the Redis limiter's local deny cache refused in process) or
-/// <c>failure_policy</c> (the store could not decide and the failure policy answered). Filter on
+/// <c>failure_mode</c> (the store could not decide and its failure mode answered). Filter on
 /// <c>store</c> to see round-trip latency alone.</para>
 /// <para>Every decision is also an <see cref="Activity"/> named <see cref="DecisionActivity"/> (kind
 /// <see cref="ActivityKind.Client"/> for Redis, <see cref="ActivityKind.Internal"/> in process) carrying
 /// the policy, the result, who answered, the limit, what remains and the retry-after. The kind is chosen
 /// when the span starts, before the Redis limiter knows whether it will ask Redis, so a span answered by
-/// the deny cache or the failure policy is still a client span: <c>rediscell.decision.source</c> tells
+/// the deny cache or the failure mode is still a client span: <c>rediscell.decision.source</c> tells
 /// them apart. Keys are never recorded: they usually hold user ids.</para>
 /// </remarks>
 public static class CellTelemetry
@@ -57,7 +58,7 @@ public static class CellTelemetry
     internal const string StoreAttribute = "rediscell.limiter.store";
     internal const string PolicyAttribute = "rediscell.policy.name";
     internal const string AlgorithmAttribute = "rediscell.policy.algorithm";
-    internal const string FailurePolicyAttribute = "rediscell.limiter.failure_policy";
+    internal const string FailureModeAttribute = "rediscell.limiter.failure_mode";
     internal const string SourceAttribute = "rediscell.decision.source";
     internal const string ErrorTypeAttribute = "error.type";
     internal const string RuleCountAttribute = "rediscell.rule.count";
@@ -136,7 +137,7 @@ public static class CellTelemetry
     }
 
     /// <summary>Counts a decision the store could not make, and what was done instead.</summary>
-    internal static void RecordError(RateLimitPolicy policy, string store, Exception error, RateLimiterFailurePolicy applied)
+    internal static void RecordError(RateLimitPolicy policy, string store, Exception error, FailureMode applied)
     {
         if (!s_errors.Enabled) return;
         s_errors.Add(1, new TagList
@@ -144,10 +145,10 @@ public static class CellTelemetry
             { PolicyAttribute, policy.ToString() },
             { StoreAttribute, store },
             { ErrorTypeAttribute, error.GetType().FullName },
-            { FailurePolicyAttribute, applied switch
+            { FailureModeAttribute, applied switch
                 {
-                    RateLimiterFailurePolicy.FailOpen => "fail_open",
-                    RateLimiterFailurePolicy.FailClosed => "fail_closed",
+                    FailureMode.FailOpen => "fail_open",
+                    FailureMode.FailClosed => "fail_closed",
                     _ => "local",
                 }
             },
@@ -159,7 +160,7 @@ public static class CellTelemetry
     private static string SourceName(DecisionSource source) => source switch
     {
         DecisionSource.DenyCache => "deny_cache",
-        DecisionSource.FailurePolicy => "failure_policy",
+        DecisionSource.FailureMode => "failure_mode",
         _ => "store",
     };
 
@@ -222,7 +223,7 @@ public static class CellTelemetry
 
             // Only the failure policy throws RateLimiterUnavailableException (FailClosed); any other
             // failure is the store's own answer, such as a key holding something else.
-            string source = SourceName(error is RateLimiterUnavailableException ? DecisionSource.FailurePolicy : DecisionSource.Store);
+            string source = SourceName(error is RateLimiterUnavailableException ? DecisionSource.FailureMode : DecisionSource.Store);
             if (_started != 0)
             {
                 s_duration.Record(Stopwatch.GetElapsedTime(_started).TotalSeconds, new TagList
@@ -257,5 +258,5 @@ internal enum DecisionSource : byte
     DenyCache = 1,
 
     /// <summary>The failure policy, because the store could not decide.</summary>
-    FailurePolicy = 2,
+    FailureMode = 2,
 }

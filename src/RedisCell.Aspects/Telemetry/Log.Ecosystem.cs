@@ -1,7 +1,7 @@
 using System;
 using Microsoft.Extensions.Logging;
 
-namespace RedisCell.Aspects;
+namespace RedisCell.Aspects.Telemetry;
 
 // Messages of the hosting integration (dependency injection, the shared limiter, RateLimiter
 // adapters): EventIds 100-199. The runtime's own messages use 1-99.

@@ -1,7 +1,8 @@
 using System;
 using Microsoft.Extensions.Logging;
+using RedisCell.Aspects.Redis;
 
-namespace RedisCell.Aspects;
+namespace RedisCell.Aspects.Telemetry;
 
 /// <summary>
 /// The library's log messages, generated at compile time. Event ids 1-99 are the store's
@@ -10,8 +11,8 @@ namespace RedisCell.Aspects;
 internal static partial class Log
 {
     [LoggerMessage(EventId = 1, EventName = "StoreUnavailable", Level = LogLevel.Warning,
-        Message = "The rate-limit store could not decide in time ({Reason}); {Decisions} decision(s) followed the failure policy {FailurePolicy} since the last report.")]
-    public static partial void StoreUnavailable(ILogger logger, string reason, long decisions, RateLimiterFailurePolicy failurePolicy, Exception? exception);
+        Message = "The rate-limit store could not decide in time ({Reason}); {Decisions} decision(s) followed the failure mode {FailureMode} since the last report.")]
+    public static partial void StoreUnavailable(ILogger logger, string reason, long decisions, FailureMode failureMode, Exception? exception);
 
     [LoggerMessage(EventId = 2, EventName = "CircuitOpened", Level = LogLevel.Warning,
         Message = "The rate-limit store failed {Failures} decision(s) in a row; decisions follow the failure policy without waiting for it, and it is probed every {BreakDuration}.")]
@@ -26,7 +27,7 @@ internal static partial class Log
     public static partial void SyncConnectionOpened(ILogger logger, int timeoutMs, int connectionTimeoutMs);
 
     [LoggerMessage(EventId = 5, EventName = "SyncConnectionNotOpened", Level = LogLevel.Warning,
-        Message = "No dedicated connection could be opened for synchronous rate-limit decisions; they use the given connection and may wait up to its SyncTimeout of {ConnectionTimeoutMs} ms. Set its SyncTimeout to at most RedisCellOptions.Timeout, or create the limiter with RedisCellLimiter.Connect.")]
+        Message = "No dedicated connection could be opened for synchronous rate-limit decisions; they use the given connection and may wait up to its SyncTimeout of {ConnectionTimeoutMs} ms. Set its SyncTimeout to at most RedisCellOptions.Failure.Timeout, or create the limiter with RedisCellLimiter.ConnectAsync.")]
     public static partial void SyncConnectionNotOpened(ILogger logger, int connectionTimeoutMs, Exception exception);
 
     [LoggerMessage(EventId = 6, EventName = "WarmUpIncomplete", Level = LogLevel.Debug,

@@ -1,9 +1,10 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
-using StackExchange.Redis;
+using RedisCell.Aspects.FixedWindow;
+using RedisCell.Aspects.Keys;
 
-namespace RedisCell.Aspects;
+namespace RedisCell.Aspects.TokenBudget;
 
 /// <summary>
 /// A per-user token budget for an LLM gateway: each user may spend
@@ -19,63 +20,26 @@ namespace RedisCell.Aspects;
 /// </para>
 /// <para>The same budget is what <c>[TokenBudget("user:{userId}", 5000, Cost = nameof(tokens))]</c> enforces.</para>
 /// </remarks>
-public sealed class TokenBudgetLimiter : IDisposable, IAsyncDisposable
+public sealed class TokenBudgetLimiter
 {
     /// <summary>The default key prefix of user budgets.</summary>
     public const string DefaultKeyPrefix = "token-budget:";
 
-    private readonly CellLimiter _limiter;
-    private readonly bool _ownsLimiter;
+    private readonly CellLimiter? _limiter;
     private readonly string _keyPrefix;
 
-    /// <summary>Creates a budget on an existing limiter, which the caller keeps owning.</summary>
-    /// <param name="limiter">Where the budgets are kept.</param>
+    /// <summary>Creates a budget of <paramref name="tokensPerMinute"/> per user.</summary>
     /// <param name="tokensPerMinute">Tokens each user may spend per minute, from 1 to <see cref="FixedWindowPolicy.MaxLimit"/>.</param>
+    /// <param name="limiter">Where the budgets are kept; <see langword="null"/> for <see cref="SharedLimiter.Current"/>, read at each call.</param>
     /// <param name="keyPrefix">Prepended (as written) to each escaped user id.</param>
-    public TokenBudgetLimiter(CellLimiter limiter, long tokensPerMinute, string keyPrefix = DefaultKeyPrefix)
-        : this(Checked(tokensPerMinute, keyPrefix), limiter, keyPrefix, ownsLimiter: false)
-    {
-    }
-
-    /// <summary>Creates a budget kept in Redis on an existing connection.</summary>
-    public TokenBudgetLimiter(IConnectionMultiplexer redis, long tokensPerMinute, string keyPrefix = DefaultKeyPrefix, RedisCellOptions? options = null)
-        : this(Checked(tokensPerMinute, keyPrefix), new RedisCellLimiter(redis, options), keyPrefix, ownsLimiter: true)
-    {
-    }
-
-    // The policy comes first so that the arguments are checked before a limiter (and for Connect,
-    // a connection) exists that a failed check would leave behind.
-    private TokenBudgetLimiter(FixedWindowPolicy policy, CellLimiter limiter, string keyPrefix, bool ownsLimiter)
-    {
-        _limiter = limiter ?? throw new ArgumentNullException(nameof(limiter));
-        Policy = policy;
-        _keyPrefix = keyPrefix;
-        _ownsLimiter = ownsLimiter;
-    }
-
-    /// <summary>
-    /// Connects to Redis (a StackExchange.Redis configuration string or a <c>redis://</c> URL) and
-    /// creates a budget that owns the connection.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="tokensPerMinute"/> is not from 1 to <see cref="FixedWindowPolicy.MaxLimit"/> (checked before connecting).</exception>
-    /// <exception cref="ArgumentNullException"><paramref name="keyPrefix"/> is <see langword="null"/> (checked before connecting).</exception>
-    public static TokenBudgetLimiter Connect(string configuration, long tokensPerMinute, string keyPrefix = DefaultKeyPrefix, RedisCellOptions? options = null)
-    {
-        FixedWindowPolicy policy = Checked(tokensPerMinute, keyPrefix);
-        return new(policy, RedisCellLimiter.Connect(configuration, options), keyPrefix, ownsLimiter: true);
-    }
-
-    /// <inheritdoc cref="Connect(string, long, string, RedisCellOptions?)"/>
-    public static async Task<TokenBudgetLimiter> ConnectAsync(string configuration, long tokensPerMinute, string keyPrefix = DefaultKeyPrefix, RedisCellOptions? options = null)
-    {
-        FixedWindowPolicy policy = Checked(tokensPerMinute, keyPrefix);
-        return new(policy, await RedisCellLimiter.ConnectAsync(configuration, options).ConfigureAwait(false), keyPrefix, ownsLimiter: true);
-    }
-
-    private static FixedWindowPolicy Checked(long tokensPerMinute, string keyPrefix)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="tokensPerMinute"/> is not from 1 to <see cref="FixedWindowPolicy.MaxLimit"/>.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="keyPrefix"/> is <see langword="null"/>.</exception>
+    public TokenBudgetLimiter(long tokensPerMinute, CellLimiter? limiter = null, string keyPrefix = DefaultKeyPrefix)
     {
         ArgumentNullException.ThrowIfNull(keyPrefix);
-        return FixedWindowPolicy.TokensPerMinute(tokensPerMinute);
+        Policy = FixedWindowPolicy.TokensPerMinute(tokensPerMinute);
+        _limiter = limiter;
+        _keyPrefix = keyPrefix;
     }
 
     /// <summary>The budget every user gets per minute.</summary>
@@ -91,12 +55,12 @@ public sealed class TokenBudgetLimiter : IDisposable, IAsyncDisposable
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="tokens"/> is negative.</exception>
     public ValueTask<RateLimitResult> CheckAndConsumeAsync(string userId, long tokens = 1, CancellationToken cancellationToken = default) =>
-        _limiter.CheckAsync(new RateLimitRule(Policy, KeyFor(userId), tokens), cancellationToken);
+        Limiter.CheckAsync(new RateLimitRule(Policy, KeyFor(userId), tokens), cancellationToken);
 
     /// <summary>How many tokens <paramref name="userId"/> can still spend this minute; the full budget for an unseen user.</summary>
     public async ValueTask<long> GetRemainingAsync(string userId, CancellationToken cancellationToken = default)
     {
-        RateLimitResult peek = await _limiter.CheckAsync(new RateLimitRule(Policy, KeyFor(userId), 0), cancellationToken).ConfigureAwait(false);
+        RateLimitResult peek = await Limiter.CheckAsync(new RateLimitRule(Policy, KeyFor(userId), 0), cancellationToken).ConfigureAwait(false);
         return peek.Remaining;
     }
 
@@ -112,7 +76,7 @@ public sealed class TokenBudgetLimiter : IDisposable, IAsyncDisposable
     /// on the shared limiter, with the method's rules.
     /// </remarks>
     public ValueTask ResetAsync(string userId, CancellationToken cancellationToken = default) =>
-        _limiter.ResetAsync(KeyFor(userId), cancellationToken);
+        Limiter.ResetAsync(KeyFor(userId), cancellationToken);
 
     /// <summary>
     /// Gives <paramref name="userId"/> a full budget again in checks of <paramref name="checkedWith"/>:
@@ -122,7 +86,7 @@ public sealed class TokenBudgetLimiter : IDisposable, IAsyncDisposable
     /// </summary>
     /// <exception cref="ArgumentException">No rule of <paramref name="checkedWith"/> has the user's key.</exception>
     public ValueTask ResetAsync(string userId, ReadOnlyMemory<RateLimitRule> checkedWith, CancellationToken cancellationToken = default) =>
-        _limiter.ResetAsync(KeyFor(userId), checkedWith, cancellationToken);
+        Limiter.ResetAsync(KeyFor(userId), checkedWith, cancellationToken);
 
     /// <summary>The key a user's budget is kept under (before the limiter's own prefix).</summary>
     public string KeyFor(string userId)
@@ -134,12 +98,5 @@ public sealed class TokenBudgetLimiter : IDisposable, IAsyncDisposable
         return key.ToStringAndClear();
     }
 
-    /// <inheritdoc />
-    public void Dispose()
-    {
-        if (_ownsLimiter) _limiter.Dispose();
-    }
-
-    /// <inheritdoc />
-    public ValueTask DisposeAsync() => _ownsLimiter ? _limiter.DisposeAsync() : default;
+    private CellLimiter Limiter => _limiter ?? SharedLimiter.Current;
 }

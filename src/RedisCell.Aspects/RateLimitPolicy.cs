@@ -6,9 +6,9 @@ namespace RedisCell.Aspects;
 /// and shared by every call.
 /// </summary>
 /// <remarks>
-/// The two algorithms are <see cref="GcraPolicy"/> (redis-cell's <c>CL.THROTTLE</c>) and
-/// <see cref="FixedWindowPolicy"/> (a counter per window, used by <c>[RatePerSecond]</c> and
-/// <c>[TokenBudget]</c>).
+/// The algorithms are <see cref="Gcra.GcraPolicy"/> (redis-cell's <c>CL.THROTTLE</c>) and
+/// <see cref="FixedWindow.FixedWindowPolicy"/> (a counter per window, used by <c>[RatePerSecond]</c>
+/// and <c>[TokenBudget]</c>).
 /// </remarks>
 public abstract class RateLimitPolicy
 {
@@ -18,10 +18,10 @@ public abstract class RateLimitPolicy
     public long Limit { get; }
 
     /// <summary>
-    /// What this policy does when the limiter's store cannot be reached, or
-    /// <see langword="null"/> to use the limiter's <see cref="RedisCellOptions.FailurePolicy"/>.
+    /// What a store that cannot decide does for this policy, or <see langword="null"/> to use the
+    /// limiter's own <see cref="Resilience.FailureOptions.Mode"/>.
     /// </summary>
-    public RateLimiterFailurePolicy? FailurePolicy { get; init; }
+    public FailureMode? FailureMode { get; init; }
 
     /// <summary>A short, stable description such as <c>gcra(max_burst=15, count=30, period=60s)</c>.</summary>
     public abstract override string ToString();

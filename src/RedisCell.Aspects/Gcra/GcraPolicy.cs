@@ -1,6 +1,6 @@
 using System;
 
-namespace RedisCell.Aspects;
+namespace RedisCell.Aspects.Gcra;
 
 /// <summary>
 /// The generic cell rate algorithm with the parameters of redis-cell's

@@ -11,7 +11,7 @@ namespace RedisCell.Aspects;
 /// <remarks>
 /// <para>
 /// The source generator rewrites every call (interceptor mode) or the method itself (partial
-/// mode) so that the shared limiter, <see cref="CellLimiter.Shared"/>, is asked first; a call
+/// mode) so that the shared limiter, <see cref="SharedLimiter.Current"/>, is asked first; a call
 /// over the limit throws <see cref="RateLimitExceededException"/> and the method does not run.
 /// </para>
 /// <para>
@@ -19,7 +19,7 @@ namespace RedisCell.Aspects;
 /// <c>{request.Tenant.Id}</c>, or <c>&lt;userId&gt;</c> as an alias of <c>{userId}</c>.
 /// <c>{{</c> and <c>}}</c> are literal braces, so <c>"{{user:{userId}}}"</c> makes the key a
 /// Redis Cluster hash tag. Values are formatted with the invariant culture and escaped (see
-/// <see cref="RateLimitKeyBuilder"/>); the limiter adds its <see cref="RedisCellOptions.KeyPrefix"/>.
+/// <see cref="Keys.RateLimitKeyBuilder"/>); the limiter adds its <see cref="Redis.RedisCellOptions.KeyPrefix"/>.
 /// </para>
 /// <para>
 /// Several rate-limit attributes on one method are decided together, atomically: a call refused
@@ -62,14 +62,14 @@ public sealed class ThrottleAttribute : Attribute
 
     /// <summary>
     /// What to do when the limiter's store cannot answer, for this attribute only. Applies only
-    /// when written on the attribute; otherwise the limiter's <see cref="RedisCellOptions.FailurePolicy"/> is used.
+    /// when written on the attribute; otherwise the limiter's own (<c>RedisCellOptions.Failure.Mode</c>) is used.
     /// </summary>
-    public RateLimiterFailurePolicy FailurePolicy { get; set; }
+    public FailureMode FailureMode { get; set; }
 
     /// <summary>
     /// The name of the shared limiter to ask, for applications that talk to more than one Redis:
-    /// registered with <see cref="CellLimiter.ConfigureShared(string, CellLimiter)"/> or
-    /// <c>services.AddRedisCell(name, …)</c>. Not set: <see cref="CellLimiter.Shared"/>. Every
+    /// registered with <see cref="SharedLimiter.Configure(string, CellLimiter)"/> or
+    /// <c>services.AddRedisCell(name, …)</c>. Not set: <see cref="SharedLimiter.Current"/>. Every
     /// rate-limit attribute on one method must name the same limiter, since one limiter decides
     /// them together.
     /// </summary>

@@ -4,22 +4,23 @@ using System.Threading.RateLimiting;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
+using RedisCell.Aspects.Keys;
 using RedisCell.Aspects.RateLimiting;
 
 namespace RedisCell.Aspects.AspNetCore;
 
 /// <summary>
-/// An ASP.NET Core rate-limiter policy decided in Redis: every request maps to a key, and each key is
+/// An ASP.NET Core endpoint policy (<c>IRateLimiterPolicy</c>) decided by a <see cref="CellLimiter"/>: every request maps to a key, and each key is
 /// limited by one <see cref="RateLimitPolicy"/> shared by every instance of the application.
 /// </summary>
-internal sealed class CellRateLimiterPolicy : IRateLimiterPolicy<string>
+internal sealed class KeyedEndpointPolicy : IRateLimiterPolicy<string>
 {
     private readonly string _name;
     private readonly RateLimitPolicy _policy;
     private readonly Func<HttpContext, string> _key;
     private readonly CellRateLimiterOptions _options;
 
-    public CellRateLimiterPolicy(string name, RateLimitPolicy policy, Func<HttpContext, string> key, CellLimiter? limiter)
+    public KeyedEndpointPolicy(string name, RateLimitPolicy policy, Func<HttpContext, string> key, CellLimiter? limiter)
     {
         _name = name;
         _policy = policy;

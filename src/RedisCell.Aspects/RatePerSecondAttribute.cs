@@ -4,7 +4,7 @@ namespace RedisCell.Aspects;
 
 /// <summary>
 /// Allows at most <see cref="Limit"/> calls to the method per one-second window
-/// (<see cref="FixedWindowPolicy.PerSecond"/>), the window starting at the first call for the key:
+/// (<see cref="FixedWindow.FixedWindowPolicy.PerSecond"/>), the window starting at the first call for the key:
 /// <c>[RatePerSecond(100)]</c>.
 /// </summary>
 /// <remarks>
@@ -16,7 +16,7 @@ namespace RedisCell.Aspects;
 public sealed class RatePerSecondAttribute : Attribute
 {
     /// <summary>Creates the attribute.</summary>
-    /// <param name="limit">Calls allowed per second, from 1 to <see cref="FixedWindowPolicy.MaxLimit"/> (999,999,999,999,999; else diagnostic RCA001).</param>
+    /// <param name="limit">Calls allowed per second, from 1 to <see cref="FixedWindow.FixedWindowPolicy.MaxLimit"/> (999,999,999,999,999; else diagnostic RCA001).</param>
     public RatePerSecondAttribute(long limit)
     {
         Limit = limit;
@@ -31,8 +31,8 @@ public sealed class RatePerSecondAttribute : Attribute
     /// <inheritdoc cref="ThrottleAttribute.Quantity"/>
     public string? Quantity { get; set; }
 
-    /// <inheritdoc cref="ThrottleAttribute.FailurePolicy"/>
-    public RateLimiterFailurePolicy FailurePolicy { get; set; }
+    /// <inheritdoc cref="ThrottleAttribute.FailureMode"/>
+    public FailureMode FailureMode { get; set; }
 
     /// <inheritdoc cref="ThrottleAttribute.Limiter"/>
     public string? Limiter { get; set; }

@@ -1,6 +1,6 @@
 using System;
 
-namespace RedisCell.Aspects;
+namespace RedisCell.Aspects.FixedWindow;
 
 /// <summary>
 /// At most <see cref="RateLimitPolicy.Limit"/> units per window, the window starting at the first

@@ -3,7 +3,7 @@ using System;
 namespace RedisCell.Aspects;
 
 /// <summary>
-/// A per-minute token budget (<see cref="FixedWindowPolicy.TokensPerMinute"/>): each call consumes
+/// A per-minute token budget (<see cref="FixedWindow.FixedWindowPolicy.TokensPerMinute"/>): each call consumes
 /// <see cref="Cost"/> tokens from the key's budget of <see cref="TokensPerMinute"/>, as an LLM
 /// gateway does: <c>[TokenBudget("user:{userId}", 5000, Cost = nameof(tokens))]</c>.
 /// </summary>
@@ -16,7 +16,7 @@ public sealed class TokenBudgetAttribute : Attribute
 {
     /// <summary>Creates the attribute.</summary>
     /// <param name="key">The key template, such as <c>"user:{userId}"</c>.</param>
-    /// <param name="tokensPerMinute">Tokens per one-minute window, from 1 to <see cref="FixedWindowPolicy.MaxLimit"/> (999,999,999,999,999; else diagnostic RCA001).</param>
+    /// <param name="tokensPerMinute">Tokens per one-minute window, from 1 to <see cref="FixedWindow.FixedWindowPolicy.MaxLimit"/> (999,999,999,999,999; else diagnostic RCA001).</param>
     public TokenBudgetAttribute(string key, long tokensPerMinute)
     {
         Key = key;
@@ -35,8 +35,8 @@ public sealed class TokenBudgetAttribute : Attribute
     /// </summary>
     public string? Cost { get; set; }
 
-    /// <inheritdoc cref="ThrottleAttribute.FailurePolicy"/>
-    public RateLimiterFailurePolicy FailurePolicy { get; set; }
+    /// <inheritdoc cref="ThrottleAttribute.FailureMode"/>
+    public FailureMode FailureMode { get; set; }
 
     /// <inheritdoc cref="ThrottleAttribute.Limiter"/>
     public string? Limiter { get; set; }

@@ -41,8 +41,8 @@ public sealed class GcraAttribute : Attribute
     /// <inheritdoc cref="ThrottleAttribute.Quantity"/>
     public string? Quantity { get; set; }
 
-    /// <inheritdoc cref="ThrottleAttribute.FailurePolicy"/>
-    public RateLimiterFailurePolicy FailurePolicy { get; set; }
+    /// <inheritdoc cref="ThrottleAttribute.FailureMode"/>
+    public FailureMode FailureMode { get; set; }
 
     /// <inheritdoc cref="ThrottleAttribute.Limiter"/>
     public string? Limiter { get; set; }

@@ -1,0 +1,192 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using RedisCell.Aspects.Telemetry;
+using StackExchange.Redis;
+using StackExchange.Redis.KeyspaceIsolation;
+
+namespace RedisCell.Aspects.Redis;
+
+/// <summary>
+/// The connections a <see cref="RedisCellLimiter"/> decides on: the one it was given or opened,
+/// tuned for decisions (see <see cref="ForDecisions"/>), and for synchronous decisions on a
+/// connection whose <c>SyncTimeout</c> is longer than the decision timeout, a dedicated one.
+/// </summary>
+internal sealed class RedisConnection : IDisposable, IAsyncDisposable
+{
+    // Owned connections retry reconnecting every 400 ms, checked every 200 ms: a restarted server
+    // is used again within about 0.6 s. StackExchange.Redis abandons a connect attempt once the
+    // retry interval has passed.
+    private const int ReconnectIntervalMs = 400;
+
+    // A TLS handshake to a healthy server can take longer than a 100 ms decision budget.
+    private const int ConnectTimeoutFloorMs = 1000;
+    private static readonly TimeSpan s_heartbeat = TimeSpan.FromMilliseconds(200);
+
+    private readonly bool _owned;
+    private readonly RedisCellOptions _options;
+    private readonly ILogger _logger;
+    private readonly object _syncLock = new();
+    private IDatabase? _syncDatabase;
+    private Task<ConnectionMultiplexer>? _syncConnecting;
+    private bool _disposed;
+
+    public RedisConnection(IConnectionMultiplexer multiplexer, RedisCellOptions options, ILogger logger, bool owned)
+    {
+        Multiplexer = multiplexer;
+        _options = options;
+        _logger = logger;
+        _owned = owned;
+        Database = Prefixed(multiplexer);
+        if (owned || multiplexer.TimeoutMilliseconds <= TimeoutMilliseconds(options)) _syncDatabase = Database;
+    }
+
+    public IConnectionMultiplexer Multiplexer { get; }
+
+    /// <summary>The database decisions use, with the key prefix applied.</summary>
+    public IDatabase Database { get; }
+
+    public bool IsConnected => Multiplexer.IsConnected;
+
+    /// <summary>
+    /// The configuration a decision connection uses: both timeouts are the decision timeout, nothing
+    /// queues while disconnected (it would run after the caller was answered by the failure policy),
+    /// reconnecting is retried at a steady 400 ms, and a first connect is one bounded attempt (the
+    /// connection goes on reconnecting in the background). An explicit <c>connectTimeout</c> wins.
+    /// </summary>
+    public static ConfigurationOptions ForDecisions(ConfigurationOptions configuration, RedisCellOptions options)
+    {
+        ConfigurationOptions tuned = configuration.Clone();
+        int timeoutMs = TimeoutMilliseconds(options);
+        tuned.AbortOnConnectFail = false;
+        tuned.SyncTimeout = timeoutMs;
+        tuned.AsyncTimeout = timeoutMs;
+        if (!HasExplicitConnectTimeout(configuration)) tuned.ConnectTimeout = Math.Max(timeoutMs, ConnectTimeoutFloorMs);
+        tuned.ConnectRetry = 1;
+        tuned.BacklogPolicy = BacklogPolicy.FailFast;
+        tuned.ReconnectRetryPolicy = new LinearRetry(ReconnectIntervalMs);
+        tuned.HeartbeatInterval = s_heartbeat;
+        return tuned;
+    }
+
+    /// <summary>Every primary server: where scripts are loaded and engines looked for.</summary>
+    public IEnumerable<IServer> Primaries() => Multiplexer.GetServers().Where(server => !server.IsReplica);
+
+    /// <summary>The cluster slot of a logical key (prefixed), or -1 off a cluster.</summary>
+    public int SlotOf(string key) => Multiplexer.GetHashSlot(_options.KeyPrefix + key);
+
+    /// <summary>Whether the connection computes slots at all: off a cluster it does not, and a single server pays one check.</summary>
+    public bool ComputesSlots(string key) => Multiplexer.GetHashSlot(key) >= 0;
+
+    /// <summary>
+    /// The database synchronous decisions use: this connection's when its <c>SyncTimeout</c> is
+    /// within the decision timeout, else a dedicated connection opened on first use.
+    /// </summary>
+    public IDatabase SyncDatabase() => Volatile.Read(ref _syncDatabase) ?? OpenDedicatedConnection();
+
+    /// <summary>Fails at once when the connection has no server to send to: it would queue or fail without asking anyone.</summary>
+    public static void ThrowIfDisconnected(IDatabase database)
+    {
+        if (!database.Multiplexer.IsConnected)
+        {
+            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.None, "The connection has no server to send the decision to.");
+        }
+    }
+
+    public void Dispose()
+    {
+        DisposeDedicatedConnection();
+        if (_owned) Multiplexer.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        DisposeDedicatedConnection();
+        if (_owned) await Multiplexer.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static int TimeoutMilliseconds(RedisCellOptions options) => (int)Math.Ceiling(options.Failure.Timeout.TotalMilliseconds);
+
+    // StackExchange.Redis has no "was set" flag, but writes connectTimeout into the configuration
+    // string only when it was given (in a string or through the property).
+    private static bool HasExplicitConnectTimeout(ConfigurationOptions configuration) =>
+        configuration.ToString(includePassword: false).Contains("connectTimeout=", StringComparison.OrdinalIgnoreCase);
+
+    private IDatabase Prefixed(IConnectionMultiplexer multiplexer)
+    {
+        IDatabase database = multiplexer.GetDatabase(_options.Database);
+        return _options.KeyPrefix.Length == 0 ? database : database.WithKeyPrefix(_options.KeyPrefix);
+    }
+
+    private IDatabase OpenDedicatedConnection()
+    {
+        Task<ConnectionMultiplexer> connecting;
+        lock (_syncLock)
+        {
+            if (_syncDatabase is not null) return _syncDatabase;
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_syncConnecting is null)
+            {
+                ConfigurationOptions configuration;
+                try
+                {
+                    configuration = ForDecisions(ConfigurationOptions.Parse(Multiplexer.Configuration), _options);
+                }
+                catch (Exception ex) when (ex is ArgumentException or FormatException or NotSupportedException)
+                {
+                    return UseSharedConnection(ex);
+                }
+
+                _syncConnecting = ConnectionMultiplexer.ConnectAsync(configuration);
+            }
+
+            connecting = _syncConnecting;
+        }
+
+        // The one wait on a task in the synchronous path: opening the connection, once per limiter,
+        // bounded by the timeout like any decision.
+        try
+        {
+            if (!connecting.Wait(_options.Failure.Timeout)) throw new TimeoutException("The dedicated connection for synchronous decisions is still opening.");
+        }
+        catch (AggregateException ex)
+        {
+            lock (_syncLock) return UseSharedConnection(ex.InnerException ?? ex);
+        }
+
+        lock (_syncLock)
+        {
+            if (_syncDatabase is null)
+            {
+                Log.SyncConnectionOpened(_logger, TimeoutMilliseconds(_options), Multiplexer.TimeoutMilliseconds);
+                Volatile.Write(ref _syncDatabase, Prefixed(connecting.Result));
+            }
+
+            return _syncDatabase;
+        }
+    }
+
+    private IDatabase UseSharedConnection(Exception why)
+    {
+        Log.SyncConnectionNotOpened(_logger, Multiplexer.TimeoutMilliseconds, why);
+        Volatile.Write(ref _syncDatabase, Database);
+        return Database;
+    }
+
+    private void DisposeDedicatedConnection()
+    {
+        Task<ConnectionMultiplexer>? connecting;
+        lock (_syncLock)
+        {
+            _disposed = true;
+            connecting = _syncConnecting;
+        }
+
+        if (connecting is null) return;
+        if (connecting.IsCompletedSuccessfully) connecting.Result.Dispose();
+        else _ = connecting.ContinueWith(static t => t.Result.Dispose(), TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously);
+    }
+}
