@@ -1,8 +1,10 @@
 extern alias Generators;
 
 using System.Reflection;
+using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using DiagnosticDescriptors = Generators::RedisCell.Aspects.Generators.Diagnostics.DiagnosticDescriptors;
+using DiagnosticMessages = Generators::RedisCell.Aspects.Generators.Diagnostics.DiagnosticMessages;
 
 namespace RedisCell.Aspects.Analyzers.Tests;
 
@@ -51,6 +53,43 @@ public sealed class DiagnosticTableTests
             Assert.Equal($"# {id}: {title}", Plain(File.ReadLines(page).First()));
             string row = $"| [{id}]({id}.md) | {descriptor.DefaultSeverity} | {title} |";
             Assert.True(index.Any(line => line.StartsWith(row, StringComparison.Ordinal)), $"docs/diagnostics/README.md has no row starting '{row}'");
+        }
+    }
+
+    /// <summary>
+    /// The message table holds no text that nothing reports: each of its members is named, as
+    /// <c>DiagnosticMessages.Member</c>, somewhere in the generator's other sources.
+    /// </summary>
+    [Fact]
+    public void Every_message_text_is_used()
+    {
+        string folder = Path.Combine(RepositoryRoot(), "generators", "RedisCell.Aspects.Generators");
+        string table = Path.Combine(folder, "Diagnostics", "DiagnosticMessages.cs");
+        string sources = string.Join("\n", Directory.GetFiles(folder, "*.cs", SearchOption.AllDirectories)
+            .Where(path => path != table && !path.Split(Path.DirectorySeparatorChar).Contains("obj"))
+            .Select(File.ReadAllText));
+        string[] members = typeof(DiagnosticMessages)
+            .GetMembers(BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly)
+            .Where(m => m is FieldInfo or MethodInfo)
+            .Select(m => m.Name)
+            .Distinct()
+            .ToArray();
+        Assert.NotEmpty(members);
+        string[] unused = members.Where(name => !Regex.IsMatch(sources, $@"\bDiagnosticMessages\.{name}\b")).ToArray();
+        Assert.True(unused.Length == 0, "Nothing reports DiagnosticMessages." + string.Join(", DiagnosticMessages.", unused));
+    }
+
+    /// <summary>Each member of the message table says, in its one-line summary, which diagnostic uses it.</summary>
+    [Fact]
+    public void Every_message_text_names_its_diagnostic()
+    {
+        string[] lines = File.ReadAllLines(Path.Combine(RepositoryRoot(), "generators", "RedisCell.Aspects.Generators", "Diagnostics", "DiagnosticMessages.cs"));
+        HashSet<string> ids = All.Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if (!lines[i].TrimStart().StartsWith("public ", StringComparison.Ordinal)) continue;
+            Match summary = Regex.Match(i > 0 ? lines[i - 1] : "", @"^\s*/// <summary>(RCA\d{3})\b");
+            Assert.True(summary.Success && ids.Contains(summary.Groups[1].Value), $"DiagnosticMessages.cs line {i + 1} has no '/// <summary>RCAnnn' line above it naming a diagnostic");
         }
     }
 

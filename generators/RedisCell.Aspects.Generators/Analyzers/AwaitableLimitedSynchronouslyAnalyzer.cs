@@ -50,6 +50,6 @@ public sealed class AwaitableLimitedSynchronouslyAnalyzer : DiagnosticAnalyzer
             method.Locations[0],
             method.ToDisplayString(SymbolText.Display),
             method.ReturnType.ToDisplayString(SymbolText.Display),
-            string.Join("; ", Parser.SynchronousReasons(method))));
+            DiagnosticMessages.Reasons(Parser.SynchronousReasons(method))));
     }
 }

@@ -1,10 +1,11 @@
 using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
+using RedisCell.Aspects.Generators.Diagnostics;
 using RedisCell.Aspects.Generators.Parsing;
 
 namespace RedisCell.Aspects.Generators.Analyzers;
 
-/// <summary>A member a method overrides or implements, as declared (not a generic instantiation), and "overrides" or "implements".</summary>
+/// <summary>A member a method overrides or implements, as declared (not a generic instantiation), and "overrides" or "implements" for RCA014's message.</summary>
 internal readonly record struct BaseMember(IMethodSymbol Member, string Relation);
 
 /// <summary>
@@ -26,8 +27,8 @@ internal static class BaseMembers
     public static List<BaseMember> UnlimitedOf(IMethodSymbol method)
     {
         var members = new List<BaseMember>();
-        if (method.OverriddenMethod is { } overridden) Add(members, overridden, "overrides");
-        foreach (IMethodSymbol implemented in method.ExplicitInterfaceImplementations) Add(members, implemented, "implements");
+        if (method.OverriddenMethod is { } overridden) Add(members, overridden, DiagnosticMessages.Overrides);
+        foreach (IMethodSymbol implemented in method.ExplicitInterfaceImplementations) Add(members, implemented, DiagnosticMessages.Implements);
 
         INamedTypeSymbol type = method.ContainingType;
         if (method.MethodKind == MethodKind.Ordinary && type.TypeKind is TypeKind.Class or TypeKind.Struct)
@@ -39,7 +40,7 @@ internal static class BaseMembers
                     if (candidate is IMethodSymbol member
                         && SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(member), method))
                     {
-                        Add(members, member, "implements");
+                        Add(members, member, DiagnosticMessages.Implements);
                     }
                 }
             }

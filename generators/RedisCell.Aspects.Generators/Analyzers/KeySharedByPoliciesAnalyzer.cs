@@ -79,11 +79,6 @@ public sealed class KeySharedByPoliciesAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private const string DifferentPolicy = "with a different policy; two policies on one key corrupt each other's state";
-
-    private const string SameCall =
-        "in the same call; the rules of one call are all decided from the state before it, so a fixed window counts the call twice and GCRA keeps only the last rule's charge: keep one of them";
-
     private static void Report(CompilationAnalysisContext context, ConcurrentBag<KeyUse> uses)
     {
         foreach (IGrouping<string, KeyUse> sameKey in uses.GroupBy(u => u.Shape))
@@ -99,28 +94,22 @@ public sealed class KeySharedByPoliciesAnalyzer : DiagnosticAnalyzer
                     ? differing
                     : group.Where(other => other != use && SymbolEqualityComparer.Default.Equals(other.Method, use.Method)).ToArray();
                 if (others.Length == 0) continue;
-                string described = Join(others
+                string described = DiagnosticMessages.AndList(others
                     .Select(other => Describe(other, use))
                     .Distinct()
                     .OrderBy(text => text, System.StringComparer.Ordinal)
                     .ToArray());
                 context.ReportDiagnostic(Diagnostic.Create(
                     DiagnosticDescriptors.KeySharedByPolicies, use.Location, use.Text, use.Method.ToDisplayString(SymbolText.Display), described,
-                    differing.Length > 0 ? DifferentPolicy : SameCall));
+                    differing.Length > 0 ? DiagnosticMessages.DifferentPolicy : DiagnosticMessages.SameCall));
             }
         }
     }
 
     private static string Describe(KeyUse other, KeyUse reportedAt) =>
         SymbolEqualityComparer.Default.Equals(other.Method, reportedAt.Method)
-            ? $"[{other.Kind}] on the same method"
-            : $"[{other.Kind}] on '{other.Method.ToDisplayString(SymbolText.Display)}'";
-
-    private static string Join(string[] parts) => parts.Length switch
-    {
-        1 => parts[0],
-        _ => string.Join(", ", parts.Take(parts.Length - 1)) + " and " + parts[parts.Length - 1],
-    };
+            ? DiagnosticMessages.OnSameMethod(other.Kind.ToString())
+            : DiagnosticMessages.OnMethod(other.Kind.ToString(), other.Method.ToDisplayString(SymbolText.Display));
 
     /// <summary>What the stored state means: GCRA interval and tolerance, or a fixed window's limit and length.</summary>
     private static string PolicyOf(RuleModel rule)

@@ -24,8 +24,6 @@ namespace RedisCell.Aspects.Generators.Analyzers;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class KeyValueUnstableAnalyzer : DiagnosticAnalyzer
 {
-    private const string SharedKey = "so all callers share one key";
-
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = [DiagnosticDescriptors.KeyValueUnstable];
 
@@ -97,24 +95,24 @@ public sealed class KeyValueUnstableAnalyzer : DiagnosticAnalyzer
             case IDynamicTypeSymbol:
             case { SpecialType: SpecialType.System_Object or SpecialType.System_ValueType }:
             case { TypeKind: TypeKind.Interface } when !IsEnumerable(type):
-                return $"is written with the ToString of whatever type the value has at run time; most types write their type name, {SharedKey}";
+                return DiagnosticMessages.ValueOfRuntimeType;
             case { TypeKind: TypeKind.Delegate }:
-                return $"is a delegate, whose text is its type name, {SharedKey}";
+                return DiagnosticMessages.ValueIsDelegate;
             case IArrayTypeSymbol:
-                return $"is an array, whose text is its type name, not its items, {SharedKey}";
+                return DiagnosticMessages.ValueIsArray;
         }
 
         IMethodSymbol? toString = ToStringOverride(type);
         if (toString is null)
         {
             return IsEnumerable(type)
-                ? $"is a collection, whose text is its type name, not its items, {SharedKey}"
-                : "does not override ToString, so every value writes the type name and all callers share one key";
+                ? DiagnosticMessages.ValueIsCollection
+                : DiagnosticMessages.ValueHasNoToString;
         }
 
         if (toString.IsImplicitlyDeclared && toString.ContainingType.IsRecord)
         {
-            return "is a record whose generated ToString writes every property: the key changes whenever the record gains a member and carries values that do not belong in a key; name the member that identifies the caller";
+            return DiagnosticMessages.ValueIsRecord;
         }
 
         return null;

@@ -9,7 +9,8 @@ namespace RedisCell.Aspects.Generators.Diagnostics;
 /// analyzers report the rest (calls that escape the limiter, RCA009 included so that an intended
 /// escape can be suppressed at the call, keys that collide, and awaitable methods whose limit is
 /// decided synchronously, RCA023, which a method may accept). Each ID has a
-/// page at <c>docs/diagnostics/RCAxxx.md</c>, which is also its help link.
+/// page at <c>docs/diagnostics/RCAxxx.md</c>, which is also its help link. The sentences that
+/// fill the message formats' holes are in <see cref="DiagnosticMessages"/>.
 /// </summary>
 public static class DiagnosticDescriptors
 {

@@ -1,5 +1,6 @@
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using RedisCell.Aspects.Generators.Diagnostics;
 
 namespace RedisCell.Aspects.Generators.Parsing;
 
@@ -45,12 +46,12 @@ internal static class CoreMethod
     {
         if (core.IsStatic != method.IsStatic)
         {
-            return core.IsStatic ? "it is static, expected an instance method" : "it is an instance method, expected a static one";
+            return core.IsStatic ? DiagnosticMessages.CoreIsStatic : DiagnosticMessages.CoreIsInstance;
         }
 
         if (core.TypeParameters.Length != method.TypeParameters.Length)
         {
-            return $"it has {Count(core.TypeParameters.Length, "type parameter")}, expected {method.TypeParameters.Length}";
+            return DiagnosticMessages.CoreTypeParameterCount(core.TypeParameters.Length, method.TypeParameters.Length);
         }
 
         string? constraints = ConstraintDifference(method, core);
@@ -60,7 +61,7 @@ internal static class CoreMethod
 
         if (core.Parameters.Length != method.Parameters.Length)
         {
-            return $"it has {Count(core.Parameters.Length, "parameter")}, expected {method.Parameters.Length}";
+            return DiagnosticMessages.CoreParameterCount(core.Parameters.Length, method.Parameters.Length);
         }
 
         for (int i = 0; i < method.Parameters.Length; i++)
@@ -69,7 +70,7 @@ internal static class CoreMethod
             IParameterSymbol actual = core.Parameters[i];
             if (!SameParameter(actual, expected))
             {
-                return $"parameter {i + 1} is '{Describe(actual)}', expected '{Describe(expected)}'";
+                return DiagnosticMessages.CoreParameterDiffers(i + 1, Describe(actual), Describe(expected));
             }
         }
 
@@ -93,7 +94,7 @@ internal static class CoreMethod
         for (int i = 0; i < method.TypeParameters.Length; i++)
         {
             if (SymbolText.Constraints(method.TypeParameters[i], positional) == SymbolText.Constraints(core.TypeParameters[i], positional)) continue;
-            return $"type parameter '{core.TypeParameters[i].Name}' is constrained '{ConstraintText(core.TypeParameters[i])}', expected '{ConstraintText(method.TypeParameters[i])}'";
+            return DiagnosticMessages.CoreConstraintDiffers(core.TypeParameters[i].Name, ConstraintText(core.TypeParameters[i]), ConstraintText(method.TypeParameters[i]));
         }
 
         return null;
@@ -102,7 +103,7 @@ internal static class CoreMethod
     private static string ConstraintText(ITypeParameterSymbol parameter)
     {
         string text = SymbolText.Constraints(parameter).Replace("global::", "");
-        return text.Length == 0 ? "no constraints" : text;
+        return text.Length == 0 ? DiagnosticMessages.NoConstraints : text;
     }
 
     /// <summary>
@@ -126,7 +127,7 @@ internal static class CoreMethod
         if (matches) return null;
         string expected = (method.ReturnsByRefReadonly ? "ref readonly " : method.ReturnsByRef ? "ref " : "") + Display(method.ReturnType.WithNullableAnnotation(method.ReturnNullableAnnotation));
         string actual = (core.ReturnsByRefReadonly ? "ref readonly " : core.ReturnsByRef ? "ref " : "") + Display(core.ReturnType.WithNullableAnnotation(core.ReturnNullableAnnotation));
-        return $"it returns '{actual}', expected '{expected}'";
+        return DiagnosticMessages.CoreReturnDiffers(actual, expected);
     }
 
     private static string Describe(IParameterSymbol parameter)
@@ -144,6 +145,4 @@ internal static class CoreMethod
 
     private static string Display(ITypeSymbol type) =>
         type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat.AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier));
-
-    private static string Count(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
 }

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Text;
+using RedisCell.Aspects.Generators.Diagnostics;
 
 namespace RedisCell.Aspects.Generators.Parsing;
 
@@ -24,7 +25,7 @@ internal sealed class KeyTemplate
     /// <summary>The literal runs and holes, in order; adjacent literal text is merged.</summary>
     public IReadOnlyList<KeyTemplateSegment> Segments { get; }
 
-    /// <summary>Why the template is malformed, or null.</summary>
+    /// <summary>Why the template is malformed (RCA002's reason), or null.</summary>
     public string? Error { get; }
 
     /// <summary>Where in the template the error is, or -1.</summary>
@@ -49,10 +50,10 @@ internal sealed class KeyTemplate
                 }
 
                 int close = template.IndexOf('}', i + 1);
-                if (close < 0) return Fail($"the '{{' at position {i} is never closed; write '{{{{' for a literal brace", i);
+                if (close < 0) return Fail(DiagnosticMessages.BraceNeverClosed(i), i);
                 string path = template.Substring(i + 1, close - i - 1);
                 string? problem = CheckPath(path);
-                if (problem is not null) return Fail($"'{{{path}}}' at position {i}: {problem}", i);
+                if (problem is not null) return Fail(DiagnosticMessages.HoleMalformed(path, i, problem), i);
                 Flush(segments, literal);
                 segments.Add(KeyTemplateSegment.Hole(path, i, close - i + 1));
                 i = close + 1;
@@ -66,7 +67,7 @@ internal sealed class KeyTemplate
                     continue;
                 }
 
-                return Fail($"the '}}' at position {i} closes nothing; write '}}}}' for a literal brace", i);
+                return Fail(DiagnosticMessages.BraceClosesNothing(i), i);
             }
             else if (c == '<' && TryReadAlias(template, i, out string? aliasPath, out int aliasEnd))
             {
@@ -107,10 +108,10 @@ internal sealed class KeyTemplate
 
     private static string? CheckPath(string path)
     {
-        if (path.Length == 0) return "a hole needs a parameter name";
+        if (path.Length == 0) return DiagnosticMessages.HoleEmpty;
         foreach (string part in path.Split('.'))
         {
-            if (!IsIdentifier(part)) return $"'{part}' is not an identifier";
+            if (!IsIdentifier(part)) return DiagnosticMessages.NotAnIdentifier(part);
         }
 
         return null;

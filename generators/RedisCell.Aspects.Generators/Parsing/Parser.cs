@@ -47,8 +47,7 @@ internal static class Parser
                 DiagnosticDescriptors.UnsupportedMethod,
                 LocationInfo.From(((MethodDeclarationSyntax)context.TargetNode).Identifier.GetLocation()),
                 method.ToDisplayString(SymbolText.Display),
-                "the attribute is on the implementation of a partial method, which the generator cannot replace; "
-                + $"for partial mode put it on the declaration without a body, delete this implementation and move its body into '{method.Name}Core'"));
+                DiagnosticMessages.AttributeOnPartialImplementation(method.Name)));
         }
         else
         {
@@ -90,7 +89,7 @@ internal static class Parser
                 : null;
             return lateBound is null
                 ? null
-                : Escapes(lateBound, invocation, "it is dispatched dynamically at run time");
+                : Escapes(lateBound, invocation, DiagnosticMessages.DispatchedDynamically);
         }
 
         IMethodSymbol method = (called.ReducedFrom ?? called).OriginalDefinition;
@@ -98,13 +97,13 @@ internal static class Parser
 
         if (invocation.Expression is MemberAccessExpressionSyntax { Expression: BaseExpressionSyntax })
         {
-            return Escapes(method, invocation, "a 'base.' call cannot be intercepted; move the attribute to the override or use partial mode");
+            return Escapes(method, invocation, DiagnosticMessages.BaseCall);
         }
 
         IOperation? operation = semanticModel.GetOperation(invocation, cancellationToken);
         if (operation is Microsoft.CodeAnalysis.Operations.IDynamicInvocationOperation)
         {
-            return Escapes(method, invocation, "it is dispatched dynamically at run time");
+            return Escapes(method, invocation, DiagnosticMessages.DispatchedDynamically);
         }
 
         // An interceptor of an interface member takes its receiver as the interface: a struct
@@ -113,14 +112,12 @@ internal static class Parser
         if (method.ContainingType.TypeKind == TypeKind.Interface
             && operation is Microsoft.CodeAnalysis.Operations.IInvocationOperation { Instance.Type: ITypeParameterSymbol { IsReferenceType: false } receiver })
         {
-            return Escapes(method, invocation,
-                $"the receiver's type '{receiver.Name}' may be a struct, which an interceptor would box, so changes the method makes to it would be lost; "
-                + $"constrain '{receiver.Name}' to 'class', or put the attribute on the struct's own method and call that");
+            return Escapes(method, invocation, DiagnosticMessages.ReceiverMayBeStruct(receiver.Name));
         }
 
         if (IsInExpressionTree(invocation, semanticModel, cancellationToken))
         {
-            return Escapes(method, invocation, "calls inside an expression tree cannot be intercepted");
+            return Escapes(method, invocation, DiagnosticMessages.InExpressionTree);
         }
 
         var problems = new List<DiagnosticInfo>();
@@ -129,13 +126,13 @@ internal static class Parser
         {
             // A method of this compilation reports its own problems once, at its declaration.
             bool inSource = method.Locations.Any(l => l.IsInSource);
-            return inSource ? null : Escapes(method, invocation, problems.Count > 0 ? problems[0].ToDiagnostic().GetMessage() : "its attributes cannot be read");
+            return inSource ? null : Escapes(method, invocation, problems.Count > 0 ? problems[0].ToDiagnostic().GetMessage() : DiagnosticMessages.AttributesUnreadable);
         }
 
 #pragma warning disable RSEXPERIMENTAL002 // GetInterceptableLocation is the supported way to address a call.
         InterceptableLocation? location = semanticModel.GetInterceptableLocation(invocation, cancellationToken);
 #pragma warning restore RSEXPERIMENTAL002
-        if (location is null) return Escapes(method, invocation, "the compiler cannot intercept this form of call");
+        if (location is null) return Escapes(method, invocation, DiagnosticMessages.FormNotInterceptable);
 
         FileLinePositionSpan span = NameOf(invocation).GetLocation().GetLineSpan();
         string display = $"{System.IO.Path.GetFileName(span.Path)}({span.StartLinePosition.Line + 1},{span.StartLinePosition.Character + 1})";
@@ -227,7 +224,7 @@ internal static class Parser
         {
             diagnostics.Add(DiagnosticInfo.Create(
                 DiagnosticDescriptors.LimitersDiffer, LocationInfo.From(method.Locations.FirstOrDefault()), method.ToDisplayString(SymbolText.Display),
-                string.Join(", ", limiters.Select(l => l.Length == 0 ? "the default limiter" : "\"" + l + "\""))));
+                DiagnosticMessages.Limiters(limiters)));
         }
 
         if (diagnostics.Count > before || rules.Count == 0) return null;
@@ -278,7 +275,7 @@ internal static class Parser
         var reasons = new List<string>();
         if (!method.IsStatic && method.ContainingType.IsValueType)
         {
-            reasons.Add($"it is a member of the struct '{method.ContainingType.ToDisplayString(SymbolText.Display)}', whose receiver is passed by reference");
+            reasons.Add(DiagnosticMessages.StructReceiver(method.ContainingType.ToDisplayString(SymbolText.Display)));
         }
 
         foreach (IParameterSymbol parameter in method.Parameters)
@@ -293,15 +290,15 @@ internal static class Parser
             };
             if (byReference is not null)
             {
-                reasons.Add($"parameter '{parameter.Name}' is passed by '{byReference}'");
+                reasons.Add(DiagnosticMessages.PassedByReference(parameter.Name, byReference));
             }
             else if (parameter.Type.IsRefLikeType)
             {
-                reasons.Add($"parameter '{parameter.Name}' is of the ref struct type '{parameter.Type.ToDisplayString(SymbolText.Display)}'");
+                reasons.Add(DiagnosticMessages.RefStructParameter(parameter.Name, parameter.Type.ToDisplayString(SymbolText.Display)));
             }
             else if (MayBeRefLike(parameter.Type))
             {
-                reasons.Add($"parameter '{parameter.Name}' is of type '{parameter.Type.ToDisplayString(SymbolText.Display)}', which allows ref structs");
+                reasons.Add(DiagnosticMessages.AllowsRefStructParameter(parameter.Name, parameter.Type.ToDisplayString(SymbolText.Display)));
             }
         }
 
@@ -409,22 +406,21 @@ internal static class Parser
         // limits event handlers too, since it does not depend on intercepting calls.
         if (method.IsAsync && method.ReturnsVoid)
         {
-            return "async void methods cannot be awaited, so the limiter could only block the calling thread, and as event handlers they are called through delegates, which are not intercepted; "
-                + $"return Task, or use partial mode (a partial void method with the body in an async void '{method.Name}Core')";
+            return DiagnosticMessages.AsyncVoid(method.Name);
         }
 
-        if (method.MethodKind == MethodKind.LocalFunction) return "calls to local functions cannot be intercepted; use a method";
-        if (method.MethodKind == MethodKind.AnonymousFunction) return "a lambda is only called through a delegate, which cannot be intercepted; put the attribute on a method and call it from the lambda";
+        if (method.MethodKind == MethodKind.LocalFunction) return DiagnosticMessages.LocalFunction;
+        if (method.MethodKind == MethodKind.AnonymousFunction) return DiagnosticMessages.Lambda;
         // A C# 14 extension block's member is called on its receiver, but its containing type is
         // the unspeakable block: a forwarding interceptor cannot name it.
-        if (method.ContainingType is { IsExtension: true }) return "it is declared in an extension block, whose members generated code cannot forward; declare it as a classic extension method (a static method with a 'this' parameter)";
-        if (method.MethodKind != MethodKind.Ordinary) return $"only ordinary methods can be rate limited, and this is {Describe(method.MethodKind)}";
-        if (method.IsVararg) return "methods with __arglist cannot be forwarded";
-        if (method.IsStatic && (method.IsAbstract || method.IsVirtual)) return "static abstract and static virtual interface members are called through a type parameter, which an interceptor cannot forward";
-        if (IsPointer(method.ReturnType) || method.Parameters.Any(p => IsPointer(p.Type))) return "pointer types would need unsafe generated code";
+        if (method.ContainingType is { IsExtension: true }) return DiagnosticMessages.ExtensionBlock;
+        if (method.MethodKind != MethodKind.Ordinary) return DiagnosticMessages.NotOrdinary(method.MethodKind);
+        if (method.IsVararg) return DiagnosticMessages.Vararg;
+        if (method.IsStatic && (method.IsAbstract || method.IsVirtual)) return DiagnosticMessages.StaticVirtual;
+        if (IsPointer(method.ReturnType) || method.Parameters.Any(p => IsPointer(p.Type))) return DiagnosticMessages.Pointers;
         // Partial mode too: the implementation is written in another file, where the file-local type is a different type.
-        if (InFileLocalType(method)) return "it is in a file-local type, which generated code in another file cannot name or extend";
-        if (!interceptorMode && method.ContainingType.TypeKind == TypeKind.Interface) return "partial mode needs a class or struct; put the attribute on the implementation";
+        if (InFileLocalType(method)) return DiagnosticMessages.FileLocalType;
+        if (!interceptorMode && method.ContainingType.TypeKind == TypeKind.Interface) return DiagnosticMessages.PartialModeInInterface;
         return null;
     }
 
@@ -437,17 +433,6 @@ internal static class Parser
 
         return false;
     }
-
-    private static string Describe(MethodKind kind) => kind switch
-    {
-        MethodKind.UserDefinedOperator or MethodKind.Conversion => "an operator",
-        MethodKind.PropertyGet or MethodKind.PropertySet => "a property accessor",
-        MethodKind.EventAdd or MethodKind.EventRemove or MethodKind.EventRaise => "an event accessor",
-        MethodKind.ExplicitInterfaceImplementation => "an explicit interface implementation",
-        MethodKind.Constructor or MethodKind.StaticConstructor => "a constructor",
-        MethodKind.Destructor => "a finalizer",
-        _ => "a " + kind,
-    };
 
     private static bool IsPointer(ITypeSymbol type) => type is IPointerTypeSymbol or IFunctionPointerTypeSymbol;
 
@@ -463,31 +448,21 @@ internal static class Parser
             bool hidden = symbol.DeclaredAccessibility is Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal
                 || !compilation.IsSymbolAccessibleWithin(symbol, assembly);
             if (!hidden) continue;
-            string accessibility = AccessibilityText(symbol.DeclaredAccessibility);
             return ReferenceEquals(symbol, method)
-                ? accessibility
-                : $"in the {accessibility} type '{symbol.ToDisplayString(SymbolText.Display)}'";
+                ? DiagnosticMessages.Hidden(symbol.DeclaredAccessibility)
+                : DiagnosticMessages.InHiddenType(symbol.DeclaredAccessibility, symbol.ToDisplayString(SymbolText.Display));
         }
 
         foreach (ITypeSymbol type in method.Parameters.Select(p => p.Type).Append(method.ReturnType))
         {
             if (type is not ITypeParameterSymbol && !compilation.IsSymbolAccessibleWithin(type, assembly))
             {
-                return $"using the type '{type.ToDisplayString(SymbolText.Display)}', which is not accessible outside its type";
+                return DiagnosticMessages.UsesHiddenType(type.ToDisplayString(SymbolText.Display));
             }
         }
 
         return null;
     }
-
-    private static string AccessibilityText(Accessibility accessibility) => accessibility switch
-    {
-        Accessibility.Private => "private",
-        Accessibility.Protected => "protected",
-        Accessibility.ProtectedAndInternal => "private protected",
-        Accessibility.Internal => "internal to another assembly",
-        _ => "not accessible",
-    };
 
     private static PartialMethodModel? ParsePartial(
         IMethodSymbol method,
@@ -510,7 +485,7 @@ internal static class Parser
         {
             diagnostics.Add(DiagnosticInfo.Create(
                 DiagnosticDescriptors.UnsupportedMethod, location, display,
-                "it already has a hand-written implementation part; remove it and put the body in '" + method.Name + "Core'"));
+                DiagnosticMessages.PartialAlreadyImplemented(method.Name)));
         }
 
         var types = new List<ContainingTypeModel>();

@@ -20,7 +20,7 @@ internal static class RateLimitAttributes
     public const string RatePerSecond = "RedisCell.Aspects.RatePerSecondAttribute";
     public const string TokenBudget = "RedisCell.Aspects.TokenBudgetAttribute";
 
-    /// <summary>The tool name generated partial implementations carry in <c>[GeneratedCode]</c>.</summary>
+    /// <summary>The tool name in the <c>[GeneratedCode]</c> of generated partial implementations (and of the generated classes).</summary>
     public const string GeneratorName = "RedisCell.Aspects.Generators";
 
     /// <summary>The attribute's kind, or null when it is not one of ours.</summary>

@@ -159,7 +159,7 @@ internal static class RuleParser
 
         if (parsed.Segments.Count == 0)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.KeyTemplateMalformed, location, template, methodName, "a key cannot be empty"));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.KeyTemplateMalformed, location, template, methodName, DiagnosticMessages.KeyEmpty));
             return null;
         }
 
@@ -206,7 +206,7 @@ internal static class RuleParser
 
         if (parameter.RefKind == RefKind.Out)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.KeyValueNotUsable, location, template, methodName, path, "is an out parameter, unassigned before the call"));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.KeyValueNotUsable, location, template, methodName, path, DiagnosticMessages.KeyValueIsOut));
             return null;
         }
 
@@ -229,9 +229,9 @@ internal static class RuleParser
 
         string? unusable = type switch
         {
-            IPointerTypeSymbol or IFunctionPointerTypeSymbol => "is a pointer",
-            { IsRefLikeType: true } when !IsCharSpan(type) => "is a ref struct; only ReadOnlySpan<char> and Span<char> can be written into a key",
-            ITypeParameterSymbol { AllowsRefLikeType: true } => "may be a ref struct ('allows ref struct'); only ReadOnlySpan<char> and Span<char> can be written into a key",
+            IPointerTypeSymbol or IFunctionPointerTypeSymbol => DiagnosticMessages.KeyValueIsPointer,
+            { IsRefLikeType: true } when !IsCharSpan(type) => DiagnosticMessages.KeyValueIsRefStruct,
+            ITypeParameterSymbol { AllowsRefLikeType: true } => DiagnosticMessages.KeyValueMayBeRefStruct,
             _ => null,
         };
         if (unusable is not null)
@@ -325,8 +325,8 @@ internal static class RuleParser
         IParameterSymbol? parameter = method.Parameters.FirstOrDefault(p => p.Name == name.TrimStart('@'));
         string? problem = parameter switch
         {
-            null => "names no parameter of the method",
-            { RefKind: RefKind.Out } => "names an out parameter, unassigned before the call",
+            null => DiagnosticMessages.QuantityNamesNoParameter,
+            { RefKind: RefKind.Out } => DiagnosticMessages.QuantityNamesOut,
             _ => null,
         };
         string expression = "";
@@ -344,7 +344,7 @@ internal static class RuleParser
                     expression = $"checked((long){identifier})";
                     break;
                 default:
-                    problem = $"names '{parameter.Name}' of type '{parameter.Type.ToDisplayString(SymbolText.Display)}', which is not an integer type";
+                    problem = DiagnosticMessages.QuantityNotInteger(parameter.Name, parameter.Type.ToDisplayString(SymbolText.Display));
                     break;
             }
         }

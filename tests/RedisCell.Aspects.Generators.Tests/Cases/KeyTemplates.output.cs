@@ -4,6 +4,7 @@
 
 namespace RedisCell.Aspects.Generated
 {
+    [global::System.CodeDom.Compiler.GeneratedCode("RedisCell.Aspects.Generators", "0.1.0.0")]
     file static class RateLimitInterceptors
     {
         // Shop.Keys.Constant()

@@ -4,6 +4,7 @@
 
 namespace RedisCell.Aspects.Generated
 {
+    [global::System.CodeDom.Compiler.GeneratedCode("RedisCell.Aspects.Generators", "0.1.0.0")]
     file static class RateLimitInterceptors
     {
         // Shop.Payments.Charge(string)
@@ -85,6 +86,7 @@ namespace Shop
 namespace RedisCell.Aspects.Generated
 {
     // Shop.Payments.Audit()
+    [global::System.CodeDom.Compiler.GeneratedCode("RedisCell.Aspects.Generators", "0.1.0.0")]
     file static class RateLimitPolicies
     {
         // [Gcra(1, 2, 3, Limiter = "payments")]

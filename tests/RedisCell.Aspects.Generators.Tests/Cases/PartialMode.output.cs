@@ -23,6 +23,7 @@ namespace Shop
 namespace RedisCell.Aspects.Generated
 {
     // Shop.Outer.Orders<TOrder>.Echo<T>(T)
+    [global::System.CodeDom.Compiler.GeneratedCode("RedisCell.Aspects.Generators", "0.1.0.0")]
     file static class RateLimitPolicies
     {
         // [Gcra(2, 10, 1)]
@@ -70,6 +71,7 @@ namespace Shop
 namespace RedisCell.Aspects.Generated
 {
     // Shop.Outer.Orders<TOrder>.FindAsync(int, System.Threading.CancellationToken)
+    [global::System.CodeDom.Compiler.GeneratedCode("RedisCell.Aspects.Generators", "0.1.0.0")]
     file static class RateLimitPolicies
     {
         // [Throttle("orders:{customerId}", 15, 30, 60)]

@@ -4,6 +4,7 @@
 
 namespace RedisCell.Aspects.Generated
 {
+    [global::System.CodeDom.Compiler.GeneratedCode("RedisCell.Aspects.Generators", "0.1.0.0")]
     file static class RateLimitInterceptors
     {
         // Shop.Counter.Add(int)
@@ -132,6 +133,7 @@ namespace Shop
 namespace RedisCell.Aspects.Generated
 {
     // Shop.Ledger.RecordAsync(int)
+    [global::System.CodeDom.Compiler.GeneratedCode("RedisCell.Aspects.Generators", "0.1.0.0")]
     file static class RateLimitPolicies
     {
         // [RatePerSecond(10)]

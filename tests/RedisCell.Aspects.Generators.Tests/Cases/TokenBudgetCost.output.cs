@@ -4,6 +4,7 @@
 
 namespace RedisCell.Aspects.Generated
 {
+    [global::System.CodeDom.Compiler.GeneratedCode("RedisCell.Aspects.Generators", "0.1.0.0")]
     file static class RateLimitInterceptors
     {
         // Shop.Gateway.Embed(string, ulong)
@@ -73,6 +74,7 @@ namespace Shop
 namespace RedisCell.Aspects.Generated
 {
     // Shop.Gateway.CompleteAsync(string, string, int)
+    [global::System.CodeDom.Compiler.GeneratedCode("RedisCell.Aspects.Generators", "0.1.0.0")]
     file static class RateLimitPolicies
     {
         // [TokenBudget("user:{userId}", 5000, Cost = nameof(tokens))]
