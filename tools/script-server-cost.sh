@@ -21,12 +21,12 @@ trap 'kill "$(cat /tmp/rc-cost-'"$port"'.pid)" 2>/dev/null || true; rm -f "$stan
 until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.05; done
 cli() { redis-cli -p "$port" "$@"; }
 
-gcra=$(cli script load "$(cat "$here/src/RedisCell.Aspects/Scripts/cl_throttle.lua")")
-window=$(cli script load "$(cat "$here/src/RedisCell.Aspects/Scripts/fixed_window.lua")")
+gcra=$(cli script load "$(cat "$here/src/RedisCell.Aspects/Gcra/cl_throttle.lua")")
+window=$(cli script load "$(cat "$here/src/RedisCell.Aspects/FixedWindow/fixed_window.lua")")
 naive=$(cli script load "$(cat "$here/tools/baselines/straightforward_gcra.lua")")
 # batch.lua as the limiter composes it: the two scripts' functions, then the batch driver.
-functions() { sed '/^-- @entry/,$d' "$here/src/RedisCell.Aspects/Scripts/$1"; }
-batch=$(cli script load "$(functions cl_throttle.lua; functions fixed_window.lua; cat "$here/src/RedisCell.Aspects/Scripts/batch.lua")")
+functions() { sed '/^-- @entry/,$d' "$here/src/RedisCell.Aspects/$1"; }
+batch=$(cli script load "$(functions Gcra/cl_throttle.lua; functions FixedWindow/fixed_window.lua; cat "$here/src/RedisCell.Aspects/Redis/batch.lua")")
 batch_args() { # n [clock]: n GCRA decisions on random keys, as the limiter sends them ('m': through CL.THROTTLE)
   local keys="" args=""
   for i in $(seq "$1"); do keys="$keys batch$i:__rand_int__"; args="$args g 1000000 1000000 3600 1"; done

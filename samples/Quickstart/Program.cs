@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using RedisCell.Aspects;
+using RedisCell.Aspects.Redis;
 using RedisCell.Aspects.TestServers;
 
 // With REDIS_URL set, limits live in that Redis; otherwise Garnet runs in this process on a free
 // loopback port. Either way the limiter is the distributed one, talking RESP over TCP.
-string? redisUrl = Environment.GetEnvironmentVariable(CellLimiter.RedisUrlVariable);
+string? redisUrl = Environment.GetEnvironmentVariable(SharedLimiter.RedisUrlVariable);
 using GarnetHost? garnet = string.IsNullOrWhiteSpace(redisUrl) ? GarnetHost.Start() : null;
 string configuration = garnet?.Configuration ?? redisUrl!;
 Console.WriteLine(garnet is null
@@ -12,7 +13,7 @@ Console.WriteLine(garnet is null
     : $"Engine: Garnet, hosted in this process on 127.0.0.1:{garnet.Port} (set REDIS_URL to use your Redis)");
 
 await using RedisCellLimiter limiter = await RedisCellLimiter.ConnectAsync(configuration);
-CellLimiter.ConfigureShared(limiter);
+SharedLimiter.Configure(limiter);
 
 const int Calls = 2_000;
 int succeeded = 0, failed = 0;

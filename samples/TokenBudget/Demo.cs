@@ -1,4 +1,5 @@
-using RedisCell.Aspects;
+using RedisCell.Aspects.Redis;
+using RedisCell.Aspects.TokenBudget;
 
 namespace TokenBudgetSample;
 
@@ -11,7 +12,8 @@ public static class Demo
     {
         // Each run gets its own key prefix, so a rerun within the minute starts with full budgets.
         string prefix = $"llm-budget:{Guid.NewGuid():N}:";
-        await using TokenBudgetLimiter budget = await TokenBudgetLimiter.ConnectAsync(redisConfiguration, TokensPerMinute, prefix, options);
+        await using RedisCellLimiter limiter = await RedisCellLimiter.ConnectAsync(redisConfiguration, options);
+        var budget = new TokenBudgetLimiter(TokensPerMinute, limiter, prefix);
         var gateway = new LlmGateway(budget);
         var replies = new List<LlmGateway.Reply>();
 

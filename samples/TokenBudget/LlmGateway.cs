@@ -1,4 +1,5 @@
 using RedisCell.Aspects;
+using RedisCell.Aspects.TokenBudget;
 
 namespace TokenBudgetSample;
 

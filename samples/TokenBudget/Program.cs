@@ -3,7 +3,7 @@ using RedisCell.Aspects.TestServers;
 using TokenBudgetSample;
 
 // Against REDIS_URL when it is set, else against Garnet started in this process.
-string? redisUrl = Environment.GetEnvironmentVariable(CellLimiter.RedisUrlVariable);
+string? redisUrl = Environment.GetEnvironmentVariable(SharedLimiter.RedisUrlVariable);
 GarnetHost? garnet = string.IsNullOrWhiteSpace(redisUrl) ? GarnetHost.Start() : null;
 try
 {

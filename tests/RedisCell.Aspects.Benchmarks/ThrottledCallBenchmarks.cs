@@ -1,5 +1,8 @@
 using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Attributes;
+using RedisCell.Aspects.Gcra;
+using RedisCell.Aspects.InProcess;
+using RedisCell.Aspects.Keys;
 
 namespace RedisCell.Aspects.Benchmarks;
 
@@ -11,7 +14,7 @@ namespace RedisCell.Aspects.Benchmarks;
 /// <remarks>
 /// <para>
 /// The throttled methods are <see cref="Throttled"/>'s, so each call runs the interceptor the
-/// source generator writes for this project: build the key, ask <see cref="CellLimiter.Shared"/>,
+/// source generator writes for this project: build the key, ask <see cref="SharedLimiter.Current"/>,
 /// throw when limited, call the method. The methods are empty and never inlined, so every case
 /// pays one real call for the body, as the baseline does.
 /// </para>
@@ -36,8 +39,8 @@ public class ThrottledCallBenchmarks
     public void Setup()
     {
         _userId = 4242;
-        _limiter = new InProcessCellLimiter(new RedisCellOptions { TimeProvider = ClockFor(Clock) });
-        CellLimiter.ConfigureShared(_limiter);
+        _limiter = new InProcessCellLimiter(ClockFor(Clock));
+        SharedLimiter.Configure(_limiter);
         Throttled.Closed();
         Throttled.ClosedFor(_userId);
         _limiter.Check(new RateLimitRule(Throttled.ClosedPolicy, "bench:closed"));
@@ -59,11 +62,11 @@ public class ThrottledCallBenchmarks
     public void ThrottledTemplatedKey() => Throttled.OpenFor(_userId);
 
     [Benchmark(Description = "Check, constant key, limited")]
-    public bool CheckConstantKeyLimited() => CellLimiter.Shared.Check(new RateLimitRule(Throttled.ClosedPolicy, "bench:closed")).Limited;
+    public bool CheckConstantKeyLimited() => SharedLimiter.Current.Check(new RateLimitRule(Throttled.ClosedPolicy, "bench:closed")).Limited;
 
     [Benchmark(Description = "Check, templated key, limited")]
     public bool CheckTemplatedKeyLimited() =>
-        CellLimiter.Shared.Check(new RateLimitRule(Throttled.ClosedPolicy, RateLimitKey.Create($"closed:{_userId}"))).Limited;
+        SharedLimiter.Current.Check(new RateLimitRule(Throttled.ClosedPolicy, RateLimitKey.Create($"closed:{_userId}"))).Limited;
 
     [Benchmark(Description = "throttled, constant key, limited (throws)")]
     public bool ThrottledConstantKeyLimited()

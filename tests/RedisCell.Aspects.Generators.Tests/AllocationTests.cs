@@ -83,7 +83,7 @@ public sealed class AllocationTests
     [InlineData("BySku", "k:ssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss")]
     public async Task A_built_key_costs_only_its_string(string templated, string key)
     {
-        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(SharedLimiter.InProcess, Throttling.NewClock());
+        await using CellLimiter limiter = await TestEngines.ConfigureAsync(TestEngines.InProcess, Throttling.NewClock());
         Action build = s_consumer.Value.Method<Action>("Consumer.Calls", templated);
         Action constantKey = s_consumer.Value.Method<Action>("Consumer.Calls", "Baseline");
 

@@ -84,7 +84,7 @@ public sealed class CrossAssemblyBehaviourTests
 
     private static readonly TimeSpan s_minute = TimeSpan.FromSeconds(60);
 
-    public static TheoryData<string> Engines() => SharedLimiter.Engines();
+    public static TheoryData<string> Engines() => TestEngines.Engines();
 
     private static MetadataReference LibraryReference() => MetadataReference.CreateFromImage(s_library.Value);
 
@@ -94,7 +94,7 @@ public sealed class CrossAssemblyBehaviourTests
     [MemberData(nameof(Engines))]
     public async Task Interceptor_mode_limits_a_consumer_that_runs_the_generator(string engine)
     {
-        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        await using CellLimiter limiter = await TestEngines.ConfigureAsync(engine, Throttling.NewClock());
         RateLimitExceededException refused = await Throttling.AssertLimitedAfterAsync(engine, 3, s_minute, Scenario(s_withGenerator.Value.Loaded, "Find"));
         Assert.Equal("item:7", refused.Key);
         Assert.Equal(3, refused.Limit);
@@ -105,7 +105,7 @@ public sealed class CrossAssemblyBehaviourTests
     [MemberData(nameof(Engines))]
     public async Task Interceptor_mode_does_not_limit_a_consumer_without_the_generator(string engine)
     {
-        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        await using CellLimiter limiter = await TestEngines.ConfigureAsync(engine, Throttling.NewClock());
         Func<Task> find = Scenario(s_withoutGenerator.Value, "Find");
         for (int i = 0; i < 10; i++) await find();
     }
@@ -114,7 +114,7 @@ public sealed class CrossAssemblyBehaviourTests
     public static TheoryData<string, string, string> EnginesAndCalls()
     {
         var data = new TheoryData<string, string, string>();
-        foreach (string engine in SharedLimiter.Engines())
+        foreach (string engine in TestEngines.Engines())
         {
             data.Add(engine, "Direct", "order:direct");
             data.Add(engine, "ThroughInterface", "order:interface");
@@ -128,7 +128,7 @@ public sealed class CrossAssemblyBehaviourTests
     [MemberData(nameof(EnginesAndCalls))]
     public async Task Partial_mode_limits_a_consumer_without_the_generator(string engine, string scenario, string key)
     {
-        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        await using CellLimiter limiter = await TestEngines.ConfigureAsync(engine, Throttling.NewClock());
         RateLimitExceededException refused = await Throttling.AssertLimitedAfterAsync(engine, 3, s_minute, Scenario(s_withoutGenerator.Value, scenario));
         Assert.Equal(key, refused.Key);
     }
@@ -146,7 +146,7 @@ public sealed class CrossAssemblyBehaviourTests
         Assert.Contains("Library.Catalog.Find(int)", interceptors, StringComparison.Ordinal);
         Assert.DoesNotContain("PlaceAsync", interceptors, StringComparison.Ordinal);
 
-        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        await using CellLimiter limiter = await TestEngines.ConfigureAsync(engine, Throttling.NewClock());
         RateLimitExceededException refused = await Throttling.AssertLimitedAfterAsync(engine, 3, s_minute, Scenario(consumer, "Direct"));
         Assert.Equal("order:direct", refused.Key);
     }

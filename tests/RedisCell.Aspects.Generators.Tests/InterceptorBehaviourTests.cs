@@ -213,7 +213,7 @@ public sealed class InterceptorBehaviourTests
 
     private static readonly TimeSpan s_minute = TimeSpan.FromSeconds(60);
 
-    public static TheoryData<string> Engines() => SharedLimiter.Engines();
+    public static TheoryData<string> Engines() => TestEngines.Engines();
 
     private static Func<Task> Scenario(string name) => s_consumer.Value.Method<Func<Task>>("Consumer.Scenarios", name);
 
@@ -221,7 +221,7 @@ public sealed class InterceptorBehaviourTests
     [MemberData(nameof(Engines))]
     public async Task Static_sync_method_is_limited_under_its_full_name(string engine)
     {
-        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        await using CellLimiter limiter = await TestEngines.ConfigureAsync(engine, Throttling.NewClock());
         RateLimitExceededException refused = await Throttling.AssertLimitedAfterAsync(engine, 3, s_minute, Scenario("StaticSync"));
         Assert.Equal("Consumer.Api.Lookup(int)", refused.Key);
         Assert.Equal(3, refused.Limit);
@@ -231,7 +231,7 @@ public sealed class InterceptorBehaviourTests
     [MemberData(nameof(Engines))]
     public async Task Instance_method_is_limited_per_key_and_a_refused_call_does_not_run(string engine)
     {
-        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        await using CellLimiter limiter = await TestEngines.ConfigureAsync(engine, Throttling.NewClock());
         int before = s_consumer.Value.Assembly.GetType("Consumer.Scenarios")!.GetProperty("AccountCalls")!.GetValue(null) is int n ? n : -1;
         RateLimitExceededException refused = await Throttling.AssertLimitedAfterAsync(engine, 3, s_minute, Scenario("InstanceSync"));
         Assert.Equal("user:7", refused.Key);
@@ -266,7 +266,7 @@ public sealed class InterceptorBehaviourTests
     [MemberData(nameof(Engines))]
     public async Task Async_enumerable_is_checked_when_enumeration_starts(string engine)
     {
-        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        await using CellLimiter limiter = await TestEngines.ConfigureAsync(engine, Throttling.NewClock());
         var start = s_consumer.Value.Method<Func<IAsyncEnumerable<int>>>("Consumer.Scenarios", "StartCounting");
         var enumerate = s_consumer.Value.Method<Func<IAsyncEnumerable<int>, Task>>("Consumer.Scenarios", "Enumerate");
 
@@ -286,7 +286,7 @@ public sealed class InterceptorBehaviourTests
     [MemberData(nameof(Engines))]
     public async Task Async_enumerable_wait_honours_the_call_token_and_the_enumerator_token(string engine)
     {
-        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        await using CellLimiter limiter = await TestEngines.ConfigureAsync(engine, Throttling.NewClock());
         for (int i = 0; i < 5; i++)
         {
             await Assert.ThrowsAnyAsync<OperationCanceledException>(Scenario("CountWithCancelledCall"));
@@ -306,7 +306,7 @@ public sealed class InterceptorBehaviourTests
     [MemberData(nameof(Engines))]
     public async Task Quantity_parameter_charges_its_value_and_zero_only_reads(string engine)
     {
-        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        await using CellLimiter limiter = await TestEngines.ConfigureAsync(engine, Throttling.NewClock());
         Func<int, Task> take = s_consumer.Value.Method<Func<Func<int, Task>>>("Consumer.Scenarios", "Take")();
 
         for (int i = 0; i < 10; i++) await take(0);
@@ -317,7 +317,7 @@ public sealed class InterceptorBehaviourTests
 
         await take(0);
         RateLimitExceededException one = await Assert.ThrowsAsync<RateLimitExceededException>(() => take(1));
-        if (engine == SharedLimiter.InProcess) Assert.Equal(s_minute, one.RetryAfter);
+        if (engine == TestEngines.InProcess) Assert.Equal(s_minute, one.RetryAfter);
         else Assert.InRange(one.RetryAfter, s_minute - TimeSpan.FromSeconds(10), s_minute);
     }
 
@@ -345,7 +345,7 @@ public sealed class InterceptorBehaviourTests
     [MemberData(nameof(Engines))]
     public async Task Generic_method_shares_one_key_across_type_arguments(string engine)
     {
-        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        await using CellLimiter limiter = await TestEngines.ConfigureAsync(engine, Throttling.NewClock());
         Func<Task> call = Scenario("GenericMethod");
 
         // Each scenario call makes two calls (string and int): the third is refused on its second call.
@@ -378,7 +378,7 @@ public sealed class InterceptorBehaviourTests
     [MemberData(nameof(Engines))]
     public async Task Overloads_have_keys_of_their_own(string engine)
     {
-        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        await using CellLimiter limiter = await TestEngines.ConfigureAsync(engine, Throttling.NewClock());
         RateLimitExceededException refused = await Throttling.AssertLimitedAfterAsync(engine, 3, s_minute, Scenario("OverloadInt"));
         Assert.Equal("Consumer.Api.Describe(int)", refused.Key);
         await Throttling.AssertLimitedAfterAsync(engine, 3, s_minute, Scenario("OverloadString"));
@@ -388,7 +388,7 @@ public sealed class InterceptorBehaviourTests
     [MemberData(nameof(Engines))]
     public async Task Several_attributes_are_decided_together_and_a_refused_call_consumes_nothing(string engine)
     {
-        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        await using CellLimiter limiter = await TestEngines.ConfigureAsync(engine, Throttling.NewClock());
         var complete = s_consumer.Value.Method<Func<string, Func<int, Task>>>("Consumer.Scenarios", "Complete")("ann");
 
         await complete(4);
@@ -403,7 +403,7 @@ public sealed class InterceptorBehaviourTests
         // Now the GCRA rule is spent (3 calls), whatever the cost.
         RateLimitExceededException gcra = await Assert.ThrowsAsync<RateLimitExceededException>(() => complete(0));
         Assert.Equal("multi:ann", gcra.Key);
-        if (engine == SharedLimiter.InProcess) Assert.Equal(s_minute, gcra.RetryAfter);
+        if (engine == TestEngines.InProcess) Assert.Equal(s_minute, gcra.RetryAfter);
         else Assert.InRange(gcra.RetryAfter, s_minute - TimeSpan.FromSeconds(10), s_minute);
     }
 
@@ -416,7 +416,7 @@ public sealed class InterceptorBehaviourTests
     [MemberData(nameof(Engines))]
     public async Task One_key_twice_in_a_call_counts_a_window_twice_and_gcra_once(string engine)
     {
-        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        await using CellLimiter limiter = await TestEngines.ConfigureAsync(engine, Throttling.NewClock());
         RateLimitExceededException window = await Throttling.AssertFixedWindowAsync(engine, 6, TimeSpan.FromSeconds(1), Scenario("WindowTwice"));
         Assert.Equal("twice:window", window.Key);
         RateLimitExceededException gcra = await Throttling.AssertLimitedAfterAsync(engine, 3, s_minute, Scenario("GcraTwice"));
@@ -427,14 +427,14 @@ public sealed class InterceptorBehaviourTests
     [MemberData(nameof(Engines))]
     public async Task An_empty_value_that_is_the_whole_key_is_limited_like_any_other(string engine)
     {
-        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        await using CellLimiter limiter = await TestEngines.ConfigureAsync(engine, Throttling.NewClock());
         RateLimitExceededException refused = await Throttling.AssertLimitedAfterAsync(engine, 3, s_minute, Scenario("EmptyId"));
         Assert.Equal(RateLimitKey.EmptyKey, refused.Key);
     }
 
     private static async Task AssertShapeAsync(string engine, string scenario, string key)
     {
-        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        await using CellLimiter limiter = await TestEngines.ConfigureAsync(engine, Throttling.NewClock());
         RateLimitExceededException refused = await Throttling.AssertLimitedAfterAsync(engine, 3, s_minute, Scenario(scenario));
         Assert.Equal(key, refused.Key);
     }

@@ -48,21 +48,21 @@ public sealed class NamedLimiterBehaviourTests
     public async Task Calls_go_to_the_named_limiter_only(string scenario, string key)
     {
         var clock = Throttling.NewClock();
-        using var payments = new InProcessCellLimiter(new RedisCellOptions { TimeProvider = clock });
-        using var fallback = new InProcessCellLimiter(new RedisCellOptions { TimeProvider = clock });
-        CellLimiter? previousDefault = CellLimiter.ConfigureShared(fallback);
-        CellLimiter.ConfigureShared("payments", payments);
+        using var payments = new InProcessCellLimiter(clock);
+        using var fallback = new InProcessCellLimiter(clock);
+        CellLimiter? previousDefault = SharedLimiter.Configure(fallback);
+        SharedLimiter.Configure("payments", payments);
         try
         {
             Func<Task> call = s_consumer.Value.Method<Func<Task>>("Consumer.Scenarios", scenario);
-            RateLimitExceededException refused = await Throttling.AssertLimitedAfterAsync(SharedLimiter.InProcess, 2, TimeSpan.FromSeconds(60), call);
+            RateLimitExceededException refused = await Throttling.AssertLimitedAfterAsync(TestEngines.InProcess, 2, TimeSpan.FromSeconds(60), call);
             Assert.Equal(key, refused.Key);
             Assert.NotNull(payments.Inspect(key).Value);
             Assert.Null(fallback.Inspect(key).Value);
         }
         finally
         {
-            if (previousDefault is not null) CellLimiter.ConfigureShared(previousDefault);
+            if (previousDefault is not null) SharedLimiter.Configure(previousDefault);
         }
     }
 
@@ -71,6 +71,6 @@ public sealed class NamedLimiterBehaviourTests
     {
         Func<Task> call = s_consumer.Value.Method<Func<Task>>("Consumer.Scenarios", "Orphan");
         InvalidOperationException missing = await Assert.ThrowsAsync<InvalidOperationException>(call);
-        Assert.Contains("CellLimiter.ConfigureShared(\"never-registered\", limiter)", missing.Message, StringComparison.Ordinal);
+        Assert.Contains("SharedLimiter.Configure(\"never-registered\", limiter)", missing.Message, StringComparison.Ordinal);
     }
 }

@@ -74,13 +74,13 @@ public sealed class PartialModeBehaviourTests
 
     private static readonly TimeSpan s_minute = TimeSpan.FromSeconds(60);
 
-    public static TheoryData<string> Engines() => SharedLimiter.Engines();
+    public static TheoryData<string> Engines() => TestEngines.Engines();
 
     [Theory]
     [MemberData(nameof(Engines))]
     public async Task Partial_method_is_limited_with_a_member_chain_key_and_a_hash_tag(string engine)
     {
-        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        await using CellLimiter limiter = await TestEngines.ConfigureAsync(engine, Throttling.NewClock());
         var place = s_consumer.Value.Method<Func<string, int?, Func<Task>>>("Consumer.Scenarios", "Place");
 
         RateLimitExceededException refused = await Throttling.AssertLimitedAfterAsync(engine, 3, s_minute, place("acme:eu", 42));
@@ -95,7 +95,7 @@ public sealed class PartialModeBehaviourTests
     [MemberData(nameof(Engines))]
     public async Task Reflection_and_delegates_go_through_the_limiter_too(string engine)
     {
-        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        await using CellLimiter limiter = await TestEngines.ConfigureAsync(engine, Throttling.NewClock());
         object orders = s_consumer.Value.Assembly.GetType("Consumer.Scenarios")!.GetField("Orders")!.GetValue(null)!;
         Type orderType = s_consumer.Value.Assembly.GetType("Consumer.Order")!;
         MethodInfo place = orders.GetType().GetMethod("PlaceAsync")!;
@@ -110,7 +110,7 @@ public sealed class PartialModeBehaviourTests
     [MemberData(nameof(Engines))]
     public async Task Token_budget_charges_the_cost_parameter(string engine)
     {
-        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        await using CellLimiter limiter = await TestEngines.ConfigureAsync(engine, Throttling.NewClock());
         var complete = s_consumer.Value.Method<Func<string, Func<int, Task>>>("Consumer.Scenarios", "Complete")("bob");
 
         await complete(60);
@@ -118,7 +118,7 @@ public sealed class PartialModeBehaviourTests
         RateLimitExceededException refused = await Assert.ThrowsAsync<RateLimitExceededException>(() => complete(1));
         Assert.Equal("tokens:bob", refused.Key);
         Assert.Equal(100, refused.Limit);
-        if (engine == SharedLimiter.InProcess) Assert.Equal(s_minute, refused.RetryAfter);
+        if (engine == TestEngines.InProcess) Assert.Equal(s_minute, refused.RetryAfter);
         else Assert.InRange(refused.RetryAfter, s_minute - TimeSpan.FromSeconds(10), s_minute);
 
         // A negative cost is the caller's bug: refused before anything is asked.
@@ -129,7 +129,7 @@ public sealed class PartialModeBehaviourTests
     [MemberData(nameof(Engines))]
     public async Task Partial_async_enumerable_is_checked_when_enumeration_starts(string engine)
     {
-        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        await using CellLimiter limiter = await TestEngines.ConfigureAsync(engine, Throttling.NewClock());
         RateLimitExceededException refused = await Throttling.AssertLimitedAfterAsync(
             engine, 3, s_minute, s_consumer.Value.Method<Func<Task>>("Consumer.Scenarios", "Stream"));
         Assert.Equal("Consumer.Orders.StreamAsync(int)", refused.Key);
@@ -139,7 +139,7 @@ public sealed class PartialModeBehaviourTests
     [MemberData(nameof(Engines))]
     public async Task Partial_rate_per_second_with_a_ref_parameter_is_limited(string engine)
     {
-        await using CellLimiter limiter = await SharedLimiter.ConfigureAsync(engine, Throttling.NewClock());
+        await using CellLimiter limiter = await TestEngines.ConfigureAsync(engine, Throttling.NewClock());
         Func<Task> tick = s_consumer.Value.Method<Func<Task>>("Consumer.Scenarios", "Tick");
         RateLimitExceededException refused = await Throttling.AssertFixedWindowAsync(engine, 3, TimeSpan.FromSeconds(1), tick);
         Assert.Equal("Consumer.Orders.Tick(ref int)", refused.Key);

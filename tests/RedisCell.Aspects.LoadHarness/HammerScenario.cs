@@ -2,6 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using RedisCell.Aspects;
+using RedisCell.Aspects.FixedWindow;
+using RedisCell.Aspects.Gcra;
+using RedisCell.Aspects.InProcess;
+using RedisCell.Aspects.Redis;
 using StackExchange.Redis;
 
 namespace RedisCell.Aspects.LoadHarness;
@@ -65,7 +69,7 @@ internal static class HammerScenario
 
         // Soundness: one caller, each local refusal checked against Redis with a read.
         using (var limiter = new RedisCellLimiter(redis, new RedisCellOptions { KeyPrefix = "hammer:sound:" }))
-        using (var peeker = new RedisCellLimiter(redis, new RedisCellOptions { KeyPrefix = "hammer:sound:", LocalDenyCacheCapacity = 0 }))
+        using (var peeker = new RedisCellLimiter(redis, new RedisCellOptions { KeyPrefix = "hammer:sound:", DenyCache = { Capacity = 0 } }))
         {
             await stats.ResetAsync();
             long allowed = 0, refused = 0, calls = 0, wrong = 0, right = 0, undecided = 0, peeks = 0;

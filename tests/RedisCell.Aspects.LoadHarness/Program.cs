@@ -2,6 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using RedisCell.Aspects;
+using RedisCell.Aspects.FixedWindow;
+using RedisCell.Aspects.Gcra;
+using RedisCell.Aspects.InProcess;
+using RedisCell.Aspects.Redis;
 using RedisCell.Aspects.LoadHarness;
 using RedisCell.Aspects.TestServers;
 using RedisRateLimiting;
@@ -43,7 +47,7 @@ var runner = new LoadRunner(stats);
 string version = (await admin.InfoAsync("server")).SelectMany(g => g).First(p => p.Key == "redis_version").Value;
 
 var limiter = new RedisCellLimiter(redis);
-CellLimiter.ConfigureShared(limiter);
+SharedLimiter.Configure(limiter);
 // A throttled call that was not intercepted would measure an empty method: one call must reach the server.
 await stats.ResetAsync();
 await ThrottledCalls.GcraAsync(0);
@@ -65,7 +69,7 @@ if (options.Module)
             return 2;
         }
 
-        CellLimiter.ConfigureShared(name, moduleLimiter);
+        SharedLimiter.Configure(name, moduleLimiter);
     }
 }
 

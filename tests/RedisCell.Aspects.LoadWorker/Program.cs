@@ -8,6 +8,8 @@
 // by itself at the deadline; a worker whose parent goes away stops when standard input closes.
 using System.Diagnostics;
 using RedisCell.Aspects;
+using RedisCell.Aspects.Gcra;
+using RedisCell.Aspects.Redis;
 
 if (args.Length != 8)
 {
@@ -19,8 +21,10 @@ string configuration = args[0];
 var options = new RedisCellOptions
 {
     KeyPrefix = args[1],
-    Timeout = TimeSpan.FromSeconds(5),
-    FailurePolicy = RateLimiterFailurePolicy.FailClosed, // a store failure is an error here, never a silent allow
+    Failure = {
+        Timeout = TimeSpan.FromSeconds(5),
+        Mode = FailureMode.FailClosed, // a store failure is an error here, never a silent allow
+    },
 };
 var rule = new RateLimitRule(new GcraPolicy(long.Parse(args[3]), long.Parse(args[4]), long.Parse(args[5])), args[2]);
 var duration = TimeSpan.FromMilliseconds(int.Parse(args[6]));

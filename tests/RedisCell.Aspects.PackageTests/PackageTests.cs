@@ -31,7 +31,7 @@ public sealed class PackageTests
     private const string ConsumerProgram = """
         using RedisCell.Aspects;
 
-        CellLimiter.ConfigureShared(new InProcessCellLimiter());
+        SharedLimiter.Configure(new InProcessCellLimiter());
         int allowed = 0, refused = 0;
         TimeSpan retryAfter = TimeSpan.Zero;
         string key = "none";
@@ -118,13 +118,13 @@ public sealed class PackageTests
                 // cl_throttle.lua ships as a plain file, usable on its own as a drop-in CL.THROTTLE:
                 // under scripts/ for anyone who opens the package, and as a content file (declared in
                 // the nuspec, so NuGet adds it to a consumer's project), both the source file to the byte.
-                byte[] script = File.ReadAllBytes(Path.Combine(RepositoryRoot(), "src", "RedisCell.Aspects", "Scripts", "cl_throttle.lua"));
+                byte[] script = File.ReadAllBytes(Path.Combine(RepositoryRoot(), "src", "RedisCell.Aspects", "Gcra", "cl_throttle.lua"));
                 foreach (string path in new[] { "scripts/cl_throttle.lua", "contentFiles/any/any/redis-cell-scripts/cl_throttle.lua" })
                 {
                     ZipArchiveEntry entry = archive.GetEntry(path) ?? throw new Xunit.Sdk.XunitException($"The package has no {path}.");
                     using var packed = new MemoryStream();
                     using (Stream stream = entry.Open()) stream.CopyTo(packed);
-                    Assert.True(script.AsSpan().SequenceEqual(packed.ToArray()), $"{path} differs from src/RedisCell.Aspects/Scripts/cl_throttle.lua");
+                    Assert.True(script.AsSpan().SequenceEqual(packed.ToArray()), $"{path} differs from src/RedisCell.Aspects/Gcra/cl_throttle.lua");
                 }
 
                 ZipArchiveEntry nuspec = archive.GetEntry("RedisCell.Aspects.nuspec") ?? throw new Xunit.Sdk.XunitException("The package has no nuspec.");

@@ -2,6 +2,9 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using RedisCell.Aspects;
+using RedisCell.Aspects.FixedWindow;
+using RedisCell.Aspects.Gcra;
+using RedisCell.Aspects.InProcess;
 
 namespace AlgorithmPlot;
 
@@ -38,7 +41,7 @@ internal static class Plot
     private static Outcome Run(Request[] load, string title, RateLimitPolicy policy, Func<Request, long> cost, string color)
     {
         var clock = new FakeTimeProvider(DateTimeOffset.Parse("2030-01-01T00:00:00Z", CultureInfo.InvariantCulture));
-        using var limiter = new InProcessCellLimiter(new RedisCellOptions { TimeProvider = clock });
+        using var limiter = new InProcessCellLimiter(clock);
         TimeSpan now = TimeSpan.Zero;
         var allowed = new bool[load.Length];
         for (int i = 0; i < load.Length; i++)

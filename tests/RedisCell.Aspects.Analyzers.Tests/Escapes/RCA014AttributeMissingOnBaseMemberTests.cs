@@ -154,7 +154,7 @@ public sealed class RCA014AttributeMissingOnBaseMemberTests
 
         public class RedisStore : Store
         {
-            [Gcra(5, 10, 60, FailurePolicy = RateLimiterFailurePolicy.FailOpen)]
+            [Gcra(5, 10, 60, FailureMode = FailureMode.FailOpen)]
             [RatePerSecond(100, Key = "save")]
             public override void {|RCA014:Save|}(string id) { }
         }
@@ -166,14 +166,14 @@ public sealed class RCA014AttributeMissingOnBaseMemberTests
         public abstract class Store
         {
             [System.Obsolete("use SaveAsync")]
-            [Gcra(5, 10, 60, FailurePolicy = RateLimiterFailurePolicy.FailOpen, Key = "Shop.RedisStore.Save(string)")]
+            [Gcra(5, 10, 60, FailureMode = FailureMode.FailOpen, Key = "Shop.RedisStore.Save(string)")]
             [RatePerSecond(100, Key = "save")]
             public abstract void Save(string id);
         }
 
         public class RedisStore : Store
         {
-            [Gcra(5, 10, 60, FailurePolicy = RateLimiterFailurePolicy.FailOpen)]
+            [Gcra(5, 10, 60, FailureMode = FailureMode.FailOpen)]
             [RatePerSecond(100, Key = "save")]
             public override void Save(string id) { }
         }

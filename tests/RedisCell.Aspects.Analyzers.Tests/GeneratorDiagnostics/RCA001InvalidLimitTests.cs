@@ -1,5 +1,6 @@
 using Microsoft.CodeAnalysis;
 using RedisCell.Aspects.Analyzers.Tests.Infrastructure;
+using RedisCell.Aspects.Gcra;
 
 namespace RedisCell.Aspects.Analyzers.Tests.GeneratorDiagnostics;
 

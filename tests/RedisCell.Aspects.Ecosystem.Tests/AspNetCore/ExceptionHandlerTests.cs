@@ -194,7 +194,7 @@ public sealed class ExceptionHandlerTests
     // What a [Throttle("user:{userId}", 1, 1, 60)] method does: ask the shared limiter, throw when limited.
     private static IResult Order(string userId, CellLimiter? limiter = null)
     {
-        (limiter ?? CellLimiter.Shared).Acquire(new RateLimitRule(TwoPerMinute, RateLimitKey.Create($"user:{userId}")));
+        (limiter ?? SharedLimiter.Current).Acquire(new RateLimitRule(TwoPerMinute, RateLimitKey.Create($"user:{userId}")));
         return Results.Ok(new { userId, orders = Array.Empty<string>() });
     }
 
@@ -203,8 +203,8 @@ public sealed class ExceptionHandlerTests
         {
             builder.Configuration["RedisCell:Connection"] = connection;
             builder.Configuration["RedisCell:KeyPrefix"] = prefix;
-            builder.Configuration["RedisCell:Timeout"] = Servers.TestTimeout.ToString();
-            builder.Configuration["RedisCell:FailurePolicy"] = "FailClosed";
+            builder.Configuration["RedisCell:Failure:Timeout"] = Servers.TestTimeout.ToString();
+            builder.Configuration["RedisCell:Failure:Mode"] = "FailClosed";
             builder.Services.AddRedisCell();
             builder.Services.AddRedisCellExceptionHandler();
         },

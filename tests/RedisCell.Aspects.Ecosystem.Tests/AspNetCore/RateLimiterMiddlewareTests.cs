@@ -30,8 +30,8 @@ public sealed class RateLimiterMiddlewareTests
             {
                 builder.Configuration["RedisCell:Connection"] = connection;
                 builder.Configuration["RedisCell:KeyPrefix"] = Servers.UniquePrefix("middleware");
-                builder.Configuration["RedisCell:Timeout"] = Servers.TestTimeout.ToString();
-                builder.Configuration["RedisCell:FailurePolicy"] = "FailClosed";
+                builder.Configuration["RedisCell:Failure:Timeout"] = Servers.TestTimeout.ToString();
+                builder.Configuration["RedisCell:Failure:Mode"] = "FailClosed";
                 builder.Services.AddRedisCell();
                 builder.Services.AddRateLimiter(o => o.AddRedisCellPolicy("orders", policy, http => (string)http.GetRouteValue("userId")!));
             },
@@ -77,8 +77,8 @@ public sealed class RateLimiterMiddlewareTests
                 });
                 builder.Configuration["RedisCell:Connection"] = connection.Configuration;
                 builder.Configuration["RedisCell:KeyPrefix"] = prefix;
-                builder.Configuration["RedisCell:Timeout"] = Servers.TestTimeout.ToString();
-                builder.Configuration["RedisCell:FailurePolicy"] = "FailClosed";
+                builder.Configuration["RedisCell:Failure:Timeout"] = Servers.TestTimeout.ToString();
+                builder.Configuration["RedisCell:Failure:Mode"] = "FailClosed";
                 builder.Services.AddRedisCell();
                 builder.Services.AddRateLimiter(o => o.AddRedisCellPolicy("orders", policy, http => http.Request.Headers["X-User"].ToString()));
             },
@@ -216,8 +216,8 @@ public sealed class RateLimiterMiddlewareTests
             {
                 builder.Configuration["RedisCell:Connection"] = connection;
                 builder.Configuration["RedisCell:KeyPrefix"] = Servers.UniquePrefix("global");
-                builder.Configuration["RedisCell:Timeout"] = Servers.TestTimeout.ToString();
-                builder.Configuration["RedisCell:FailurePolicy"] = "FailClosed";
+                builder.Configuration["RedisCell:Failure:Timeout"] = Servers.TestTimeout.ToString();
+                builder.Configuration["RedisCell:Failure:Mode"] = "FailClosed";
                 builder.Services.AddRedisCell();
                 builder.Services.AddRateLimiter(o =>
                 {

@@ -21,10 +21,11 @@ public sealed class AddRedisCellTests
             {
                 ["RedisCell:Connection"] = Servers.DefaultConfiguration,
                 ["RedisCell:KeyPrefix"] = prefix,
-                ["RedisCell:FailurePolicy"] = "FailClosed",
+                ["RedisCell:Failure:Mode"] = "FailClosed",
                 ["RedisCell:Clock"] = "client",
                 ["RedisCell:Database"] = "0",
-                ["RedisCell:Timeout"] = Servers.TestTimeout.ToString(),
+                ["RedisCell:Failure:Timeout"] = Servers.TestTimeout.ToString(),
+                ["RedisCell:DenyCache:Capacity"] = "16",
                 ["RedisCell:MaxDecisionsPerBatch"] = "8",
             },
             services => services.AddRedisCell());
@@ -32,10 +33,12 @@ public sealed class AddRedisCellTests
 
         var limiter = Assert.IsType<RedisCellLimiter>(host.Services.GetRequiredService<CellLimiter>());
         Assert.Equal(prefix, limiter.Options.KeyPrefix);
-        Assert.Equal(RateLimiterFailurePolicy.FailClosed, limiter.Options.FailurePolicy);
+        Assert.Equal(FailureMode.FailClosed, limiter.Options.Failure.Mode);
         Assert.Equal(ClockSource.Client, limiter.Options.Clock);
         Assert.Equal(0, limiter.Options.Database);
         Assert.Equal(8, limiter.Options.MaxDecisionsPerBatch);
+        Assert.Equal(Servers.TestTimeout, limiter.Options.Failure.Timeout);
+        Assert.Equal(16, limiter.Options.DenyCache.Capacity);
 
         Assert.True(limiter.Check(new RateLimitRule(TwoPerMinute, "user:1")).Allowed);
         IDatabase store = (await Servers.ConnectionAsync(Servers.Default)).GetDatabase(0);
@@ -50,7 +53,7 @@ public sealed class AddRedisCellTests
             new Dictionary<string, string?> { ["RedisCell:InProcess"] = "true", ["RedisCell:KeyPrefix"] = "from-config:" },
             services => services.AddRedisCell(options => options.KeyPrefix = "from-code:"));
         await host.StartAsync();
-        Assert.Equal("from-code:", host.Services.GetRequiredService<CellLimiter>().Options.KeyPrefix);
+        Assert.Equal("from-code:", OptionsOf(host, "").KeyPrefix);
         await host.StopAsync();
     }
 
@@ -101,10 +104,10 @@ public sealed class AddRedisCellTests
                 ["RedisCell:KeyPrefix"] = prefix,
                 ["RedisCell:Limiters:billing:Connection"] = Servers.SecondConfiguration,
                 ["RedisCell:Limiters:billing:KeyPrefix"] = prefix + "billing:",
-                ["RedisCell:Timeout"] = Servers.TestTimeout.ToString(),
-                ["RedisCell:FailurePolicy"] = "FailClosed",
-                ["RedisCell:Limiters:billing:Timeout"] = Servers.TestTimeout.ToString(),
-                ["RedisCell:Limiters:billing:FailurePolicy"] = "FailClosed",
+                ["RedisCell:Failure:Timeout"] = Servers.TestTimeout.ToString(),
+                ["RedisCell:Failure:Mode"] = "FailClosed",
+                ["RedisCell:Limiters:billing:Failure:Timeout"] = Servers.TestTimeout.ToString(),
+                ["RedisCell:Limiters:billing:Failure:Mode"] = "FailClosed",
             },
             services =>
             {
@@ -116,8 +119,8 @@ public sealed class AddRedisCellTests
         CellLimiter main = host.Services.GetRequiredService<CellLimiter>();
         CellLimiter billing = host.Services.GetRequiredKeyedService<CellLimiter>("billing");
         Assert.NotSame(main, billing);
-        Assert.Same(main, CellLimiter.Shared);
-        Assert.Same(billing, CellLimiter.GetShared("billing"));
+        Assert.Same(main, SharedLimiter.Current);
+        Assert.Same(billing, SharedLimiter.Get("billing"));
 
         main.Check(new RateLimitRule(TwoPerMinute, "k"));
         billing.Check(new RateLimitRule(TwoPerMinute, "k"));
@@ -165,7 +168,7 @@ public sealed class AddRedisCellTests
         await host.StartAsync();
         CellLimiter main = host.Services.GetRequiredService<CellLimiter>();
         Assert.IsType<InProcessCellLimiter>(main);
-        Assert.Equal("code:", main.Options.KeyPrefix);
+        Assert.Equal("code:", OptionsOf(host, "").KeyPrefix);
         Assert.IsType<RedisCellLimiter>(host.Services.GetRequiredKeyedService<CellLimiter>("redis"));
         await host.StopAsync();
     }
@@ -175,16 +178,34 @@ public sealed class AddRedisCellTests
     [InlineData("Database", "-4", "RedisCell:Database: Database -4 is not a database index.")]
     [InlineData("MaxDecisionsPerBatch", "0", "RedisCell:MaxDecisionsPerBatch: MaxDecisionsPerBatch 0 must be from 1 (every decision sent alone) to 1024.")]
     [InlineData("KeyPrefx", "app:", "RedisCell:KeyPrefx is not a rate limiter setting. Known settings: Connection, InProcess, KeyPrefix")]
+    [InlineData("Failure:Timeout", "00:00:00", "RedisCell:Failure:Timeout: Timeout 00:00:00 must be from 1 ms to 1 hour")]
+    [InlineData("Failure:Mode", "FailClosed", null)]
+    [InlineData("Failure:Timout", "00:00:01", "RedisCell:Failure:Timout is not a rate limiter setting. Known settings there: Mode, Timeout, BreakAfterFailures, BreakDuration, LocalShare, LogInterval.")]
+    [InlineData("DenyCache:Capacity", "-1", "RedisCell:DenyCache:Capacity: Capacity -1 must be from 0 (off) to 1048576 keys.")]
+    [InlineData("Timeout", "00:00:01", "RedisCell:Timeout is now RedisCell:Failure:Timeout.")]
+    [InlineData("FailurePolicy", "FailClosed", "RedisCell:FailurePolicy is now RedisCell:Failure:Mode.")]
+    [InlineData("LocalDenyCacheCapacity", "0", "RedisCell:LocalDenyCacheCapacity is now RedisCell:DenyCache:Capacity.")]
     [InlineData("Connection", "redis://", "RedisCell:Connection: 'redis://' is not a valid redis:// URL.")]
     [InlineData("Connection", " ", "RedisCell:Connection is empty")]
-    public async Task AWrongSettingStopsTheHostWithItsPath(string key, string value, string expected)
+    public async Task AWrongSettingStopsTheHostWithItsPath(string key, string value, string? expected)
     {
         var configuration = new Dictionary<string, string?> { [$"RedisCell:{key}"] = value };
         if (key != "Connection") configuration["RedisCell:InProcess"] = "true";
         using IHost host = Hosts.Build(configuration, services => services.AddRedisCell());
+        if (expected is null)
+        {
+            // The control case: the same shape with a right value starts.
+            await host.StartAsync();
+            await host.StopAsync();
+            return;
+        }
+
         Exception failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
         Assert.Contains(expected, Hosts.AllMessages(failure));
     }
+
+    private static RedisCellOptions OptionsOf(IHost host, string name) =>
+        host.Services.GetRequiredService<IOptionsMonitor<RedisCellOptions>>().Get(name);
 
     [Theory]
     [InlineData(true)]
@@ -231,7 +252,8 @@ public sealed class AddRedisCellTests
             new Dictionary<string, string?> { ["RedisCell:Limiters:BILLING:InProcess"] = "true", ["RedisCell:Limiters:BILLING:KeyPrefix"] = "billing:" },
             services => services.AddRedisCell("billing"));
         await host.StartAsync();
-        Assert.Equal("billing:", host.Services.GetRequiredKeyedService<CellLimiter>("billing").Options.KeyPrefix);
+        Assert.IsType<InProcessCellLimiter>(host.Services.GetRequiredKeyedService<CellLimiter>("billing"));
+        Assert.Equal("billing:", OptionsOf(host, "billing").KeyPrefix);
         await host.StopAsync();
     }
 
@@ -249,7 +271,7 @@ public sealed class AddRedisCellTests
         // The list names only what configuration can set.
         string known = message[(message.IndexOf("Known settings: ", StringComparison.Ordinal) + "Known settings: ".Length)..];
         Assert.Equal(
-            "Connection, InProcess, KeyPrefix, Clock, FailurePolicy, Timeout, BreakAfterFailures, BreakDuration, LocalShare, FailureLogInterval, LocalDenyCacheCapacity, MaxDecisionsPerBatch, RedisCellModule, Database, and Limiters:{name} for named limiters.",
+            "Connection, InProcess, KeyPrefix, Database, Clock, MaxDecisionsPerBatch, RedisCellModule, Failure, DenyCache, and Limiters:{name} for named limiters.",
             known);
     }
 
@@ -257,10 +279,10 @@ public sealed class AddRedisCellTests
     public async Task AValueThatIsNotAnOptionNamesTheSetting()
     {
         using IHost host = Hosts.Build(
-            new Dictionary<string, string?> { ["RedisCell:InProcess"] = "true", ["RedisCell:FailurePolicy"] = "Sometimes" },
+            new Dictionary<string, string?> { ["RedisCell:InProcess"] = "true", ["RedisCell:Failure:Mode"] = "Sometimes" },
             services => services.AddRedisCell());
         Exception failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
-        Assert.Contains("RedisCell:FailurePolicy", Hosts.AllMessages(failure));
+        Assert.Contains("RedisCell:Failure:Mode", Hosts.AllMessages(failure));
     }
 
     [Fact]
@@ -276,7 +298,7 @@ public sealed class AddRedisCellTests
     [Fact]
     public async Task WithoutAStoreStartupSaysHowToConfigureOne()
     {
-        using EnvironmentVariable _ = EnvironmentVariable.Set(CellLimiter.RedisUrlVariable, null);
+        using EnvironmentVariable _ = EnvironmentVariable.Set(SharedLimiter.RedisUrlVariable, null);
         using IHost host = Hosts.Build(new Dictionary<string, string?>(), services => services.AddRedisCell("billing"));
         Exception failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
         string messages = Hosts.AllMessages(failure);
@@ -288,7 +310,7 @@ public sealed class AddRedisCellTests
     [Fact]
     public async Task RedisUrlIsTheLastResort()
     {
-        using EnvironmentVariable _ = EnvironmentVariable.Set(CellLimiter.RedisUrlVariable, "redis://" + Servers.DefaultConfiguration.Split(',')[0]);
+        using EnvironmentVariable _ = EnvironmentVariable.Set(SharedLimiter.RedisUrlVariable, "redis://" + Servers.DefaultConfiguration.Split(',')[0]);
         using IHost host = Hosts.Build(new Dictionary<string, string?>(), services => services.AddRedisCell());
         await host.StartAsync();
         var limiter = Assert.IsType<RedisCellLimiter>(host.Services.GetRequiredService<CellLimiter>());
@@ -340,7 +362,7 @@ public sealed class AddRedisCellTests
         using ServiceProvider provider = services.BuildServiceProvider();
         CellLimiter limiter = provider.GetRequiredService<CellLimiter>();
         Assert.IsType<InProcessCellLimiter>(limiter);
-        Assert.NotSame(limiter, CellLimiter.Shared);
+        Assert.NotSame(limiter, SharedLimiter.Current);
     }
 
     [Fact]
@@ -362,7 +384,7 @@ public sealed class AddRedisCellTests
         Assert.Equal(0, await CachedScriptsAsync(server));
 
         using IHost host = Hosts.Build(
-            new Dictionary<string, string?> { ["RedisCell:Connection"] = fresh.Configuration, ["RedisCell:Timeout"] = Servers.TestTimeout.ToString() },
+            new Dictionary<string, string?> { ["RedisCell:Connection"] = fresh.Configuration, ["RedisCell:Failure:Timeout"] = Servers.TestTimeout.ToString() },
             services => services.AddRedisCell());
         await host.StartAsync();
 

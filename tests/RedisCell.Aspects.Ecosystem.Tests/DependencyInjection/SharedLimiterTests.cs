@@ -6,28 +6,28 @@ using RedisCell.Aspects.Ecosystem.Tests.Infrastructure;
 
 namespace RedisCell.Aspects.Ecosystem.Tests.DependencyInjection;
 
-/// <summary>The host's limiter is what generated code calls (CellLimiter.Shared), for exactly as long as the host runs.</summary>
+/// <summary>The host's limiter is what generated code calls (SharedLimiter.Current), for exactly as long as the host runs.</summary>
 public sealed class SharedLimiterTests
 {
     [Fact]
     public async Task TheHostsLimiterIsSharedWhileTheHostRuns()
     {
-        CellLimiter before = CellLimiter.Shared;
+        CellLimiter before = SharedLimiter.Current;
         using IHost host = InProcessHost();
         CellLimiter mine = host.Services.GetRequiredService<CellLimiter>();
-        Assert.NotSame(mine, CellLimiter.Shared);
+        Assert.NotSame(mine, SharedLimiter.Current);
 
         await host.StartAsync();
-        Assert.Same(mine, CellLimiter.Shared);
+        Assert.Same(mine, SharedLimiter.Current);
 
         await host.StopAsync();
-        Assert.Same(before, CellLimiter.Shared);
+        Assert.Same(before, SharedLimiter.Current);
     }
 
     [Fact]
     public async Task OverlappingHostsHandTheSharedLimiterBackInAnyOrder()
     {
-        CellLimiter before = CellLimiter.Shared;
+        CellLimiter before = SharedLimiter.Current;
         using IHost first = InProcessHost();
         using IHost second = InProcessHost();
         using IHost third = InProcessHost();
@@ -38,54 +38,54 @@ public sealed class SharedLimiterTests
         await first.StartAsync();
         await second.StartAsync();
         await third.StartAsync();
-        Assert.Same(thirdLimiter, CellLimiter.Shared);
+        Assert.Same(thirdLimiter, SharedLimiter.Current);
 
         // Stopping one that is not on top changes nothing.
         await second.StopAsync();
-        Assert.Same(thirdLimiter, CellLimiter.Shared);
+        Assert.Same(thirdLimiter, SharedLimiter.Current);
 
         // Stopping the top one falls back to the most recent host still running, never to a stopped one.
         await third.StopAsync();
-        Assert.Same(firstLimiter, CellLimiter.Shared);
+        Assert.Same(firstLimiter, SharedLimiter.Current);
 
         await first.StopAsync();
-        Assert.Same(before, CellLimiter.Shared);
-        Assert.NotSame(secondLimiter, CellLimiter.Shared);
+        Assert.Same(before, SharedLimiter.Current);
+        Assert.NotSame(secondLimiter, SharedLimiter.Current);
     }
 
     [Fact]
     public async Task AHostDisposedWithoutStoppingStillHandsTheSharedLimiterBack()
     {
-        CellLimiter before = CellLimiter.Shared;
+        CellLimiter before = SharedLimiter.Current;
         IHost host = InProcessHost();
         await host.StartAsync();
-        Assert.NotSame(before, CellLimiter.Shared);
+        Assert.NotSame(before, SharedLimiter.Current);
         host.Dispose();
-        Assert.Same(before, CellLimiter.Shared);
+        Assert.Same(before, SharedLimiter.Current);
     }
 
     [Fact]
     public async Task AnExplicitConfigureSharedWinsOverTheHost()
     {
-        CellLimiter before = CellLimiter.Shared;
+        CellLimiter before = SharedLimiter.Current;
         using var explicitly = new InProcessCellLimiter();
         using IHost host = InProcessHost();
         await host.StartAsync();
-        CellLimiter.ConfigureShared(explicitly);
+        SharedLimiter.Configure(explicitly);
         await host.StopAsync();
-        Assert.Same(explicitly, CellLimiter.Shared);
-        CellLimiter.ConfigureShared(before);
+        Assert.Same(explicitly, SharedLimiter.Current);
+        SharedLimiter.Configure(before);
     }
 
     [Fact]
     public async Task NamedLimitersAreSharedUnderTheirNameAndRemovedWhenTheHostStops()
     {
         using IHost host = Hosts.Build(new Dictionary<string, string?> { ["RedisCell:Limiters:billing:InProcess"] = "true" }, services => services.AddRedisCell("billing"));
-        Assert.Throws<InvalidOperationException>(() => CellLimiter.GetShared("billing"));
+        Assert.Throws<InvalidOperationException>(() => SharedLimiter.Get("billing"));
         await host.StartAsync();
-        Assert.Same(host.Services.GetRequiredKeyedService<CellLimiter>("billing"), CellLimiter.GetShared("billing"));
+        Assert.Same(host.Services.GetRequiredKeyedService<CellLimiter>("billing"), SharedLimiter.Get("billing"));
         await host.StopAsync();
-        Assert.Throws<InvalidOperationException>(() => CellLimiter.GetShared("billing"));
+        Assert.Throws<InvalidOperationException>(() => SharedLimiter.Get("billing"));
     }
 
     [Fact]
@@ -115,7 +115,7 @@ public sealed class SharedLimiterTests
 
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            SeenAtStart = CellLimiter.Shared;
+            SeenAtStart = SharedLimiter.Current;
             return Task.CompletedTask;
         }
 

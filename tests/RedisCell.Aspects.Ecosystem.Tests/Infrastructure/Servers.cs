@@ -103,8 +103,7 @@ public static class Servers
     public static RedisCellOptions Options(string keyPrefix) => new()
     {
         KeyPrefix = keyPrefix,
-        Timeout = TestTimeout,
-        FailurePolicy = RateLimiterFailurePolicy.FailClosed,
+        Failure = { Timeout = TestTimeout, Mode = FailureMode.FailClosed },
     };
 
     /// <summary>A key prefix no other test uses.</summary>

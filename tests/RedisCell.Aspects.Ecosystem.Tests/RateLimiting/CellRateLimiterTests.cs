@@ -51,7 +51,7 @@ public sealed class CellRateLimiterTests
     public async Task RetryAfterIsExactOnAFixedClock()
     {
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2030-01-01T00:00:00Z"));
-        using var store = new InProcessCellLimiter(new RedisCellOptions { TimeProvider = time });
+        using var store = new InProcessCellLimiter(time);
         using var limiter = new CellRateLimiter(TwoPerMinute, "k", new CellRateLimiterOptions { Limiter = store });
         Assert.True((await limiter.AcquireAsync()).IsAcquired);
         time.Advance(TimeSpan.FromSeconds(10));
@@ -98,19 +98,19 @@ public sealed class CellRateLimiterTests
     {
         using var first = new InProcessCellLimiter();
         using var second = new InProcessCellLimiter();
-        CellLimiter? previous = CellLimiter.ConfigureShared(first);
+        CellLimiter? previous = SharedLimiter.Configure(first);
         try
         {
             using var limiter = new CellRateLimiter(TwoPerMinute, "shared-key");
             Assert.True((await limiter.AcquireAsync()).IsAcquired);
-            CellLimiter.ConfigureShared(second);
+            SharedLimiter.Configure(second);
             Assert.True((await limiter.AcquireAsync()).IsAcquired);
             Assert.Equal(1, first.Count);
             Assert.Equal(1, second.Count);
         }
         finally
         {
-            if (previous is not null) CellLimiter.ConfigureShared(previous);
+            if (previous is not null) SharedLimiter.Configure(previous);
         }
     }
 

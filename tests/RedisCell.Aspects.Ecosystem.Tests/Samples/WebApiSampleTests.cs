@@ -11,7 +11,7 @@ namespace RedisCell.Aspects.Ecosystem.Tests.Samples;
 public sealed class WebApiSampleTests
 {
     // Command-line configuration, as a user would pass it: no production timeout on a loaded test machine.
-    private static readonly string[] TestArguments = [$"--RedisCell:Timeout={Servers.TestTimeout}", "--RedisCell:FailurePolicy=FailClosed"];
+    private static readonly string[] TestArguments = [$"--RedisCell:Failure:Timeout={Servers.TestTimeout}", "--RedisCell:Failure:Mode=FailClosed"];
 
     [Theory]
     [MemberData(nameof(Servers.All), MemberType = typeof(Servers))]
@@ -23,7 +23,7 @@ public sealed class WebApiSampleTests
         try
         {
             // The host's limiter is the one the generated interceptor calls.
-            Assert.Same(app.Services.GetRequiredService<CellLimiter>(), CellLimiter.Shared);
+            Assert.Same(app.Services.GetRequiredService<CellLimiter>(), SharedLimiter.Current);
             using var client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()), Timeout = TimeSpan.FromSeconds(30) };
 
             HttpResponseMessage first = await client.GetAsync("/orders/alice");

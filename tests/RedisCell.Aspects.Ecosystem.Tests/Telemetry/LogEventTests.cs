@@ -31,18 +31,6 @@ public sealed class LogEventTests
     }
 
     [Fact]
-    public void NoLimiterConfiguredIsEvent105UnderTheLibrarysCategory()
-    {
-        var logs = new RecordingLoggerProvider();
-        using ILoggerFactory factory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
-        using CellLimiter limiter = CellLimiter.CreateFromEnvironment(new RedisCellOptions { LoggerFactory = factory }, redisUrl: "");
-
-        var entry = Assert.Single(logs.Entries);
-        Assert.Equal(("RedisCell.Aspects", 105, "NoLimiterConfigured", LogLevel.Warning), (entry.Category, entry.EventId.Id, entry.EventId.Name, entry.Level));
-        Assert.Contains("kept in this process only", entry.Message);
-    }
-
-    [Fact]
     public async Task TheRedisLimitersEventsAreLoggedUnderItsOwnCategory()
     {
         // A connection whose SyncTimeout (10 s) is longer than the limiter's timeout: the first
@@ -51,7 +39,7 @@ public sealed class LogEventTests
         var logs = new RecordingLoggerProvider();
         using ILoggerFactory factory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
         RedisCellOptions options = Servers.Options(Servers.UniquePrefix("log-category"));
-        options.Timeout = TimeSpan.FromSeconds(2);
+        options.Failure.Timeout = TimeSpan.FromSeconds(2);
         options.LoggerFactory = factory;
         using var limiter = new RedisCellLimiter(connection, options);
         Assert.True(limiter.Check(new RateLimitRule(new GcraPolicy(5, 1, 60), "k")).Allowed);

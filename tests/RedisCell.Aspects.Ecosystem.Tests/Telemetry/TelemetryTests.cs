@@ -196,20 +196,20 @@ public sealed class TelemetryTests
             port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
         }
 
-        var open = new GcraPolicy(0, 1, 75) { FailurePolicy = RateLimiterFailurePolicy.FailOpen };
-        var closed = new GcraPolicy(0, 1, 76) { FailurePolicy = RateLimiterFailurePolicy.FailClosed };
-        await using RedisCellLimiter down = await RedisCellLimiter.ConnectAsync($"127.0.0.1:{port},connectTimeout=200", new RedisCellOptions { Timeout = TimeSpan.FromMilliseconds(100) });
+        var open = new GcraPolicy(0, 1, 75) { FailureMode = FailureMode.FailOpen };
+        var closed = new GcraPolicy(0, 1, 76) { FailureMode = FailureMode.FailClosed };
+        await using RedisCellLimiter down = await RedisCellLimiter.ConnectAsync($"127.0.0.1:{port},connectTimeout=200", new RedisCellOptions { Failure = { Timeout = TimeSpan.FromMilliseconds(100) } });
         using var openMeasurements = new Measurements(open.ToString());
         using var failed = new Spans();
         using var durations = new Measurements(closed.ToString());
 
         Assert.True((await down.CheckAsync(new RateLimitRule(open, "k"))).Allowed);
-        Assert.Equal("failure_policy", Assert.Single(openMeasurements.Decisions)["rediscell.decision.source"]);
+        Assert.Equal("failure_mode", Assert.Single(openMeasurements.Decisions)["rediscell.decision.source"]);
         await Assert.ThrowsAsync<RateLimiterUnavailableException>(async () => await down.CheckAsync(new RateLimitRule(closed, "k")));
 
         Assert.Equal(2, failed.Stopped.Count);
-        Assert.All(failed.Stopped, span => Assert.Equal("failure_policy", span.GetTagItem("rediscell.decision.source")));
-        Assert.All(durations.Durations, d => Assert.Equal("failure_policy", d.Tags["rediscell.decision.source"]));
+        Assert.All(failed.Stopped, span => Assert.Equal("failure_mode", span.GetTagItem("rediscell.decision.source")));
+        Assert.All(durations.Durations, d => Assert.Equal("failure_mode", d.Tags["rediscell.decision.source"]));
         Assert.Equal(2, durations.Durations.Count);
     }
 

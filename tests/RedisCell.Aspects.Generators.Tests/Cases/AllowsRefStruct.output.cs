@@ -9,7 +9,7 @@ namespace RedisCell.Aspects.Generated
     {
         // Shop.Spans.Consume<T>(T)
         // [RatePerSecond(10)]
-        private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method0_policy0 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(10);
+        private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method0_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(10);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "5znqkcDw5mhQXUp3UfVDd2ICAABUZXN0MC5jcw==")] // Test0.cs(22,21)
         public static global::System.Threading.Tasks.Task Consume_0<T>(T value)
@@ -17,13 +17,13 @@ namespace RedisCell.Aspects.Generated
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, "Shop.Spans.Consume<T>(T)", 1);
             // ref, out or ref struct arguments cannot wait for the limiter asynchronously: it is asked synchronously.
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             return global::Shop.Spans.Consume<T>(value);
         }
 
         // Shop.Spans.Measure<T>(int, T)
         // [RatePerSecond(10)]
-        private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method1_policy0 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(10);
+        private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method1_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(10);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "5znqkcDw5mhQXUp3UfVDd4kCAABUZXN0MC5jcw==")] // Test0.cs(23,28)
         public static global::System.Threading.Tasks.ValueTask<int> Measure_1<T>(int id, T value)
@@ -31,7 +31,7 @@ namespace RedisCell.Aspects.Generated
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, "Shop.Spans.Measure<T>(int, T)", 1);
             // ref, out or ref struct arguments cannot wait for the limiter asynchronously: it is asked synchronously.
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             return global::Shop.Spans.Measure<T>(id, value);
         }
     }

@@ -9,27 +9,27 @@ namespace RedisCell.Aspects.Generated
     {
         // Shop.Dynamics.Dyn(dynamic)
         // [Throttle("d:{d}", 1, 1, 1)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.GcraPolicy(1, 1, 1);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(1, 1, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "50ZjMSV8I/b13hcFxr0JS0MCAABUZXN0MC5jcw==")] // Test0.cs(25,18)
         public static void Dyn_0(dynamic d)
         {
-            global::RedisCell.Aspects.RateLimitKeyBuilder __key0 = new(2, 1, stackalloc char[64]);
+            global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(2, 1, stackalloc char[64]);
             __key0.AppendLiteral("d:");
             __key0.AppendFormatted((object?)d);
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, __key0.ToStringAndClear(), 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             global::Shop.Dynamics.Dyn(d);
         }
 
         // Shop.Dynamics.Held(Shop.Holder)
         // [Throttle("h:{holder.Payload}", 1, 1, 1)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.GcraPolicy(1, 1, 1);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(1, 1, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "50ZjMSV8I/b13hcFxr0JS2QCAABUZXN0MC5jcw==")] // Test0.cs(26,18)
         public static void Held_1(global::Shop.Holder holder)
         {
-            global::RedisCell.Aspects.RateLimitKeyBuilder __key0 = new(2, 1, stackalloc char[64]);
+            global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(2, 1, stackalloc char[64]);
             __key0.AppendLiteral("h:");
             if (holder is { } __value0_0_0)
             {
@@ -37,10 +37,10 @@ namespace RedisCell.Aspects.Generated
             }
             else
             {
-                __key0.AppendLiteral(global::RedisCell.Aspects.RateLimitKey.NullValue);
+                __key0.AppendLiteral(global::RedisCell.Aspects.Keys.RateLimitKey.NullValue);
             }
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, __key0.ToStringAndClear(), 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             global::Shop.Dynamics.Held(holder);
         }
     }

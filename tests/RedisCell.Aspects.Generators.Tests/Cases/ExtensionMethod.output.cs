@@ -9,17 +9,17 @@ namespace RedisCell.Aspects.Generated
     {
         // Shop.TextExtensions.Shout(string, int)
         // [Throttle("shout:{text}", 5, 10, 1)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.GcraPolicy(5, 10, 1);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "ArPZ+Vbp73GekZZXYcwr+zEBAABUZXN0MC5jcw==")] // Test0.cs(13,40)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "ArPZ+Vbp73GekZZXYcwr+0sBAABUZXN0MC5jcw==")] // Test0.cs(13,66)
         public static string Shout_0(this string text, int times)
         {
-            global::RedisCell.Aspects.RateLimitKeyBuilder __key0 = new(6, 1, stackalloc char[64]);
+            global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(6, 1, stackalloc char[64]);
             __key0.AppendLiteral("shout:");
             __key0.AppendFormatted(text);
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, __key0.ToStringAndClear(), 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             return global::Shop.TextExtensions.Shout(text, times);
         }
     }

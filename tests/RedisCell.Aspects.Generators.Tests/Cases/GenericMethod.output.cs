@@ -9,23 +9,23 @@ namespace RedisCell.Aspects.Generated
     {
         // Shop.Mapper.Compare<T>(T, T)
         // [Throttle("cmp:{left}", 10, 100, 1)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.GcraPolicy(10, 100, 1);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(10, 100, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "IwGDj85YEBf9pu3UsZZ1LioCAABUZXN0MC5jcw==")] // Test0.cs(24,19)
         public static int Compare_0<T>(T left, T right)
             where T : struct, global::System.IComparable<T>
         {
-            global::RedisCell.Aspects.RateLimitKeyBuilder __key0 = new(4, 1, stackalloc char[64]);
+            global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(4, 1, stackalloc char[64]);
             __key0.AppendLiteral("cmp:");
             __key0.AppendFormatted(left);
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, __key0.ToStringAndClear(), 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             return global::Shop.Mapper.Compare<T>(left, right);
         }
 
         // Shop.Mapper.Map<TIn, TOut>(TIn, System.Func<TIn, TOut>)
         // [Gcra(10, 100, 1)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.GcraPolicy(10, 100, 1);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(10, 100, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "IwGDj85YEBf9pu3UsZZ1LkkCAABUZXN0MC5jcw==")] // Test0.cs(24,50)
         public static TOut Map_1<TIn, TOut>(TIn value, global::System.Func<TIn, TOut> map)
@@ -33,7 +33,7 @@ namespace RedisCell.Aspects.Generated
             where TOut : class?
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, "Shop.Mapper.Map<TIn, TOut>(TIn, System.Func<TIn, TOut>)", 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             return global::Shop.Mapper.Map<TIn, TOut>(value, map);
         }
     }

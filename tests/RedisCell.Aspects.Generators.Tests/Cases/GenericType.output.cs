@@ -9,31 +9,31 @@ namespace RedisCell.Aspects.Generated
     {
         // Shop.Repository<TEntity>.Create()
         // [Gcra(5, 10, 1)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.GcraPolicy(5, 10, 1);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "CCMb2+Zedxh80nFQvk0DFVoCAABUZXN0MC5jcw==")] // Test0.cs(29,24)
         public static TEntity Create_0<TEntity>(this global::Shop.Repository<TEntity> @this)
             where TEntity : class, new()
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, "Shop.Repository<TEntity>.Create()", 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             return @this.Create();
         }
 
         // Shop.Repository<TEntity>.Page<TKey>.Load<TFilter>(TKey, TFilter)
         // [Throttle("page:{key}", 5, 10, 1)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.GcraPolicy(5, 10, 1);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "CCMb2+Zedxh80nFQvk0DFZcCAABUZXN0MC5jcw==")] // Test0.cs(30,52)
         public static global::System.Collections.Generic.List<TEntity> Load_1<TEntity, TKey, TFilter>(this global::Shop.Repository<TEntity>.Page<TKey> @this, TKey key, TFilter filter)
             where TEntity : class, new()
             where TKey : notnull
         {
-            global::RedisCell.Aspects.RateLimitKeyBuilder __key0 = new(5, 1, stackalloc char[64]);
+            global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(5, 1, stackalloc char[64]);
             __key0.AppendLiteral("page:");
             __key0.AppendFormatted(key);
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, __key0.ToStringAndClear(), 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             return @this.Load<TFilter>(key, filter);
         }
     }

@@ -9,16 +9,16 @@ namespace RedisCell.Aspects.Generated
     {
         // Shop.Accounts.Get(int)
         // [Throttle("user:{userId}", 15, 30, 60)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.GcraPolicy(15, 30, 60);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(15, 30, 60);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "gaXq2z0aScVecEXPZSHSFQgBAABUZXN0MC5jcw==")] // Test0.cs(13,61)
         public static string Get_0(this global::Shop.Accounts @this, int userId)
         {
-            global::RedisCell.Aspects.RateLimitKeyBuilder __key0 = new(5, 1, stackalloc char[64]);
+            global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(5, 1, stackalloc char[64]);
             __key0.AppendLiteral("user:");
             __key0.AppendFormatted(userId);
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, __key0.ToStringAndClear(), 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             return @this.Get(userId);
         }
     }

@@ -9,16 +9,16 @@ namespace RedisCell.Aspects.Generated
     {
         // Shop.IMailer.SendAsync(string, string)
         // [Throttle("mail:{to}", 5, 10, 60)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.GcraPolicy(5, 10, 60);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 60);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "K2s7vxqUceCRwgoYRPiuHH8BAABUZXN0MC5jcw==")] // Test0.cs(19,54)
         public static global::System.Threading.Tasks.Task SendAsync_0(this global::Shop.IMailer @this, string to, string body)
         {
-            global::RedisCell.Aspects.RateLimitKeyBuilder __key0 = new(5, 1, stackalloc char[64]);
+            global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(5, 1, stackalloc char[64]);
             __key0.AppendLiteral("mail:");
             __key0.AppendFormatted(to);
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, __key0.ToStringAndClear(), 1);
-            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.CellLimiter.Shared.AcquireAsync(__rule0, default);
+            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, default);
             if (__acquire.IsCompletedSuccessfully)
             {
                 __acquire.GetAwaiter().GetResult();

@@ -9,27 +9,27 @@ namespace RedisCell.Aspects.Generated
     {
         // Shop.Keys.Constant()
         // [Gcra(5, 10, 1, Key = "shared:global")]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.GcraPolicy(5, 10, 1);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "cMHGPoCnRTvXjdU0yTN0ZeUFAABUZXN0MC5jcw==")] // Test0.cs(60,14)
         public static void Constant_0()
         {
-            global::RedisCell.Aspects.RateLimitKeyBuilder __key0 = new(13, 0, stackalloc char[64]);
+            global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(13, 0, stackalloc char[64]);
             __key0.AppendLiteral("shared:global");
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, __key0.ToStringAndClear(), 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             global::Shop.Keys.Constant();
         }
 
         // Shop.Keys.Enums<TDay>(Shop.Tier, Shop.Tier?, Shop.Tenant, TDay)
         // [Throttle("tier:{tier}:{maybe}:{tenant.Tier}:{day}", 5, 10, 1)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.GcraPolicy(5, 10, 1);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "cMHGPoCnRTvXjdU0yTN0ZaAFAABUZXN0MC5jcw==")] // Test0.cs(59,14)
         public static void Enums_1<TDay>(global::Shop.Tier tier, global::Shop.Tier? maybe, global::Shop.Tenant tenant, TDay day)
             where TDay : struct, global::System.Enum
         {
-            global::RedisCell.Aspects.RateLimitKeyBuilder __key0 = new(8, 4, stackalloc char[136]);
+            global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(8, 4, stackalloc char[136]);
             __key0.AppendLiteral("tier:");
             __key0.AppendEnum(tier);
             __key0.AppendLiteral(":");
@@ -39,7 +39,7 @@ namespace RedisCell.Aspects.Generated
             }
             else
             {
-                __key0.AppendLiteral(global::RedisCell.Aspects.RateLimitKey.NullValue);
+                __key0.AppendLiteral(global::RedisCell.Aspects.Keys.RateLimitKey.NullValue);
             }
             __key0.AppendLiteral(":");
             if (tenant is { } __value0_2_0)
@@ -48,23 +48,23 @@ namespace RedisCell.Aspects.Generated
             }
             else
             {
-                __key0.AppendLiteral(global::RedisCell.Aspects.RateLimitKey.NullValue);
+                __key0.AppendLiteral(global::RedisCell.Aspects.Keys.RateLimitKey.NullValue);
             }
             __key0.AppendLiteral(":");
             __key0.AppendEnum(day);
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, __key0.ToStringAndClear(), 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             global::Shop.Keys.Enums<TDay>(tier, maybe, tenant, day);
         }
 
         // Shop.Keys.Members(Shop.Tenant)
         // [Throttle("{{tenant:{tenant.Name}}}:region:<tenant.Region.Code>:id:{tenant.Id}", 5, 10, 1)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method2_policy0 = new global::RedisCell.Aspects.GcraPolicy(5, 10, 1);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method2_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "cMHGPoCnRTvXjdU0yTN0ZUEFAABUZXN0MC5jcw==")] // Test0.cs(57,14)
         public static void Members_2(global::Shop.Tenant tenant)
         {
-            global::RedisCell.Aspects.RateLimitKeyBuilder __key0 = new(21, 3, stackalloc char[117]);
+            global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(21, 3, stackalloc char[117]);
             __key0.AppendLiteral("{tenant:");
             if (tenant is { } __value0_0_0)
             {
@@ -72,7 +72,7 @@ namespace RedisCell.Aspects.Generated
             }
             else
             {
-                __key0.AppendLiteral(global::RedisCell.Aspects.RateLimitKey.NullValue);
+                __key0.AppendLiteral(global::RedisCell.Aspects.Keys.RateLimitKey.NullValue);
             }
             __key0.AppendLiteral("}:region:");
             if (tenant is { } __value0_1_0)
@@ -85,17 +85,17 @@ namespace RedisCell.Aspects.Generated
                     }
                     else
                     {
-                        __key0.AppendLiteral(global::RedisCell.Aspects.RateLimitKey.NullValue);
+                        __key0.AppendLiteral(global::RedisCell.Aspects.Keys.RateLimitKey.NullValue);
                     }
                 }
                 else
                 {
-                    __key0.AppendLiteral(global::RedisCell.Aspects.RateLimitKey.NullValue);
+                    __key0.AppendLiteral(global::RedisCell.Aspects.Keys.RateLimitKey.NullValue);
                 }
             }
             else
             {
-                __key0.AppendLiteral(global::RedisCell.Aspects.RateLimitKey.NullValue);
+                __key0.AppendLiteral(global::RedisCell.Aspects.Keys.RateLimitKey.NullValue);
             }
             __key0.AppendLiteral(":id:");
             if (tenant is { } __value0_2_0)
@@ -104,21 +104,21 @@ namespace RedisCell.Aspects.Generated
             }
             else
             {
-                __key0.AppendLiteral(global::RedisCell.Aspects.RateLimitKey.NullValue);
+                __key0.AppendLiteral(global::RedisCell.Aspects.Keys.RateLimitKey.NullValue);
             }
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method2_policy0, __key0.ToStringAndClear(), 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             global::Shop.Keys.Members(tenant);
         }
 
         // Shop.Keys.Values(int?, string, System.ReadOnlySpan<char>)
         // [Throttle("n:{count}:c:{@class}:s:{text}", 5, 10, 1)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method3_policy0 = new global::RedisCell.Aspects.GcraPolicy(5, 10, 1);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method3_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "cMHGPoCnRTvXjdU0yTN0ZXUFAABUZXN0MC5jcw==")] // Test0.cs(58,14)
         public static void Values_3(int? count, string @class, global::System.ReadOnlySpan<char> text)
         {
-            global::RedisCell.Aspects.RateLimitKeyBuilder __key0 = new(8, 3, stackalloc char[104]);
+            global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(8, 3, stackalloc char[104]);
             __key0.AppendLiteral("n:");
             if (count is { } __value0_0_0)
             {
@@ -126,14 +126,14 @@ namespace RedisCell.Aspects.Generated
             }
             else
             {
-                __key0.AppendLiteral(global::RedisCell.Aspects.RateLimitKey.NullValue);
+                __key0.AppendLiteral(global::RedisCell.Aspects.Keys.RateLimitKey.NullValue);
             }
             __key0.AppendLiteral(":c:");
             __key0.AppendFormatted(@class);
             __key0.AppendLiteral(":s:");
             __key0.AppendFormatted(text);
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method3_policy0, __key0.ToStringAndClear(), 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             global::Shop.Keys.Values(count, @class, text);
         }
     }

@@ -9,25 +9,25 @@ namespace RedisCell.Aspects.Generated
     {
         // Shop.Llm.CompleteAsync(string, string, int)
         // [RatePerSecond(100)]
-        private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method0_policy0 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(100);
+        private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method0_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(100);
         // [Throttle("user:{user}", 15, 30, 60)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method0_policy1 = new global::RedisCell.Aspects.GcraPolicy(15, 30, 60);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method0_policy1 = new global::RedisCell.Aspects.Gcra.GcraPolicy(15, 30, 60);
         // [TokenBudget("tokens:{user}", 5000, Cost = nameof(tokens))]
-        private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method0_policy2 = global::RedisCell.Aspects.FixedWindowPolicy.TokensPerMinute(5000);
+        private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method0_policy2 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.TokensPerMinute(5000);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "H5TLg48rWKUCd8eGc/kZvCoCAABUZXN0MC5jcw==")] // Test0.cs(20,57)
         public static global::System.Threading.Tasks.Task<string> CompleteAsync_0(string user, string prompt, int tokens)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, "Shop.Llm.CompleteAsync(string, string, int)", 1);
-            global::RedisCell.Aspects.RateLimitKeyBuilder __key1 = new(5, 1, stackalloc char[64]);
+            global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key1 = new(5, 1, stackalloc char[64]);
             __key1.AppendLiteral("user:");
             __key1.AppendFormatted(user);
             global::RedisCell.Aspects.RateLimitRule __rule1 = new(s_method0_policy1, __key1.ToStringAndClear(), 1);
-            global::RedisCell.Aspects.RateLimitKeyBuilder __key2 = new(7, 1, stackalloc char[64]);
+            global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key2 = new(7, 1, stackalloc char[64]);
             __key2.AppendLiteral("tokens:");
             __key2.AppendFormatted(user);
             global::RedisCell.Aspects.RateLimitRule __rule2 = new(s_method0_policy2, __key2.ToStringAndClear(), tokens);
-            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.CellLimiter.Shared.AcquireAsync(new global::RedisCell.Aspects.RateLimitRule[] { __rule0, __rule1, __rule2 }, default);
+            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(new global::RedisCell.Aspects.RateLimitRule[] { __rule0, __rule1, __rule2 }, default);
             if (__acquire.IsCompletedSuccessfully)
             {
                 __acquire.GetAwaiter().GetResult();
@@ -46,19 +46,19 @@ namespace RedisCell.Aspects.Generated
 
         // Shop.Llm.CompleteSync(string)
         // [Gcra(1, 2, 1)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.GcraPolicy(1, 2, 1);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(1, 2, 1);
         // [Throttle("user:{user}", 15, 30, 60)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method1_policy1 = new global::RedisCell.Aspects.GcraPolicy(15, 30, 60);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method1_policy1 = new global::RedisCell.Aspects.Gcra.GcraPolicy(15, 30, 60);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "H5TLg48rWKUCd8eGc/kZvFACAABUZXN0MC5jcw==")] // Test0.cs(20,95)
         public static string CompleteSync_1(string user)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, "Shop.Llm.CompleteSync(string)", 1);
-            global::RedisCell.Aspects.RateLimitKeyBuilder __key1 = new(5, 1, stackalloc char[64]);
+            global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key1 = new(5, 1, stackalloc char[64]);
             __key1.AppendLiteral("user:");
             __key1.AppendFormatted(user);
             global::RedisCell.Aspects.RateLimitRule __rule1 = new(s_method1_policy1, __key1.ToStringAndClear(), 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire([__rule0, __rule1]);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire([__rule0, __rule1]);
             return global::Shop.Llm.CompleteSync(user);
         }
     }

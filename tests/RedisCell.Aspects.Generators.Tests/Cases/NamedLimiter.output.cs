@@ -9,31 +9,31 @@ namespace RedisCell.Aspects.Generated
     {
         // Shop.Payments.Charge(string)
         // [Throttle("pay:{account}", 5, 10, 1, Limiter = "payments")]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.GcraPolicy(5, 10, 1);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 1);
         // [RatePerSecond(100, Limiter = "payments")]
-        private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method0_policy1 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(100);
+        private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method0_policy1 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(100);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "adB2Yeog6KJPhnq1Ba7LAIwDAABUZXN0MC5jcw==")] // Test0.cs(38,18)
         public static void Charge_0(string account)
         {
-            global::RedisCell.Aspects.RateLimitKeyBuilder __key0 = new(4, 1, stackalloc char[64]);
+            global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(4, 1, stackalloc char[64]);
             __key0.AppendLiteral("pay:");
             __key0.AppendFormatted(account);
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, __key0.ToStringAndClear(), 1);
             global::RedisCell.Aspects.RateLimitRule __rule1 = new(s_method0_policy1, "Shop.Payments.Charge(string)", 1);
-            global::RedisCell.Aspects.CellLimiter.GetShared("payments").Acquire([__rule0, __rule1]);
+            global::RedisCell.Aspects.SharedLimiter.Get("payments").Acquire([__rule0, __rule1]);
             global::Shop.Payments.Charge(account);
         }
 
         // Shop.Payments.RefundAsync(string)
         // [Gcra(1, 2, 3, Limiter = "payments \"eu\"")]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.GcraPolicy(1, 2, 3);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(1, 2, 3);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "adB2Yeog6KJPhnq1Ba7LALADAABUZXN0MC5jcw==")] // Test0.cs(39,24)
         public static global::System.Threading.Tasks.Task RefundAsync_1(string account)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, "Shop.Payments.RefundAsync(string)", 1);
-            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.CellLimiter.GetShared("payments \"eu\"").AcquireAsync(__rule0, default);
+            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.SharedLimiter.Get("payments \"eu\"").AcquireAsync(__rule0, default);
             if (__acquire.IsCompletedSuccessfully)
             {
                 __acquire.GetAwaiter().GetResult();
@@ -77,7 +77,7 @@ namespace Shop
         public static partial void Audit()
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(global::RedisCell.Aspects.Generated.RateLimitPolicies.Policy0, "Shop.Payments.Audit()", 1);
-            global::RedisCell.Aspects.CellLimiter.GetShared("payments").Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Get("payments").Acquire(in __rule0);
             AuditCore();
         }
     }
@@ -90,7 +90,7 @@ namespace RedisCell.Aspects.Generated
     file static class RateLimitPolicies
     {
         // [Gcra(1, 2, 3, Limiter = "payments")]
-        internal static readonly global::RedisCell.Aspects.GcraPolicy Policy0 = new global::RedisCell.Aspects.GcraPolicy(1, 2, 3);
+        internal static readonly global::RedisCell.Aspects.Gcra.GcraPolicy Policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(1, 2, 3);
     }
 }
 

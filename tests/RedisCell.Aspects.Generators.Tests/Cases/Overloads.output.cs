@@ -9,37 +9,37 @@ namespace RedisCell.Aspects.Generated
     {
         // Shop.Search.Find(int)
         // [RatePerSecond(10)]
-        private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method0_policy0 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(10);
+        private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method0_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(10);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "RmF1awXE14nqk88limqvAo4BAABUZXN0MC5jcw==")] // Test0.cs(19,42)
         public static string Find_0(int id)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, "Shop.Search.Find(int)", 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             return global::Shop.Search.Find(id);
         }
 
         // Shop.Search.Find(string)
         // [RatePerSecond(20)]
-        private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method1_policy0 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(20);
+        private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method1_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(20);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "RmF1awXE14nqk88limqvAp8BAABUZXN0MC5jcw==")] // Test0.cs(19,59)
         public static string Find_1(string name)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, "Shop.Search.Find(string)", 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             return global::Shop.Search.Find(name);
         }
 
         // Shop.Search.Find(string, int)
         // [RatePerSecond(30)]
-        private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method2_policy0 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(30);
+        private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method2_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(30);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "RmF1awXE14nqk88limqvArIBAABUZXN0MC5jcw==")] // Test0.cs(19,78)
         public static string Find_2(string name, int limit)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method2_policy0, "Shop.Search.Find(string, int)", 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             return global::Shop.Search.Find(name, limit);
         }
     }

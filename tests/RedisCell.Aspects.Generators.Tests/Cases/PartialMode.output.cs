@@ -13,7 +13,7 @@ namespace Shop
                 where T : notnull
             {
                 global::RedisCell.Aspects.RateLimitRule __rule0 = new(global::RedisCell.Aspects.Generated.RateLimitPolicies.Policy0, "Shop.Outer.Orders<TOrder>.Echo<T>(T)", 1);
-                global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+                global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
                 return EchoCore<T>(value);
             }
         }
@@ -27,7 +27,7 @@ namespace RedisCell.Aspects.Generated
     file static class RateLimitPolicies
     {
         // [Gcra(2, 10, 1)]
-        internal static readonly global::RedisCell.Aspects.GcraPolicy Policy0 = new global::RedisCell.Aspects.GcraPolicy(2, 10, 1);
+        internal static readonly global::RedisCell.Aspects.Gcra.GcraPolicy Policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(2, 10, 1);
     }
 }
 
@@ -44,11 +44,11 @@ namespace Shop
             [global::System.CodeDom.Compiler.GeneratedCode("RedisCell.Aspects.Generators", "0.1.0.0")]
             public partial global::System.Threading.Tasks.Task<TOrder?> FindAsync(int customerId, global::System.Threading.CancellationToken cancellationToken)
             {
-                global::RedisCell.Aspects.RateLimitKeyBuilder __key0 = new(7, 1, stackalloc char[64]);
+                global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(7, 1, stackalloc char[64]);
                 __key0.AppendLiteral("orders:");
                 __key0.AppendFormatted(customerId);
                 global::RedisCell.Aspects.RateLimitRule __rule0 = new(global::RedisCell.Aspects.Generated.RateLimitPolicies.Policy0, __key0.ToStringAndClear(), 1);
-                global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.CellLimiter.Shared.AcquireAsync(__rule0, cancellationToken);
+                global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, cancellationToken);
                 if (__acquire.IsCompletedSuccessfully)
                 {
                     __acquire.GetAwaiter().GetResult();
@@ -75,7 +75,7 @@ namespace RedisCell.Aspects.Generated
     file static class RateLimitPolicies
     {
         // [Throttle("orders:{customerId}", 15, 30, 60)]
-        internal static readonly global::RedisCell.Aspects.GcraPolicy Policy0 = new global::RedisCell.Aspects.GcraPolicy(15, 30, 60);
+        internal static readonly global::RedisCell.Aspects.Gcra.GcraPolicy Policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(15, 30, 60);
     }
 }
 

@@ -9,61 +9,61 @@ namespace RedisCell.Aspects.Generated
     {
         // Shop.Uploads.Batch(string, uint)
         // [Throttle("batch:{user}", 9, 10, 60, Quantity = nameof(files))]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.GcraPolicy(9, 10, 60);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(9, 10, 60);
         // [Gcra(0, 100, 1)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method0_policy1 = new global::RedisCell.Aspects.GcraPolicy(0, 100, 1);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method0_policy1 = new global::RedisCell.Aspects.Gcra.GcraPolicy(0, 100, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "jBuGbibLbM83KXrKT39dv0AEAABUZXN0MC5jcw==")] // Test0.cs(38,17)
         public static void Batch_0(string user, uint files)
         {
-            global::RedisCell.Aspects.RateLimitKeyBuilder __key0 = new(6, 1, stackalloc char[64]);
+            global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(6, 1, stackalloc char[64]);
             __key0.AppendLiteral("batch:");
             __key0.AppendFormatted(user);
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, __key0.ToStringAndClear(), files);
             global::RedisCell.Aspects.RateLimitRule __rule1 = new(s_method0_policy1, "Shop.Uploads.Batch(string, uint)", 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire([__rule0, __rule1]);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire([__rule0, __rule1]);
             global::Shop.Uploads.Batch(user, files);
         }
 
         // Shop.Uploads.Send(string, long)
         // [RatePerSecond(1000, Key = "bytes:{user}", Quantity = nameof(bytes))]
-        private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method1_policy0 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(1000);
+        private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method1_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(1000);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "jBuGbibLbM83KXrKT39dvx0EAABUZXN0MC5jcw==")] // Test0.cs(37,17)
         public static void Send_1(string user, long bytes)
         {
-            global::RedisCell.Aspects.RateLimitKeyBuilder __key0 = new(6, 1, stackalloc char[64]);
+            global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(6, 1, stackalloc char[64]);
             __key0.AppendLiteral("bytes:");
             __key0.AppendFormatted(user);
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, __key0.ToStringAndClear(), bytes);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             global::Shop.Uploads.Send(user, bytes);
         }
 
         // Shop.Uploads.Take(int)
         // [Gcra(4, 1, 60, Quantity = nameof(n))]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method2_policy0 = new global::RedisCell.Aspects.GcraPolicy(4, 1, 60);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method2_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(4, 1, 60);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "jBuGbibLbM83KXrKT39dv9cDAABUZXN0MC5jcw==")] // Test0.cs(35,17)
         public static void Take_2(int n)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method2_policy0, "Shop.Uploads.Take(int)", n);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             global::Shop.Uploads.Take(n);
         }
 
         // Shop.Uploads.UploadAsync(string, short)
         // [Throttle("user:{user}", 9, 10, 60, Quantity = nameof(files))]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method3_policy0 = new global::RedisCell.Aspects.GcraPolicy(9, 10, 60);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method3_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(9, 10, 60);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "jBuGbibLbM83KXrKT39dv/YDAABUZXN0MC5jcw==")] // Test0.cs(36,23)
         public static global::System.Threading.Tasks.Task UploadAsync_3(string user, short files)
         {
-            global::RedisCell.Aspects.RateLimitKeyBuilder __key0 = new(5, 1, stackalloc char[64]);
+            global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(5, 1, stackalloc char[64]);
             __key0.AppendLiteral("user:");
             __key0.AppendFormatted(user);
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method3_policy0, __key0.ToStringAndClear(), files);
-            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.CellLimiter.Shared.AcquireAsync(__rule0, default);
+            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, default);
             if (__acquire.IsCompletedSuccessfully)
             {
                 __acquire.GetAwaiter().GetResult();

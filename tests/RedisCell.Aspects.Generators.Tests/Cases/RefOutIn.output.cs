@@ -9,53 +9,53 @@ namespace RedisCell.Aspects.Generated
     {
         // Shop.Parsing.Bump(ref int)
         // [Throttle("bump:{value}", 10, 100, 1)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.GcraPolicy(10, 100, 1);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(10, 100, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "XoZMdV4PsGbkE7fhgr3x+Y8CAABUZXN0MC5jcw==")] // Test0.cs(27,17)
         public static void Bump_0(ref int value)
         {
-            global::RedisCell.Aspects.RateLimitKeyBuilder __key0 = new(5, 1, stackalloc char[64]);
+            global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(5, 1, stackalloc char[64]);
             __key0.AppendLiteral("bump:");
             __key0.AppendFormatted(value);
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, __key0.ToStringAndClear(), 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             global::Shop.Parsing.Bump(ref value);
         }
 
         // Shop.Parsing.LaterAsync(ref int)
         // [Gcra(10, 100, 1)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.GcraPolicy(10, 100, 1);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(10, 100, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "XoZMdV4PsGbkE7fhgr3x+RoDAABUZXN0MC5jcw==")] // Test0.cs(30,38)
         public static global::System.Threading.Tasks.Task<int> LaterAsync_1(ref int value)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, "Shop.Parsing.LaterAsync(ref int)", 1);
             // ref, out or ref struct arguments cannot wait for the limiter asynchronously: it is asked synchronously.
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             return global::Shop.Parsing.LaterAsync(ref value);
         }
 
         // Shop.Parsing.Sum(in int, System.ReadOnlySpan<int>)
         // [Gcra(10, 100, 1)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method2_policy0 = new global::RedisCell.Aspects.GcraPolicy(10, 100, 1);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method2_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(10, 100, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "XoZMdV4PsGbkE7fhgr3x+eICAABUZXN0MC5jcw==")] // Test0.cs(29,25)
         public static int Sum_2(in int a, global::System.ReadOnlySpan<int> rest)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method2_policy0, "Shop.Parsing.Sum(in int, System.ReadOnlySpan<int>)", 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             return global::Shop.Parsing.Sum(in a, rest);
         }
 
         // Shop.Parsing.TryParse(string, out int)
         // [Gcra(10, 100, 1)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method3_policy0 = new global::RedisCell.Aspects.GcraPolicy(10, 100, 1);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method3_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(10, 100, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "XoZMdV4PsGbkE7fhgr3x+bACAABUZXN0MC5jcw==")] // Test0.cs(28,21)
         public static bool TryParse_3(string text, out int value)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method3_policy0, "Shop.Parsing.TryParse(string, out int)", 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             return global::Shop.Parsing.TryParse(text, out value);
         }
     }

@@ -9,28 +9,28 @@ namespace RedisCell.Aspects.Generated
     {
         // Shop.Counter.Add(int)
         // [RatePerSecond(10)]
-        private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method0_policy0 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(10);
+        private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method0_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(10);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "qcf9Kn1/rNKowCG0S0yOQjYEAABUZXN0MC5jcw==")] // Test0.cs(41,17)
         public static void Add_0(this ref global::Shop.Counter __this, int @this)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, "Shop.Counter.Add(int)", 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             __this.Add(@this);
         }
 
         // Shop.Store.PlaceAsync(string, int, int, int)
         // [Throttle("order:{__key0}", 5, 10, 60)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.GcraPolicy(5, 10, 60);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 60);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "qcf9Kn1/rNKowCG0S0yOQpkEAABUZXN0MC5jcw==")] // Test0.cs(42,92)
         public static global::System.Threading.Tasks.Task<int> PlaceAsync_1(this global::Shop.Store @this, string __key0, int __acquire, int __rule0, int __AcquireThenCall)
         {
-            global::RedisCell.Aspects.RateLimitKeyBuilder __rc1_key0 = new(6, 1, stackalloc char[64]);
+            global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __rc1_key0 = new(6, 1, stackalloc char[64]);
             __rc1_key0.AppendLiteral("order:");
             __rc1_key0.AppendFormatted(__key0);
             global::RedisCell.Aspects.RateLimitRule __rc1_rule0 = new(s_method1_policy0, __rc1_key0.ToStringAndClear(), 1);
-            global::System.Threading.Tasks.ValueTask __rc1_acquire = global::RedisCell.Aspects.CellLimiter.Shared.AcquireAsync(__rc1_rule0, default);
+            global::System.Threading.Tasks.ValueTask __rc1_acquire = global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rc1_rule0, default);
             if (__rc1_acquire.IsCompletedSuccessfully)
             {
                 __rc1_acquire.GetAwaiter().GetResult();
@@ -49,25 +49,25 @@ namespace RedisCell.Aspects.Generated
 
         // Shop.Store.Put(int)
         // [RatePerSecond(10)]
-        private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method2_policy0 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(10);
+        private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method2_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(10);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "qcf9Kn1/rNKowCG0S0yOQlkEAABUZXN0MC5jcw==")] // Test0.cs(42,28)
         public static int Put_2(this global::Shop.Store __this, int @this)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method2_policy0, "Shop.Store.Put(int)", 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             return __this.Put(@this);
         }
 
         // Shop.Store.PutAsync(string, int)
         // [RatePerSecond(10)]
-        private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method3_policy0 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(10);
+        private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method3_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(10);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "qcf9Kn1/rNKowCG0S0yOQnQEAABUZXN0MC5jcw==")] // Test0.cs(42,55)
         public static global::System.Threading.Tasks.Task<int> PutAsync_3(this global::Shop.Store __rc1_this, string @this, int __this1)
         {
             global::RedisCell.Aspects.RateLimitRule __rc1_rule0 = new(s_method3_policy0, "Shop.Store.PutAsync(string, int)", 1);
-            global::System.Threading.Tasks.ValueTask __rc1_acquire = global::RedisCell.Aspects.CellLimiter.Shared.AcquireAsync(__rc1_rule0, default);
+            global::System.Threading.Tasks.ValueTask __rc1_acquire = global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rc1_rule0, default);
             if (__rc1_acquire.IsCompletedSuccessfully)
             {
                 __rc1_acquire.GetAwaiter().GetResult();
@@ -111,7 +111,7 @@ namespace Shop
         public partial global::System.Threading.Tasks.Task<int> RecordAsync(int __self)
         {
             global::RedisCell.Aspects.RateLimitRule __rc1_rule0 = new(global::RedisCell.Aspects.Generated.RateLimitPolicies.Policy0, "Shop.Ledger.RecordAsync(int)", 1);
-            global::System.Threading.Tasks.ValueTask __rc1_acquire = global::RedisCell.Aspects.CellLimiter.Shared.AcquireAsync(__rc1_rule0, default);
+            global::System.Threading.Tasks.ValueTask __rc1_acquire = global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rc1_rule0, default);
             if (__rc1_acquire.IsCompletedSuccessfully)
             {
                 __rc1_acquire.GetAwaiter().GetResult();
@@ -137,7 +137,7 @@ namespace RedisCell.Aspects.Generated
     file static class RateLimitPolicies
     {
         // [RatePerSecond(10)]
-        internal static readonly global::RedisCell.Aspects.FixedWindowPolicy Policy0 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(10);
+        internal static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy Policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(10);
     }
 }
 

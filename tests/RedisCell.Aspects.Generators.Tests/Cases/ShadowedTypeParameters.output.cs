@@ -9,27 +9,27 @@ namespace RedisCell.Aspects.Generated
     {
         // Shop.Shadow<T>.Same<T>(T, System.Collections.Generic.List<T>)
         // [RatePerSecond(10)]
-        private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method0_policy0 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(10);
+        private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method0_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(10);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "q2OIRZkmxDOuS7zETR/4/oICAABUZXN0MC5jcw==")] // Test0.cs(23,30)
         public static T1 Same_0<T, T1>(this global::Shop.Shadow<T> @this, T1 x, global::System.Collections.Generic.List<T1> all)
             where T1 : notnull
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, "Shop.Shadow<T>.Same<T>(T, System.Collections.Generic.List<T>)", 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             return @this.Same<T1>(x, all);
         }
 
         // Shop.Shadow<T>.SameAsync<T, T1>(T, T1)
         // [RatePerSecond(10)]
-        private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method1_policy0 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(10);
+        private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method1_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(10);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "q2OIRZkmxDOuS7zETR/4/rgCAABUZXN0MC5jcw==")] // Test0.cs(23,84)
         public static global::System.Threading.Tasks.Task<T2> SameAsync_1<T, T2, T1>(this global::Shop.Shadow<T> @this, T2 x, T1 y)
             where T1 : global::System.Collections.Generic.IComparer<T2>
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, "Shop.Shadow<T>.SameAsync<T, T1>(T, T1)", 1);
-            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.CellLimiter.Shared.AcquireAsync(__rule0, default);
+            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, default);
             if (__acquire.IsCompletedSuccessfully)
             {
                 __acquire.GetAwaiter().GetResult();

@@ -9,26 +9,26 @@ namespace RedisCell.Aspects.Generated
     {
         // Shop.Catalog.Lookup(int)
         // [RatePerSecond(100)]
-        private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method0_policy0 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(100);
+        private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method0_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(100);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "NCVB7NpUDplriUFkYgxUM0cBAABUZXN0MC5jcw==")] // Test0.cs(21,24)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "NCVB7NpUDplriUFkYgxUM1wBAABUZXN0MC5jcw==")] // Test0.cs(21,45)
         public static int Lookup_0(int id)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, "Shop.Catalog.Lookup(int)", 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             return global::Shop.Catalog.Lookup(id);
         }
 
         // Shop.Catalog.Touch()
         // [RatePerSecond(5)]
-        private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method1_policy0 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(5);
+        private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method1_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(5);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "NCVB7NpUDplriUFkYgxUMycBAABUZXN0MC5jcw==")] // Test0.cs(20,17)
         public static void Touch_1()
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, "Shop.Catalog.Touch()", 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             global::Shop.Catalog.Touch();
         }
     }

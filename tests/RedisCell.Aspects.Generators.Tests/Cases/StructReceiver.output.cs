@@ -9,40 +9,40 @@ namespace RedisCell.Aspects.Generated
     {
         // Shop.Counter.Increment()
         // [Gcra(5, 10, 1)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.GcraPolicy(5, 10, 1);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "MOTA461H8TwNdNwyNEYhZ9wBAABUZXN0MC5jcw==")] // Test0.cs(29,17)
         public static void Increment_0(this ref global::Shop.Counter @this)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, "Shop.Counter.Increment()", 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             @this.Increment();
         }
 
         // Shop.Counter.Peek()
         // [Gcra(5, 10, 1)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.GcraPolicy(5, 10, 1);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "MOTA461H8TwNdNwyNEYhZwACAABUZXN0MC5jcw==")] // Test0.cs(30,24)
         public static int Peek_1(this in global::Shop.Counter @this)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, "Shop.Counter.Peek()", 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             return @this.Peek();
         }
 
         // Shop.Point.Shift(int)
         // [Throttle("point:{x}", 5, 10, 1)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method2_policy0 = new global::RedisCell.Aspects.GcraPolicy(5, 10, 1);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method2_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "MOTA461H8TwNdNwyNEYhZxUCAABUZXN0MC5jcw==")] // Test0.cs(30,45)
         public static int Shift_2(this in global::Shop.Point @this, int x)
         {
-            global::RedisCell.Aspects.RateLimitKeyBuilder __key0 = new(6, 1, stackalloc char[64]);
+            global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(6, 1, stackalloc char[64]);
             __key0.AppendLiteral("point:");
             __key0.AppendFormatted(x);
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method2_policy0, __key0.ToStringAndClear(), 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             return @this.Shift(x);
         }
     }

@@ -9,14 +9,14 @@ namespace RedisCell.Aspects.Generated
     {
         // Shop.ICounter.Inc()
         // [RatePerSecond(10)]
-        private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method0_policy0 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(10);
+        private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method0_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(10);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "d/3+oE+H5JbcEGHQt3AQMD0CAABUZXN0MC5jcw==")] // Test0.cs(25,73)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "d/3+oE+H5JbcEGHQt3AQMHsCAABUZXN0MC5jcw==")] // Test0.cs(27,55)
         public static void Inc_0(this global::Shop.ICounter @this)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, "Shop.ICounter.Inc()", 1);
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             @this.Inc();
         }
     }

@@ -9,13 +9,13 @@ namespace RedisCell.Aspects.Generated
     {
         // Shop.Orders.CountAsync(string, System.Threading.CancellationToken)
         // [Gcra(5, 10, 1)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.GcraPolicy(5, 10, 1);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "rdnPRA/73JUaSZysDWWo/FcCAABUZXN0MC5jcw==")] // Test0.cs(25,29)
         public static global::System.Threading.Tasks.Task<int> CountAsync_0(this global::Shop.Orders @this, string region, global::System.Threading.CancellationToken cancellationToken)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, "Shop.Orders.CountAsync(string, System.Threading.CancellationToken)", 1);
-            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.CellLimiter.Shared.AcquireAsync(__rule0, cancellationToken);
+            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, cancellationToken);
             if (__acquire.IsCompletedSuccessfully)
             {
                 __acquire.GetAwaiter().GetResult();
@@ -34,16 +34,16 @@ namespace RedisCell.Aspects.Generated
 
         // Shop.Orders.SubmitAsync(int)
         // [Throttle("orders:{customerId}", 5, 10, 1)]
-        private static readonly global::RedisCell.Aspects.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.GcraPolicy(5, 10, 1);
+        private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "rdnPRA/73JUaSZysDWWo/CsCAABUZXN0MC5jcw==")] // Test0.cs(24,22)
         public static global::System.Threading.Tasks.Task SubmitAsync_1(this global::Shop.Orders @this, int customerId)
         {
-            global::RedisCell.Aspects.RateLimitKeyBuilder __key0 = new(7, 1, stackalloc char[64]);
+            global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(7, 1, stackalloc char[64]);
             __key0.AppendLiteral("orders:");
             __key0.AppendFormatted(customerId);
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, __key0.ToStringAndClear(), 1);
-            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.CellLimiter.Shared.AcquireAsync(__rule0, default);
+            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, default);
             if (__acquire.IsCompletedSuccessfully)
             {
                 __acquire.GetAwaiter().GetResult();

@@ -9,16 +9,16 @@ namespace RedisCell.Aspects.Generated
     {
         // Shop.Gateway.Embed(string, ulong)
         // [TokenBudget("org:{org}", 100000, Cost = nameof(tokens))]
-        private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method0_policy0 = global::RedisCell.Aspects.FixedWindowPolicy.TokensPerMinute(100000);
+        private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method0_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.TokensPerMinute(100000);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "jmpfyKFLsoCfqRRKOPWSZ0MCAABUZXN0MC5jcw==")] // Test0.cs(19,42)
         public static ulong Embed_0(string org, ulong tokens)
         {
-            global::RedisCell.Aspects.RateLimitKeyBuilder __key0 = new(4, 1, stackalloc char[64]);
+            global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(4, 1, stackalloc char[64]);
             __key0.AppendLiteral("org:");
             __key0.AppendFormatted(org);
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, __key0.ToStringAndClear(), checked((long)tokens));
-            global::RedisCell.Aspects.CellLimiter.Shared.Acquire(in __rule0);
+            global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
             return global::Shop.Gateway.Embed(org, tokens);
         }
     }
@@ -48,11 +48,11 @@ namespace Shop
         [global::System.CodeDom.Compiler.GeneratedCode("RedisCell.Aspects.Generators", "0.1.0.0")]
         public partial global::System.Threading.Tasks.ValueTask<string> CompleteAsync(string userId, string prompt, int tokens)
         {
-            global::RedisCell.Aspects.RateLimitKeyBuilder __key0 = new(5, 1, stackalloc char[64]);
+            global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(5, 1, stackalloc char[64]);
             __key0.AppendLiteral("user:");
             __key0.AppendFormatted(userId);
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(global::RedisCell.Aspects.Generated.RateLimitPolicies.Policy0, __key0.ToStringAndClear(), tokens);
-            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.CellLimiter.Shared.AcquireAsync(__rule0, default);
+            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, default);
             if (__acquire.IsCompletedSuccessfully)
             {
                 __acquire.GetAwaiter().GetResult();
@@ -78,7 +78,7 @@ namespace RedisCell.Aspects.Generated
     file static class RateLimitPolicies
     {
         // [TokenBudget("user:{userId}", 5000, Cost = nameof(tokens))]
-        internal static readonly global::RedisCell.Aspects.FixedWindowPolicy Policy0 = global::RedisCell.Aspects.FixedWindowPolicy.TokensPerMinute(5000);
+        internal static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy Policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.TokensPerMinute(5000);
     }
 }
 

@@ -9,13 +9,13 @@ namespace RedisCell.Aspects.Generated
     {
         // Shop.Cache.GetAsync(string)
         // [RatePerSecond(50)]
-        private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method0_policy0 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(50);
+        private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method0_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(50);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "QAj5JE7x1jP1xZUqC4zii64BAABUZXN0MC5jcw==")] // Test0.cs(20,28)
         public static global::System.Threading.Tasks.ValueTask<string?> GetAsync_0(string key)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, "Shop.Cache.GetAsync(string)", 1);
-            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.CellLimiter.Shared.AcquireAsync(__rule0, default);
+            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, default);
             if (__acquire.IsCompletedSuccessfully)
             {
                 __acquire.GetAwaiter().GetResult();
@@ -34,13 +34,13 @@ namespace RedisCell.Aspects.Generated
 
         // Shop.Cache.WarmAsync()
         // [RatePerSecond(50)]
-        private static readonly global::RedisCell.Aspects.FixedWindowPolicy s_method1_policy0 = global::RedisCell.Aspects.FixedWindowPolicy.PerSecond(50);
+        private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method1_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(50);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "QAj5JE7x1jP1xZUqC4zii4YBAABUZXN0MC5jcw==")] // Test0.cs(19,21)
         public static global::System.Threading.Tasks.ValueTask WarmAsync_1()
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, "Shop.Cache.WarmAsync()", 1);
-            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.CellLimiter.Shared.AcquireAsync(__rule0, default);
+            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, default);
             if (__acquire.IsCompletedSuccessfully)
             {
                 __acquire.GetAwaiter().GetResult();

@@ -8,7 +8,7 @@ namespace RedisCell.Aspects.Generators.Tests.Infrastructure;
 /// Compilations emitted to memory and loaded into one collectible context. What they reference
 /// among themselves (a consumer's library) resolves inside it; everything else (the runtime library
 /// above all) from the test's own context, so the code under test and the test share
-/// <see cref="CellLimiter.Shared"/>.
+/// <see cref="SharedLimiter.Current"/>.
 /// </summary>
 public sealed class LoadedAssembly : IDisposable
 {

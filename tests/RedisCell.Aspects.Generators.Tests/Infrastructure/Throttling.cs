@@ -20,7 +20,7 @@ public static class Throttling
         var elapsed = Stopwatch.StartNew();
         for (int i = 0; i < allowed; i++) await call();
         RateLimitExceededException refused = await Assert.ThrowsAsync<RateLimitExceededException>(call);
-        if (engine == SharedLimiter.InProcess)
+        if (engine == TestEngines.InProcess)
         {
             Assert.Equal(retryAfter, refused.RetryAfter);
         }
@@ -46,7 +46,7 @@ public static class Throttling
             {
                 return await AssertLimitedAfterAsync(engine, allowed, window, call);
             }
-            catch (Exception) when (engine != SharedLimiter.InProcess && attempt < 5 && elapsed.Elapsed >= window / 2)
+            catch (Exception) when (engine != TestEngines.InProcess && attempt < 5 && elapsed.Elapsed >= window / 2)
             {
                 // The window may have rolled over mid-attempt; wait for a fresh one and try again.
                 await Task.Delay(window);

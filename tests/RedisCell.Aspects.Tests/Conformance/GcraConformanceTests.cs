@@ -42,7 +42,7 @@ public sealed class GcraConformanceTests
     {
         IReadOnlyList<GcraVector> vectors = GcraVector.Load(file);
         var clock = new FakeTimeProvider();
-        using var limiter = new InProcessCellLimiter(new RedisCellOptions { TimeProvider = clock });
+        using var limiter = new InProcessCellLimiter(clock);
         foreach (GcraVector v in vectors)
         {
             clock.SetUtcNow(DateTimeOffset.UnixEpoch.AddTicks(v.NowNs / 100));
@@ -157,7 +157,7 @@ public sealed class GcraConformanceTests
             RedisCellOptions options = Engine.Options(prefix);
             options.Clock = ClockSource.Client;
             options.TimeProvider = clock;
-            options.LocalDenyCacheCapacity = 0; // every call reaches the script
+            options.DenyCache.Capacity = 0; // every call reaches the script
             using var limiter = new RedisCellLimiter(redis, options);
 
             // Before each call the key holds what the module held (see LuaScriptMatchesTheModule).

@@ -36,7 +36,7 @@ public sealed class TwinScriptAgreementTests
         IDatabase db = redis.GetDatabase();
         string prefix = Engine.UniquePrefix("agree");
         var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_767_225_600));
-        using var twin = new InProcessCellLimiter(new RedisCellOptions { TimeProvider = clock });
+        using var twin = new InProcessCellLimiter(clock);
         string script = ClThrottleProbe.Script();
 
         for (int scenario = 0; scenario < 12; scenario++)

@@ -19,7 +19,7 @@ public static class ClThrottleProbe
     /// </summary>
     public static string Script(bool forcePairs = false)
     {
-        string text = LuaScript.ClThrottle.Text.TrimEnd();
+        string text = RedisScript.ClThrottle.Text.TrimEnd();
         Assert.EndsWith(FinalReturn, text);
         Assert.Contains(Reach, text);
         if (forcePairs) text = text.Replace(Reach, "local NEAR = -1");

@@ -123,8 +123,7 @@ public static class Engine
     public static RedisCellOptions Options(string keyPrefix) => new()
     {
         KeyPrefix = keyPrefix,
-        Timeout = TestTimeout,
-        FailurePolicy = RateLimiterFailurePolicy.FailClosed,
+        Failure = { Timeout = TestTimeout, Mode = FailureMode.FailClosed },
     };
 
     /// <summary>Every primary of <paramref name="redis"/>: one server, or each master of a cluster.</summary>

@@ -23,7 +23,7 @@ public static class Limiters
         RedisCellOptions options = Engine.Options(Engine.UniquePrefix(test));
         options.TimeProvider = time ?? TimeProvider.System;
         return kind == InProcess
-            ? new InProcessCellLimiter(options)
+            ? new InProcessCellLimiter(options.TimeProvider)
             : await Engine.LimiterAsync(kind, options);
     }
 

@@ -13,10 +13,10 @@ namespace RedisCell.Aspects.Tests.Reliability;
 public sealed class ClockRefusalTests
 {
     [Theory]
-    [InlineData(RateLimiterFailurePolicy.FailOpen)]
-    [InlineData(RateLimiterFailurePolicy.FailClosed)]
-    [InlineData(RateLimiterFailurePolicy.Local)]
-    public async Task AServerThatRefusesTimeGetsAClearErrorNamingTheOption(RateLimiterFailurePolicy failurePolicy)
+    [InlineData(FailureMode.FailOpen)]
+    [InlineData(FailureMode.FailClosed)]
+    [InlineData(FailureMode.Local)]
+    public async Task AServerThatRefusesTimeGetsAClearErrorNamingTheOption(FailureMode failurePolicy)
     {
         ConnectionMultiplexer admin = await Engine.ConnectionAsync(Engine.Redis);
         RedisServerProcess server = await Engine.RedisServerAsync();
@@ -26,7 +26,7 @@ public sealed class ClockRefusalTests
         {
             await using RedisCellLimiter limiter = await RedisCellLimiter.ConnectAsync(
                 $"127.0.0.1:{server.Port},user={user},password=secret",
-                new RedisCellOptions { KeyPrefix = Engine.UniquePrefix("notime"), FailurePolicy = failurePolicy, Timeout = Engine.TestTimeout });
+                new RedisCellOptions { KeyPrefix = Engine.UniquePrefix("notime"), Failure = { Mode = failurePolicy, Timeout = Engine.TestTimeout } });
             var rule = new RateLimitRule(new GcraPolicy(4, 10, 60), "k");
 
             var ex = await Assert.ThrowsAsync<RedisCellException>(() => limiter.CheckAsync(rule).AsTask());
@@ -40,7 +40,7 @@ public sealed class ClockRefusalTests
             // The option the message names works against the same server and user.
             await using RedisCellLimiter clientClock = await RedisCellLimiter.ConnectAsync(
                 $"127.0.0.1:{server.Port},user={user},password=secret",
-                new RedisCellOptions { KeyPrefix = Engine.UniquePrefix("notime"), FailurePolicy = failurePolicy, Timeout = Engine.TestTimeout, Clock = ClockSource.Client });
+                new RedisCellOptions { KeyPrefix = Engine.UniquePrefix("notime"), Clock = ClockSource.Client, Failure = { Mode = failurePolicy, Timeout = Engine.TestTimeout } });
             Assert.Equal(4, (await clientClock.CheckAsync(rule)).Remaining);
             Assert.Equal(3, clientClock.Check(rule).Remaining);
         }

@@ -46,8 +46,8 @@ public sealed class ClusterTests
 
         if (engine == Engine.Cluster)
         {
-            string tag = RedisCellLimiter.ColocationTag([new RateLimitRule(PerUser, "x"), new RateLimitRule(Global, "y")]);
-            Assert.Equal(tag, RedisCellLimiter.ColocationTag([new RateLimitRule(Global, "y"), new RateLimitRule(PerUser, "x")]));
+            string tag = RedisKeys.ColocationTag([new RateLimitRule(PerUser, "x"), new RateLimitRule(Global, "y")]);
+            Assert.Equal(tag, RedisKeys.ColocationTag([new RateLimitRule(Global, "y"), new RateLimitRule(PerUser, "x")]));
             IDatabase db = redis.GetDatabase();
             Assert.Equal("7", (string?)await db.StringGetAsync(prefix + tag + "global"));
             Assert.True(await db.KeyExistsAsync(prefix + tag + "user:1"));
@@ -86,7 +86,7 @@ public sealed class ClusterTests
         Assert.Equal("global", full.Rule.Key);
 
         // The token budget, checked with another rule, the same way.
-        await using var budget = new TokenBudgetLimiter(limiter, 100, "budget:");
+        var budget = new TokenBudgetLimiter(100, limiter, "budget:");
         RateLimitRule[] withBudget = [new(budget.Policy, budget.KeyFor("ann"), 100), new(wide, "global", 0)];
         Assert.True((await limiter.CheckAsync(withBudget)).Allowed);
         Assert.True((await limiter.CheckAsync(withBudget)).Limited);

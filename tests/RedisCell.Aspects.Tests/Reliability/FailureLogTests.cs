@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace RedisCell.Aspects.Tests.Reliability;
 
 /// <summary>
-/// <see cref="RedisCellOptions.FailureLogInterval"/>: an outage is logged once per interval, each
+/// <see cref="RedisCellOptions.Failure.LogInterval"/>: an outage is logged once per interval, each
 /// entry counting the decisions that followed the failure policy since the previous one, and zero
 /// logs every such decision. The store is a port nobody listens on, so every decision fails at once.
 /// </summary>
@@ -80,8 +80,7 @@ public sealed class FailureLogTests(ITestOutputHelper output)
         RedisCellLimiter.ConnectAsync($"127.0.0.1:{FreePort.Next()}", new RedisCellOptions
         {
             KeyPrefix = Engine.UniquePrefix("failure-log"),
-            FailurePolicy = RateLimiterFailurePolicy.FailOpen,
-            FailureLogInterval = interval,
             LoggerFactory = logs,
+            Failure = { Mode = FailureMode.FailOpen, LogInterval = interval },
         });
 }

@@ -72,7 +72,7 @@ public sealed class GcraPropertyTests
             GcraPolicy policy = scenario.Policy;
             if (policy.DelayVariationToleranceNanoseconds > Near) far++;
             var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_767_225_600));
-            using var twin = new InProcessCellLimiter(new RedisCellOptions { TimeProvider = clock });
+            using var twin = new InProcessCellLimiter(clock);
             long elapsedUs = 0, firstUs = -1, lifetimeStartUs = 0, ends = 0;
             Int128 allowed = 0, allowedInLifetime = 0;
             bool written = false;
@@ -121,7 +121,7 @@ public sealed class GcraPropertyTests
         {
             GcraPolicy policy = scenario.Policy;
             var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_767_225_600));
-            using var twin = new InProcessCellLimiter(new RedisCellOptions { TimeProvider = clock });
+            using var twin = new InProcessCellLimiter(clock);
             string key = prefix + Interlocked.Increment(ref sample);
             try
             {

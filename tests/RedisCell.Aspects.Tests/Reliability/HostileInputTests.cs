@@ -125,7 +125,7 @@ public sealed class HostileInputTests
         ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
         string prefix = Engine.UniquePrefix("budgethostile");
         using var limiter = new RedisCellLimiter(redis, Engine.Options(prefix));
-        using var budget = new TokenBudgetLimiter(limiter, 100, keyPrefix: "llm:");
+        var budget = new TokenBudgetLimiter(100, limiter, keyPrefix: "llm:");
         foreach (string user in HostileValues) Assert.True((await budget.CheckAndConsumeAsync(user, 10)).Allowed, Show(user));
 
         foreach (string reset in new[] { "*", "[a-z]", "{victim}", "\uD800", Megabyte })
@@ -153,11 +153,11 @@ public sealed class HostileInputTests
         await db.StringSetAsync(prefix + tag + "future", "9223372036854775807", TimeSpan.FromMinutes(1)); // the last TAT of 2262
         try
         {
-            foreach (RateLimiterFailurePolicy failurePolicy in Enum.GetValues<RateLimiterFailurePolicy>())
+            foreach (FailureMode failurePolicy in Enum.GetValues<FailureMode>())
             {
                 RedisCellOptions options = Engine.Options(prefix);
-                options.FailurePolicy = failurePolicy;
-                options.BreakAfterFailures = 1;
+                options.Failure.Mode = failurePolicy;
+                options.Failure.BreakAfterFailures = 1;
                 using var limiter = new RedisCellLimiter(redis, options);
                 var gcra = new GcraPolicy(4, 10, 60);
                 var window = FixedWindowPolicy.PerSecond(5);
@@ -277,31 +277,31 @@ public sealed class HostileInputTests
 
     public static TheoryData<string, Action<RedisCellOptions>> BadOptions => new()
     {
-        { nameof(RedisCellOptions.Timeout), o => o.Timeout = TimeSpan.Zero },
-        { nameof(RedisCellOptions.Timeout), o => o.Timeout = TimeSpan.FromMilliseconds(-100) },
-        { nameof(RedisCellOptions.Timeout), o => o.Timeout = TimeSpan.MaxValue },
-        { nameof(RedisCellOptions.BreakAfterFailures), o => o.BreakAfterFailures = 0 },
-        { nameof(RedisCellOptions.BreakAfterFailures), o => o.BreakAfterFailures = int.MinValue },
-        { nameof(RedisCellOptions.BreakDuration), o => o.BreakDuration = TimeSpan.Zero },
-        { nameof(RedisCellOptions.BreakDuration), o => o.BreakDuration = TimeSpan.FromDays(2) },
-        { nameof(RedisCellOptions.LocalShare), o => o.LocalShare = 0 },
-        { nameof(RedisCellOptions.LocalShare), o => o.LocalShare = -0.5 },
-        { nameof(RedisCellOptions.LocalShare), o => o.LocalShare = 1.5 },
-        { nameof(RedisCellOptions.LocalShare), o => o.LocalShare = double.NaN },
-        { nameof(RedisCellOptions.LocalShare), o => o.LocalShare = double.PositiveInfinity },
-        { nameof(RedisCellOptions.FailureLogInterval), o => o.FailureLogInterval = TimeSpan.FromSeconds(-1) },
-        { nameof(RedisCellOptions.FailurePolicy), o => o.FailurePolicy = (RateLimiterFailurePolicy)42 },
+        { "Failure.Timeout", o => o.Failure.Timeout = TimeSpan.Zero },
+        { "Failure.Timeout", o => o.Failure.Timeout = TimeSpan.FromMilliseconds(-100) },
+        { "Failure.Timeout", o => o.Failure.Timeout = TimeSpan.MaxValue },
+        { "Failure.BreakAfterFailures", o => o.Failure.BreakAfterFailures = 0 },
+        { "Failure.BreakAfterFailures", o => o.Failure.BreakAfterFailures = int.MinValue },
+        { "Failure.BreakDuration", o => o.Failure.BreakDuration = TimeSpan.Zero },
+        { "Failure.BreakDuration", o => o.Failure.BreakDuration = TimeSpan.FromDays(2) },
+        { "Failure.LocalShare", o => o.Failure.LocalShare = 0 },
+        { "Failure.LocalShare", o => o.Failure.LocalShare = -0.5 },
+        { "Failure.LocalShare", o => o.Failure.LocalShare = 1.5 },
+        { "Failure.LocalShare", o => o.Failure.LocalShare = double.NaN },
+        { "Failure.LocalShare", o => o.Failure.LocalShare = double.PositiveInfinity },
+        { "Failure.LogInterval", o => o.Failure.LogInterval = TimeSpan.FromSeconds(-1) },
+        { "Failure.Mode", o => o.Failure.Mode = (FailureMode)42 },
     };
 
     [Theory]
     [MemberData(nameof(BadOptions))]
-    public void BadReliabilityOptionsAreRejectedNamingTheOption(string option, Action<RedisCellOptions> spoil)
+    public async Task BadReliabilityOptionsAreRejectedNamingTheOption(string option, Action<RedisCellOptions> spoil)
     {
         var options = new RedisCellOptions();
         spoil(options);
         var ex = Assert.Throws<ArgumentException>(options.Validate);
         Assert.Equal(option, ex.ParamName);
-        Assert.Throws<ArgumentException>(() => new InProcessCellLimiter(options));
+        await Assert.ThrowsAsync<ArgumentException>(() => RedisCellLimiter.ConnectAsync("127.0.0.1:1", options));
     }
 
     private static bool HasLoneSurrogate(string value) => value.EnumerateRunes().Any(r => r == Rune.ReplacementChar);

@@ -158,7 +158,7 @@ public sealed class ErrorMetric : IDisposable
             string policy = "?";
             foreach (KeyValuePair<string, object?> tag in tags)
             {
-                if (tag.Key == "rediscell.limiter.failure_policy") policy = tag.Value?.ToString() ?? "?";
+                if (tag.Key == "rediscell.limiter.failure_mode") policy = tag.Value?.ToString() ?? "?";
             }
 
             _counts.AddOrUpdate(policy, value, (_, total) => total + value);

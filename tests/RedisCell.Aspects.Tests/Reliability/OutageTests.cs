@@ -31,12 +31,12 @@ public sealed class OutageTests(ITestOutputHelper output)
     private const int CallerCount = 4;
     private const double LocalShare = 0.5;
 
-    public static TheoryData<RateLimiterFailurePolicy, bool> PoliciesAndPaths
+    public static TheoryData<FailureMode, bool> PoliciesAndPaths
     {
         get
         {
-            var data = new TheoryData<RateLimiterFailurePolicy, bool>();
-            foreach (RateLimiterFailurePolicy policy in Enum.GetValues<RateLimiterFailurePolicy>())
+            var data = new TheoryData<FailureMode, bool>();
+            foreach (FailureMode policy in Enum.GetValues<FailureMode>())
             {
                 data.Add(policy, true);
                 data.Add(policy, false);
@@ -48,7 +48,7 @@ public sealed class OutageTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(PoliciesAndPaths))]
-    public async Task KilledAndRestarted(RateLimiterFailurePolicy failurePolicy, bool synchronous)
+    public async Task KilledAndRestarted(FailureMode failurePolicy, bool synchronous)
     {
         await using RedisServerProcess server = await RedisServerProcess.StartAsync();
         await RunOutageAsync("killed", failurePolicy, synchronous, server, userConnection: false, async callers =>
@@ -65,7 +65,7 @@ public sealed class OutageTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(PoliciesAndPaths))]
-    public async Task FrozenAndResumed(RateLimiterFailurePolicy failurePolicy, bool synchronous)
+    public async Task FrozenAndResumed(FailureMode failurePolicy, bool synchronous)
     {
         await using RedisServerProcess server = await RedisServerProcess.StartAsync();
         await RunOutageAsync("frozen", failurePolicy, synchronous, server, userConnection: false, FreezeAsync(server));
@@ -82,7 +82,7 @@ public sealed class OutageTests(ITestOutputHelper output)
     public async Task FrozenUnderTheApplicationsOwnConnection(bool synchronous)
     {
         await using RedisServerProcess server = await RedisServerProcess.StartAsync();
-        await RunOutageAsync("frozen-app-connection", RateLimiterFailurePolicy.FailOpen, synchronous, server, userConnection: true, FreezeAsync(server));
+        await RunOutageAsync("frozen-app-connection", FailureMode.FailOpen, synchronous, server, userConnection: true, FreezeAsync(server));
     }
 
     private static Func<Callers, Task<(double Down, double Gone, double Mending, double Up)>> FreezeAsync(RedisServerProcess server) => async callers =>
@@ -98,7 +98,7 @@ public sealed class OutageTests(ITestOutputHelper output)
 
     private async Task RunOutageAsync(
         string kind,
-        RateLimiterFailurePolicy failurePolicy,
+        FailureMode failurePolicy,
         bool synchronous,
         RedisServerProcess server,
         bool userConnection,
@@ -112,13 +112,11 @@ public sealed class OutageTests(ITestOutputHelper output)
         var options = new RedisCellOptions
         {
             KeyPrefix = Engine.UniquePrefix("outage"),
-            FailurePolicy = failurePolicy,
-            LocalShare = LocalShare,
             LoggerFactory = logs,
-
             // What the failure policy answers is measured here; the deny cache would answer for
             // keys already known to be limited (LocalDenyCacheTests shows that).
-            LocalDenyCacheCapacity = 0,
+            DenyCache = { Capacity = 0 },
+            Failure = { Mode = failurePolicy, LocalShare = LocalShare },
         };
         ConnectionMultiplexer? application = null;
         RedisCellLimiter limiter;
@@ -160,11 +158,11 @@ public sealed class OutageTests(ITestOutputHelper output)
             Call[] during = calls.Where(c => c.StartMs >= gone && c.StartMs + c.ElapsedMs < mending).ToArray();
             Call[] after = recovered is null ? [] : calls.Where(c => c.StartMs > recovered.Value).ToArray();
             double worst = calls.Max(c => c.ElapsedMs);
-            int paidTimeout = during.Count(c => c.ElapsedMs >= options.Timeout.TotalMilliseconds * 0.9);
+            int paidTimeout = during.Count(c => c.ElapsedMs >= options.Failure.Timeout.TotalMilliseconds * 0.9);
             Source fallback = failurePolicy switch
             {
-                RateLimiterFailurePolicy.FailOpen => Source.FailOpen,
-                RateLimiterFailurePolicy.FailClosed => Source.Unavailable,
+                FailureMode.FailOpen => Source.FailOpen,
+                FailureMode.FailClosed => Source.Unavailable,
                 _ => Source.Local,
             };
 
@@ -187,14 +185,14 @@ public sealed class OutageTests(ITestOutputHelper output)
             Assert.All(before, c => Assert.Equal(Source.Store, c.Source));
             Assert.True(during.Length >= CallerCount * 20, $"only {during.Length} calls were answered during the outage");
             Assert.All(during, c => Assert.Equal(fallback, c.Source));
-            if (failurePolicy == RateLimiterFailurePolicy.Local)
+            if (failurePolicy == FailureMode.Local)
             {
                 // The twin allows this process's share of the burst and then refuses, as Redis would.
                 Assert.Equal(localLimit, calls.Count(c => c.Source == Source.Local && c.Allowed));
             }
 
             // Bounded latency, and the breaker spares almost every call the timeout.
-            Assert.True(worst <= (options.Timeout + LatencyMargin).TotalMilliseconds, $"a call waited {worst:0} ms");
+            Assert.True(worst <= (options.Failure.Timeout + LatencyMargin).TotalMilliseconds, $"a call waited {worst:0} ms");
             Assert.True(paidTimeout <= (2 * CallerCount) + 12, $"{paidTimeout} calls waited for the timeout during the outage");
 
             // Back within a second of the server answering, and from then on only Redis answers.
@@ -235,9 +233,8 @@ public sealed class OutageTests(ITestOutputHelper output)
         var options = new RedisCellOptions
         {
             KeyPrefix = Engine.UniquePrefix("hung-queue"),
-            FailurePolicy = RateLimiterFailurePolicy.FailOpen,
-            Timeout = timeout,
-            LocalDenyCacheCapacity = 0,
+            Failure = { Mode = FailureMode.FailOpen, Timeout = timeout },
+            DenyCache = { Capacity = 0 },
         };
         await using RedisCellLimiter limiter = await RedisCellLimiter.ConnectAsync(server.Configuration, options);
         var rule = new RateLimitRule(new GcraPolicy(1000, 1000, 1), "k");
@@ -260,11 +257,10 @@ public sealed class OutageTests(ITestOutputHelper output)
         var options = new RedisCellOptions
         {
             KeyPrefix = Engine.UniquePrefix("hung-waiters"),
-            FailurePolicy = RateLimiterFailurePolicy.FailOpen,
-            Timeout = timeout,
-            BreakAfterFailures = 8, // several askers in a row reach the hung server
+            // several askers in a row reach the hung server
             Clock = ClockSource.Client,
             TimeProvider = clock,
+            Failure = { Mode = FailureMode.FailOpen, Timeout = timeout, BreakAfterFailures = 8 },
         };
         await using RedisCellLimiter limiter = await RedisCellLimiter.ConnectAsync(server.Configuration, options);
         var rule = new RateLimitRule(new GcraPolicy(4, 1, 60), "hot");
@@ -288,9 +284,8 @@ public sealed class OutageTests(ITestOutputHelper output)
         var options = new RedisCellOptions
         {
             KeyPrefix = Engine.UniquePrefix("noscript"),
-            FailurePolicy = RateLimiterFailurePolicy.FailOpen,
-            Timeout = timeout,
-            LocalDenyCacheCapacity = 0,
+            Failure = { Mode = FailureMode.FailOpen, Timeout = timeout },
+            DenyCache = { Capacity = 0 },
         };
         await using RedisCellLimiter limiter = await RedisCellLimiter.ConnectAsync(proxy.Configuration + ",abortConnect=false", options);
         var rule = new RateLimitRule(new GcraPolicy(1000, 1000, 1), "k");
@@ -333,11 +328,8 @@ public sealed class OutageTests(ITestOutputHelper output)
         var options = new RedisCellOptions
         {
             KeyPrefix = Engine.UniquePrefix("noscript-sync"),
-            FailurePolicy = RateLimiterFailurePolicy.FailClosed,
-            BreakAfterFailures = 1,
-            BreakDuration = TimeSpan.FromMinutes(5),
-            Timeout = TimeSpan.FromMilliseconds(500),
-            LocalDenyCacheCapacity = 0,
+            Failure = { Mode = FailureMode.FailClosed, BreakAfterFailures = 1, BreakDuration = TimeSpan.FromMinutes(5), Timeout = TimeSpan.FromMilliseconds(500) },
+            DenyCache = { Capacity = 0 },
         };
         await using RedisCellLimiter limiter = await RedisCellLimiter.ConnectAsync(server.Configuration, options);
         var rule = new RateLimitRule(Policy, "k");
@@ -347,13 +339,13 @@ public sealed class OutageTests(ITestOutputHelper output)
         await redis.ScriptFlushAsync();
 
         var refused = Assert.Throws<RateLimiterUnavailableException>(() => limiter.Check(rule));
-        Assert.IsType<RedisCell.Aspects.Resilience.ScriptReloadingException>(refused.InnerException);
+        Assert.IsType<RedisCell.Aspects.Redis.ScriptReloadingException>(refused.InnerException);
         Assert.StartsWith("NOSCRIPT", refused.InnerException!.InnerException!.Message, StringComparison.Ordinal);
 
         // The background load lands within a few round trips.
         var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (!await redis.ScriptExistsAsync(LuaScript.Batch.Hash) && waited.Elapsed < TimeSpan.FromSeconds(5)) await Task.Delay(10);
-        Assert.True(await redis.ScriptExistsAsync(LuaScript.Batch.Hash), "the script was not loaded again");
+        while (!await redis.ScriptExistsAsync(RedisScript.Batch.Hash) && waited.Elapsed < TimeSpan.FromSeconds(5)) await Task.Delay(10);
+        Assert.True(await redis.ScriptExistsAsync(RedisScript.Batch.Hash), "the script was not loaded again");
 
         // The refused decision consumed nothing, and the breaker stayed closed.
         Assert.Equal(8, limiter.Check(rule).Remaining);
@@ -368,9 +360,7 @@ public sealed class OutageTests(ITestOutputHelper output)
         var options = new RedisCellOptions
         {
             KeyPrefix = Engine.UniquePrefix("circuit-open"),
-            FailurePolicy = RateLimiterFailurePolicy.FailClosed,
-            BreakAfterFailures = 1,
-            BreakDuration = TimeSpan.FromMinutes(5),
+            Failure = { Mode = FailureMode.FailClosed, BreakAfterFailures = 1, BreakDuration = TimeSpan.FromMinutes(5) },
         };
         await using RedisCellLimiter limiter = await RedisCellLimiter.ConnectAsync($"127.0.0.1:{FreePort.Next()},abortConnect=false", options);
         var rule = new RateLimitRule(new GcraPolicy(0, 1, 60), "k");
@@ -427,10 +417,10 @@ public sealed class OutageTests(ITestOutputHelper output)
         }
     }
 
-    private static string Tag(RateLimiterFailurePolicy policy) => policy switch
+    private static string Tag(FailureMode policy) => policy switch
     {
-        RateLimiterFailurePolicy.FailOpen => "fail_open",
-        RateLimiterFailurePolicy.FailClosed => "fail_closed",
+        FailureMode.FailOpen => "fail_open",
+        FailureMode.FailClosed => "fail_closed",
         _ => "local",
     };
 

@@ -26,14 +26,14 @@ public sealed class ServerErrorTests(ITestOutputHelper output)
     private static readonly GcraPolicy Policy = new(maxBurst: 9, count: 1, periodSeconds: 3600);
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(1);
 
-    public static TheoryData<string, RateLimiterFailurePolicy> ErrorsAndPolicies
+    public static TheoryData<string, FailureMode> ErrorsAndPolicies
     {
         get
         {
-            var data = new TheoryData<string, RateLimiterFailurePolicy>();
+            var data = new TheoryData<string, FailureMode>();
             foreach (string error in new[] { "OOM", "BUSY", "READONLY" })
             {
-                foreach (RateLimiterFailurePolicy policy in Enum.GetValues<RateLimiterFailurePolicy>()) data.Add(error, policy);
+                foreach (FailureMode policy in Enum.GetValues<FailureMode>()) data.Add(error, policy);
             }
 
             return data;
@@ -42,7 +42,7 @@ public sealed class ServerErrorTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(ErrorsAndPolicies))]
-    public async Task AServerThatAnswersWithAnErrorIsAnsweredByTheFailurePolicy(string error, RateLimiterFailurePolicy failurePolicy)
+    public async Task AServerThatAnswersWithAnErrorIsAnsweredByTheFailurePolicy(string error, FailureMode failurePolicy)
     {
         await using RedisServerProcess server = await RedisServerProcess.StartAsync();
         // The new primary of a failover; it serves a replica at once instead of after the default 5 s.
@@ -53,12 +53,9 @@ public sealed class ServerErrorTests(ITestOutputHelper output)
         var options = new RedisCellOptions
         {
             KeyPrefix = Engine.UniquePrefix("server-error"),
-            FailurePolicy = failurePolicy,
-            LocalShare = 0.5,
-            Timeout = Timeout,
-            BreakAfterFailures = 1000,
             LoggerFactory = logs,
-            LocalDenyCacheCapacity = 0,
+            Failure = { Mode = failurePolicy, LocalShare = 0.5, Timeout = Timeout, BreakAfterFailures = 1000 },
+            DenyCache = { Capacity = 0 },
         };
         await using RedisCellLimiter limiter = await RedisCellLimiter.ConnectAsync(server.Configuration, options);
         var rule = new RateLimitRule(Policy, "k");
@@ -72,7 +69,7 @@ public sealed class ServerErrorTests(ITestOutputHelper output)
             try
             {
                 RateLimitResult result = i % 2 == 0 ? limiter.Check(rule) : await limiter.CheckAsync(rule);
-                Assert.Equal(DecisionSource.FailurePolicy, result.Source);
+                Assert.Equal(DecisionSource.FailureMode, result.Source);
                 calls.Add((result.Limit == 5 ? Source.Local : Source.FailOpen, result.Allowed, Stopwatch.GetElapsedTime(started).TotalMilliseconds, null));
             }
             catch (RateLimiterUnavailableException unavailable)
@@ -96,12 +93,12 @@ public sealed class ServerErrorTests(ITestOutputHelper output)
 
         // The server's own error reached the policy: the log names it, and so does FailClosed's exception.
         Assert.StartsWith(error, reason);
-        if (failurePolicy == RateLimiterFailurePolicy.FailClosed)
+        if (failurePolicy == FailureMode.FailClosed)
         {
             Assert.All(calls, c => Assert.Equal(Source.Unavailable, c.Source));
             Assert.StartsWith(error, calls[0].Failure!.Message, StringComparison.Ordinal);
         }
-        else if (failurePolicy == RateLimiterFailurePolicy.Local)
+        else if (failurePolicy == FailureMode.Local)
         {
             Assert.All(calls, c => Assert.Equal(Source.Local, c.Source));
             Assert.Equal(5, calls.Count(c => c.Allowed)); // this process's share of the burst of 10

@@ -24,7 +24,7 @@ public sealed class BatchingTests
         ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
         RedisCellOptions options = Options(Engine.UniquePrefix("batch-answers"), clock);
         using var limiter = new RedisCellLimiter(redis, options);
-        using var twin = new InProcessCellLimiter(new RedisCellOptions { TimeProvider = clock });
+        using var twin = new InProcessCellLimiter(clock);
         await limiter.CheckAsync(new RateLimitRule(new GcraPolicy(0, 1, 1), "warm-up"));
 
         RateLimitRule[] calls = Calls();
@@ -167,7 +167,7 @@ public sealed class BatchingTests
         RedisCellOptions options = Engine.Options(prefix);
         options.Clock = ClockSource.Client;
         options.TimeProvider = clock;
-        options.LocalDenyCacheCapacity = 0; // every decision reaches the server
+        options.DenyCache.Capacity = 0; // every decision reaches the server
         return options;
     }
 }

@@ -37,7 +37,7 @@ public sealed class FixedWindowTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new FixedWindowPolicy(FixedWindowPolicy.MaxLimit + 1, TimeSpan.FromSeconds(1)));
         Assert.Throws<ArgumentOutOfRangeException>(() => FixedWindowPolicy.PerSecond(long.MaxValue));
         Assert.Throws<ArgumentOutOfRangeException>(() => FixedWindowPolicy.TokensPerMinute(FixedWindowPolicy.MaxLimit + 1));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new TokenBudgetLimiter(new InProcessCellLimiter(), FixedWindowPolicy.MaxLimit + 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TokenBudgetLimiter(FixedWindowPolicy.MaxLimit + 1));
 
         // The largest limit accepted works the same everywhere.
         using CellLimiter limiter = await Limiters.CreateAsync(kind, "window-max");
@@ -52,7 +52,7 @@ public sealed class FixedWindowTests
     public void TheWindowRestartsAfterItExpires()
     {
         var clock = Limiters.FakeClock();
-        using var limiter = new InProcessCellLimiter(new RedisCellOptions { TimeProvider = clock });
+        using var limiter = new InProcessCellLimiter(clock);
         var rule = new RateLimitRule(FixedWindowPolicy.PerSecond(2), "k");
         Assert.True(limiter.Check(rule).Allowed);
         clock.Advance(TimeSpan.FromMilliseconds(400));
@@ -82,7 +82,7 @@ public sealed class FixedWindowTests
         string prefix = Engine.UniquePrefix("window-standalone");
         using var limiter = new RedisCellLimiter(redis, Engine.Options(prefix));
         IDatabase db = redis.GetDatabase();
-        string script = LuaScript.Load("fixed_window.lua");
+        string script = RedisScript.Load("fixed_window.lua");
         var policy = new FixedWindowPolicy(5, TimeSpan.FromMinutes(2));
         foreach (long cost in new long[] { 1, 2, 0, 1, 3, 1, 1, 9 })
         {

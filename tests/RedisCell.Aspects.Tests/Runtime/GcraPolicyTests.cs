@@ -75,11 +75,11 @@ public sealed class GcraPolicyTests
     [Fact]
     public void ReplySecondsRoundLikeTheModule()
     {
-        Assert.Equal(2, RateLimitResult.ReplySeconds(2_000_500_000)); // 2.0005 s
-        Assert.Equal(3, RateLimitResult.ReplySeconds(2_001_000_000)); // 2.001 s
-        Assert.Equal(-1, RateLimitResult.ReplySeconds(-1_000_000_000));
-        Assert.Equal(0, RateLimitResult.ReplySeconds(-300_000));
-        Assert.Equal(0, RateLimitResult.ReplySeconds(999_999));
-        Assert.Equal(1, RateLimitResult.ReplySeconds(1_000_000));
+        Assert.Equal(2, GcraArithmetic.ReplySeconds(2_000_500_000)); // 2.0005 s
+        Assert.Equal(3, GcraArithmetic.ReplySeconds(2_001_000_000)); // 2.001 s
+        Assert.Equal(-1, GcraArithmetic.ReplySeconds(-1_000_000_000));
+        Assert.Equal(0, GcraArithmetic.ReplySeconds(-300_000));
+        Assert.Equal(0, GcraArithmetic.ReplySeconds(999_999));
+        Assert.Equal(1, GcraArithmetic.ReplySeconds(1_000_000));
     }
 }

@@ -9,7 +9,7 @@ public sealed class InProcessLimiterTests
     {
         // A key so fast that its state lives under a millisecond (deleted after every call, as in
         // Redis), a key that keeps state, a limited key and a fixed window.
-        using var limiter = new InProcessCellLimiter(new RedisCellOptions());
+        using var limiter = new InProcessCellLimiter();
         RateLimitRule[] rules =
         [
             new(new GcraPolicy(1_000_000, 1_000_000, 1), "fast"),
@@ -34,7 +34,7 @@ public sealed class InProcessLimiterTests
     public void ExpiredKeysAreSweptSoMemoryFollowsTheKeysInUse()
     {
         var clock = Limiters.FakeClock();
-        using var limiter = new InProcessCellLimiter(new RedisCellOptions { TimeProvider = clock });
+        using var limiter = new InProcessCellLimiter(clock);
         var policy = new GcraPolicy(0, 1, 1);
         for (int i = 0; i < 20_000; i++) limiter.Check(new RateLimitRule(policy, "user:" + i));
         Assert.Equal(20_000, limiter.Count);
@@ -48,7 +48,7 @@ public sealed class InProcessLimiterTests
     public void KeysExpireByRedissMillisecondRule()
     {
         var clock = Limiters.FakeClock();
-        using var limiter = new InProcessCellLimiter(new RedisCellOptions { TimeProvider = clock });
+        using var limiter = new InProcessCellLimiter(clock);
         clock.Advance(TimeSpan.FromTicks(9_999)); // 0.9999 ms into a millisecond
         limiter.Check(new RateLimitRule(new GcraPolicy(0, 1, 1), "k"));
 

@@ -30,7 +30,7 @@ public sealed class LocalDenyCacheTests
             options.TimeProvider = clock;
         }
 
-        plainOptions.LocalDenyCacheCapacity = 0;
+        plainOptions.DenyCache.Capacity = 0;
         using var cached = new RedisCellLimiter(redis, cachedOptions);
         using var plain = new RedisCellLimiter(redis, plainOptions);
         var random = new Random(seed);
@@ -129,11 +129,11 @@ public sealed class LocalDenyCacheTests
             RedisCellOptions options = Engine.Options(Engine.UniquePrefix("deny-reset"));
             options.Clock = ClockSource.Client;
             options.TimeProvider = clock;
-            options.LocalDenyCacheCapacity = capacity;
+            options.DenyCache.Capacity = capacity;
             return options;
         }
 
-        RedisCellOptions cachedOptions = Options(RedisCellOptions.DefaultLocalDenyCacheCapacity);
+        RedisCellOptions cachedOptions = Options(DenyCacheOptions.DefaultCapacity);
         RedisCellOptions plainOptions = Options(0);
         plainOptions.KeyPrefix = cachedOptions.KeyPrefix;
         using var cached = new RedisCellLimiter(redis, cachedOptions);
@@ -200,8 +200,8 @@ public sealed class LocalDenyCacheTests
     {
         await using RedisServerProcess server = await RedisServerProcess.StartAsync();
         RedisCellOptions options = Engine.Options(Engine.UniquePrefix("deny-frozen"));
-        options.FailurePolicy = RateLimiterFailurePolicy.FailOpen;
-        options.Timeout = TimeSpan.FromMilliseconds(300);
+        options.Failure.Mode = FailureMode.FailOpen;
+        options.Failure.Timeout = TimeSpan.FromMilliseconds(300);
         await using RedisCellLimiter limiter = await RedisCellLimiter.ConnectAsync(server.Configuration, options);
         var rule = new RateLimitRule(new GcraPolicy(0, 1, 3600), "frozen");
 
@@ -222,7 +222,7 @@ public sealed class LocalDenyCacheTests
             // Refused as Redis would, not allowed by the failure policy, and well inside the timeout.
             Assert.True(refused.Limited && refusedSync.Limited);
             Assert.Equal(3, limiter.LocalRefusals);
-            Assert.True(clock.Elapsed < options.Timeout, $"took {clock.Elapsed}");
+            Assert.True(clock.Elapsed < options.Failure.Timeout, $"took {clock.Elapsed}");
 
             // Another key is the failure policy's: allowed (fail open) after the timeout.
             Assert.False((await limiter.CheckAsync(new RateLimitRule(rule.Policy, "unknown"))).Limited);
@@ -262,9 +262,9 @@ public sealed class LocalDenyCacheTests
     [Fact]
     public void Capacity_is_validated()
     {
-        Assert.Throws<ArgumentException>(() => new RedisCellOptions { LocalDenyCacheCapacity = -1 }.Validate());
-        Assert.Throws<ArgumentException>(() => new RedisCellOptions { LocalDenyCacheCapacity = (1 << 20) + 1 }.Validate());
-        new RedisCellOptions { LocalDenyCacheCapacity = 0 }.Validate();
+        Assert.Throws<ArgumentException>(() => new RedisCellOptions { DenyCache = { Capacity = -1 } }.Validate());
+        Assert.Throws<ArgumentException>(() => new RedisCellOptions { DenyCache = { Capacity = (1 << 20) + 1 } }.Validate());
+        new RedisCellOptions { DenyCache = { Capacity = 0 } }.Validate();
     }
 
     // One row per available engine and value.

@@ -53,7 +53,7 @@ public sealed class MultiRuleTests
     public void TheTwinAppliesWritesLikeTheScriptWhenAKeyIsNamedTwice()
     {
         var clock = Limiters.FakeClock();
-        using var limiter = new InProcessCellLimiter(new RedisCellOptions { TimeProvider = clock });
+        using var limiter = new InProcessCellLimiter(clock);
         var window = FixedWindowPolicy.PerSecond(10);
 
         // A missing key named twice: both decisions see no key, both SET; the last write wins (as in multi.lua).

@@ -21,7 +21,7 @@ public sealed class RedisCellModuleTests
     {
         ConnectionMultiplexer redis = await Engine.ConnectionAsync(Engine.RedisModule);
         RedisCellOptions options = Engine.Options(Engine.UniquePrefix("module"));
-        options.LocalDenyCacheCapacity = 0; // every call reaches the server, to be counted there
+        options.DenyCache.Capacity = 0; // every call reaches the server, to be counted there
         await using RedisCellLimiter limiter = await Engine.LimiterAsync(Engine.RedisModule, options);
         Assert.True(limiter.UsesRedisCellModule);
 
@@ -75,7 +75,7 @@ public sealed class RedisCellModuleTests
         await using ConnectionMultiplexer redis = await ConnectionMultiplexer.ConnectAsync(server.Configuration);
         IDatabase db = redis.GetDatabase();
         RedisCellOptions options = Engine.Options(Engine.UniquePrefix("module-clock"));
-        options.LocalDenyCacheCapacity = 0;
+        options.DenyCache.Capacity = 0;
         await using var limiter = new RedisCellLimiter(redis, options);
         Assert.True(await limiter.WarmUpAsync());
         Assert.True(limiter.UsesRedisCellModule);
@@ -84,7 +84,7 @@ public sealed class RedisCellModuleTests
         long moduleNow = ServerNowNs(redis) + moduleAheadNs;
         moduleNow -= moduleNow % 1000;
         var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddTicks(moduleNow / 100));
-        using var twin = new InProcessCellLimiter(new RedisCellOptions { TimeProvider = clock });
+        using var twin = new InProcessCellLimiter(clock);
         await db.ExecuteAsync("CLTEST.CLOCK", moduleNow);
         var policy = new GcraPolicy(maxBurst: 1, count: 3, periodSeconds: 10); // T = 3.333333333 s
         foreach (long quantity in new long[] { 1, 1, 1, 2, 0, 5 })
@@ -165,7 +165,7 @@ public sealed class RedisCellModuleTests
     {
         ConnectionMultiplexer redis = await Engine.ConnectionAsync(Engine.RedisModule);
         RedisCellOptions options = Engine.Options(Engine.UniquePrefix("module-batch"));
-        options.LocalDenyCacheCapacity = 0; // every call reaches the server
+        options.DenyCache.Capacity = 0; // every call reaches the server
         await using RedisCellLimiter limiter = await Engine.LimiterAsync(Engine.RedisModule, options);
         var hot = new GcraPolicy(maxBurst: 49, count: 1, periodSeconds: 3600);
         long batchedBefore = limiter.BatchedDecisions;
@@ -189,7 +189,7 @@ public sealed class RedisCellModuleTests
         await using RedisServerProcess server = await ClThrottleStandIn.StartServerAsync();
         await using ConnectionMultiplexer redis = await ConnectionMultiplexer.ConnectAsync(server.Configuration);
         RedisCellOptions options = Engine.Options(Engine.UniquePrefix("module-gone"));
-        options.LocalDenyCacheCapacity = 0;
+        options.DenyCache.Capacity = 0;
         await using var limiter = new RedisCellLimiter(redis, options);
         Assert.True(await limiter.WarmUpAsync());
         Assert.True(limiter.UsesRedisCellModule);

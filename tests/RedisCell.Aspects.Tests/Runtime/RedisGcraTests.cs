@@ -144,7 +144,7 @@ public sealed class RedisGcraTests
         ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
         IDatabase db = redis.GetDatabase();
         string text = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Scripts", "cl_throttle.lua"));
-        Assert.Equal(LuaScript.ClThrottle.Text, text.Replace("\r\n", "\n"));
+        Assert.Equal(RedisScript.ClThrottle.Text, text.Replace("\r\n", "\n"));
         byte[] sha = [];
         foreach (IServer server in Engine.Primaries(redis)) sha = await server.ScriptLoadAsync(text);
         string key = Engine.UniquePrefix("dropin") + "k";
@@ -196,7 +196,7 @@ public sealed class RedisGcraTests
         ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
         IDatabase db = redis.GetDatabase();
         string key = Engine.UniquePrefix("badargs") + "k";
-        var ex = await Assert.ThrowsAsync<RedisServerException>(() => db.ScriptEvaluateAsync(LuaScript.ClThrottle.Text, [key], [burst, count, period, quantity]));
+        var ex = await Assert.ThrowsAsync<RedisServerException>(() => db.ScriptEvaluateAsync(RedisScript.ClThrottle.Text, [key], [burst, count, period, quantity]));
         Assert.StartsWith("ERR", ex.Message);
         Assert.False(await db.KeyExistsAsync(key));
     }

@@ -15,10 +15,11 @@ public sealed class SharedLimiterTests(ITestOutputHelper output)
     public void WithoutRedisUrlLimitsAreKeptInProcessAndOneWarningSaysSo()
     {
         var logs = new RecordingLoggerFactory();
-        using CellLimiter limiter = CellLimiter.CreateFromEnvironment(new RedisCellOptions { LoggerFactory = logs }, redisUrl: "");
+        using CellLimiter limiter = EnvironmentLimiter.Create(redisUrl: "", logs);
         Assert.IsType<InProcessCellLimiter>(limiter);
-        string warning = Assert.Single(logs.Messages);
-        Assert.Contains("in this process only", warning);
+        (string category, EventId id, LogLevel level, string message) warning = Assert.Single(logs.Entries);
+        Assert.Equal(("RedisCell.Aspects", 105, "NoLimiterConfigured", LogLevel.Warning), (warning.category, warning.id.Id, warning.id.Name, warning.level));
+        Assert.Contains("in this process only", warning.message);
     }
 
     [Theory]
@@ -27,18 +28,17 @@ public sealed class SharedLimiterTests(ITestOutputHelper output)
     {
         var server = await Engine.ConnectionAsync(engine);
         string url = "redis://" + server.GetEndPoints()[0].ToString();
-        var options = Engine.Options(Engine.UniquePrefix("shared"));
-        await using CellLimiter first = CellLimiter.CreateFromEnvironment(options, url);
-        await using CellLimiter second = CellLimiter.CreateFromEnvironment(options, url);
-        Assert.IsType<RedisCellLimiter>(first);
-        var rule = new RateLimitRule(new GcraPolicy(1, 1, 3600), "k");
+        await using var first = (ConnectingLimiter)EnvironmentLimiter.Create(url);
+        await using var second = (ConnectingLimiter)EnvironmentLimiter.Create(url);
+        await Task.WhenAll(first.Connecting, second.Connecting);
+        var rule = new RateLimitRule(new GcraPolicy(1, 1, 3600), Engine.UniquePrefix("shared") + "k");
         Assert.True(first.Check(rule).Allowed);
         Assert.True(second.Check(rule).Allowed);
         Assert.True(first.Check(rule).Limited);
     }
 
     /// <summary>
-    /// The first use of <see cref="CellLimiter.Shared"/> with <c>REDIS_URL</c> at a port nobody
+    /// The first use of <see cref="SharedLimiter.Current"/> with <c>REDIS_URL</c> at a port nobody
     /// listens on, or at a server that accepts connections and answers nothing (SIGSTOP): the
     /// first calls, the one that creates the limiter included, are answered by the failure policy
     /// (FailOpen, the default) within the timeout, while the connection is made in the
@@ -57,12 +57,12 @@ public sealed class SharedLimiterTests(ITestOutputHelper output)
             server.Pause();
         }
 
-        string? url = Environment.GetEnvironmentVariable(CellLimiter.RedisUrlVariable);
-        CellLimiter? before = CellLimiter.ExchangeShared(null);
+        string? url = Environment.GetEnvironmentVariable(SharedLimiter.RedisUrlVariable);
+        CellLimiter? before = SharedLimiter.Exchange(null);
         CellLimiter? first = null;
         try
         {
-            Environment.SetEnvironmentVariable(CellLimiter.RedisUrlVariable, $"redis://127.0.0.1:{port}");
+            Environment.SetEnvironmentVariable(SharedLimiter.RedisUrlVariable, $"redis://127.0.0.1:{port}");
             var rule = new RateLimitRule(new GcraPolicy(9, 1, 3600), Engine.UniquePrefix("shared-first") + "k");
             var waits = new List<double>();
             // About 2 s of calls: past the bounded connect (1 s) to a hung server, which the first
@@ -70,10 +70,10 @@ public sealed class SharedLimiterTests(ITestOutputHelper output)
             for (int call = 0; call < 40; call++)
             {
                 long started = Stopwatch.GetTimestamp();
-                RateLimitResult result = call % 2 == 0 ? CellLimiter.Shared.Check(rule) : await CellLimiter.Shared.CheckAsync(rule);
+                RateLimitResult result = call % 2 == 0 ? SharedLimiter.Current.Check(rule) : await SharedLimiter.Current.CheckAsync(rule);
                 waits.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                first ??= CellLimiter.Shared;
-                Assert.Equal(DecisionSource.FailurePolicy, result.Source);
+                first ??= SharedLimiter.Current;
+                Assert.Equal(DecisionSource.FailureMode, result.Source);
                 Assert.True(result.Allowed);
                 await Task.Delay(40);
             }
@@ -85,22 +85,22 @@ public sealed class SharedLimiterTests(ITestOutputHelper output)
             RateLimitResult answered = default;
             while (mending.Elapsed < TimeSpan.FromSeconds(15))
             {
-                answered = await CellLimiter.Shared.CheckAsync(rule);
+                answered = await SharedLimiter.Current.CheckAsync(rule);
                 if (answered.Source == DecisionSource.Store) break;
                 await Task.Delay(20);
             }
 
             double worst = waits.Max();
             output.WriteLine($"FIGURE shared-first-use redis_url={(hung ? "hung" : "dead-port")} first_call_ms={waits[0]:0.0} worst_ms={worst:0.0} calls={waits.Count} store_answered_after_ms={mending.Elapsed.TotalMilliseconds:0}");
-            TimeSpan timeout = RedisCellOptions.DefaultTimeout;
+            TimeSpan timeout = FailureOptions.DefaultTimeout;
             Assert.True(worst <= (timeout + LatencyMargin).TotalMilliseconds, $"a first call waited {worst:0} ms: {string.Join(", ", waits.Select(w => w.ToString("0")))}");
             Assert.Equal(DecisionSource.Store, answered.Source);
-            Assert.IsType<RedisCellLimiter>(CellLimiter.Shared);
+            Assert.IsType<RedisCellLimiter>(SharedLimiter.Current);
         }
         finally
         {
-            Environment.SetEnvironmentVariable(CellLimiter.RedisUrlVariable, url);
-            CellLimiter.ExchangeShared(before);
+            Environment.SetEnvironmentVariable(SharedLimiter.RedisUrlVariable, url);
+            SharedLimiter.Exchange(before);
             if (first is not null) await first.DisposeAsync(); // disposes the connected limiter too
             if (server is not null) await server.DisposeAsync();
         }
@@ -109,17 +109,17 @@ public sealed class SharedLimiterTests(ITestOutputHelper output)
     [Fact]
     public void AMalformedRedisUrlFailsTheFirstUseAtOnce()
     {
-        CellLimiter? before = CellLimiter.ExchangeShared(null);
-        string? url = Environment.GetEnvironmentVariable(CellLimiter.RedisUrlVariable);
+        CellLimiter? before = SharedLimiter.Exchange(null);
+        string? url = Environment.GetEnvironmentVariable(SharedLimiter.RedisUrlVariable);
         try
         {
-            Environment.SetEnvironmentVariable(CellLimiter.RedisUrlVariable, "redis://127.0.0.1:notaport");
-            Assert.ThrowsAny<ArgumentException>(() => CellLimiter.Shared);
+            Environment.SetEnvironmentVariable(SharedLimiter.RedisUrlVariable, "redis://127.0.0.1:notaport");
+            Assert.ThrowsAny<ArgumentException>(() => SharedLimiter.Current);
         }
         finally
         {
-            Environment.SetEnvironmentVariable(CellLimiter.RedisUrlVariable, url);
-            CellLimiter.ExchangeShared(before);
+            Environment.SetEnvironmentVariable(SharedLimiter.RedisUrlVariable, url);
+            SharedLimiter.Exchange(before);
         }
     }
 
@@ -127,14 +127,14 @@ public sealed class SharedLimiterTests(ITestOutputHelper output)
     public void ConfigureSharedReplacesTheSharedLimiterAndReturnsThePreviousOne()
     {
         using var mine = new InProcessCellLimiter();
-        CellLimiter? previous = CellLimiter.ConfigureShared(mine);
+        CellLimiter? previous = SharedLimiter.Configure(mine);
         try
         {
-            Assert.Same(mine, CellLimiter.Shared);
+            Assert.Same(mine, SharedLimiter.Current);
         }
         finally
         {
-            if (previous is not null) CellLimiter.ConfigureShared(previous);
+            if (previous is not null) SharedLimiter.Configure(previous);
         }
     }
 
@@ -142,19 +142,19 @@ public sealed class SharedLimiterTests(ITestOutputHelper output)
     public void NamedLimitersAreKeptApartFromTheDefault()
     {
         using var billing = new InProcessCellLimiter();
-        Assert.Null(CellLimiter.ConfigureShared("billing", billing));
-        Assert.Same(billing, CellLimiter.GetShared("billing"));
-        Assert.Same(CellLimiter.Shared, CellLimiter.GetShared(null));
-        Assert.Same(CellLimiter.Shared, CellLimiter.GetShared(""));
-        var missing = Assert.Throws<InvalidOperationException>(() => CellLimiter.GetShared("nope"));
+        Assert.Null(SharedLimiter.Configure("billing", billing));
+        Assert.Same(billing, SharedLimiter.Get("billing"));
+        Assert.Same(SharedLimiter.Current, SharedLimiter.Get(null));
+        Assert.Same(SharedLimiter.Current, SharedLimiter.Get(""));
+        var missing = Assert.Throws<InvalidOperationException>(() => SharedLimiter.Get("nope"));
         Assert.Contains("ConfigureShared(\"nope\"", missing.Message);
     }
 
-    private sealed class RecordingLoggerFactory : ILoggerFactory, ILogger
+    private sealed class RecordingLoggerFactory : ILoggerFactory
     {
-        public List<string> Messages { get; } = [];
+        public List<(string Category, EventId Id, LogLevel Level, string Message)> Entries { get; } = [];
 
-        public ILogger CreateLogger(string categoryName) => this;
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
         public void AddProvider(ILoggerProvider provider)
         {
@@ -164,11 +164,14 @@ public sealed class SharedLimiterTests(ITestOutputHelper output)
         {
         }
 
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        private sealed class Logger(RecordingLoggerFactory factory, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => true;
+            public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Messages.Add(formatter(state, exception));
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                factory.Entries.Add((category, eventId, logLevel, formatter(state, exception)));
+        }
     }
 }

@@ -1,6 +1,4 @@
-using RedisCell.Aspects.TestServers;
 using RedisCell.Aspects.Tests.Infrastructure;
-using StackExchange.Redis;
 
 namespace RedisCell.Aspects.Tests.Runtime;
 
@@ -12,7 +10,7 @@ public sealed class TokenBudgetTests
     public async Task ChargesTokensAndRefusesWithoutConsuming(string kind)
     {
         using CellLimiter limiter = await Limiters.CreateAsync(kind, "budget");
-        using var budget = new TokenBudgetLimiter(limiter, tokensPerMinute: 5000);
+        var budget = new TokenBudgetLimiter(tokensPerMinute: 5000, limiter);
 
         Assert.Equal(5000, await budget.GetRemainingAsync("alice"));
         RateLimitResult first = await budget.CheckAndConsumeAsync("alice", 3000);
@@ -36,7 +34,7 @@ public sealed class TokenBudgetTests
     public async Task ResetTouchesOnlyThatUserWhateverTheIdHolds(string kind)
     {
         using CellLimiter limiter = await Limiters.CreateAsync(kind, "budgetreset");
-        using var budget = new TokenBudgetLimiter(limiter, 100, keyPrefix: "llm:");
+        var budget = new TokenBudgetLimiter(100, limiter, keyPrefix: "llm:");
         string[] users = ["*", "a*", "ab", "a?", "a[b]c", "user:1", "user", "{tag}", "%2A", "x\ny", "ünï"];
         foreach (string user in users) Assert.True((await budget.CheckAndConsumeAsync(user, 10)).Allowed);
 
@@ -53,7 +51,7 @@ public sealed class TokenBudgetTests
     [Fact]
     public void UserIdsCannotForgeEachOthersKeys()
     {
-        using var budget = new TokenBudgetLimiter(new InProcessCellLimiter(), 100, keyPrefix: "llm:");
+        var budget = new TokenBudgetLimiter(100, new InProcessCellLimiter(), keyPrefix: "llm:");
         string[] ids = ["a:b", "a%3Ab", "a", "", "{x}", "%7Bx%7D", "a\nb"];
         string[] keys = ids.Select(budget.KeyFor).ToArray();
         Assert.Equal(keys.Length, keys.Distinct().Count());
@@ -61,41 +59,32 @@ public sealed class TokenBudgetTests
         Assert.All(keys, k => Assert.DoesNotContain('{', k));
     }
 
-    [Theory]
-    [MemberData(nameof(Engine.All), MemberType = typeof(Engine))]
-    public async Task BuildsFromAConnectionString(string engine)
-    {
-        ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
-        string configuration = redis.Configuration;
-        await using TokenBudgetLimiter budget = TokenBudgetLimiter.Connect(configuration, 50, Engine.UniquePrefix("budgetconnect"), Engine.Options(RedisCellOptions.DefaultKeyPrefix));
-        Assert.True((await budget.CheckAndConsumeAsync("u", 50)).Allowed);
-        Assert.True((await budget.CheckAndConsumeAsync("u", 1)).Limited);
-        await using var onExisting = new TokenBudgetLimiter(redis, 50, Engine.UniquePrefix("budgetmux"), Engine.Options(RedisCellOptions.DefaultKeyPrefix));
-        Assert.Equal(50, await onExisting.GetRemainingAsync("u"));
-    }
-
     [Fact]
-    public async Task ConnectValidatesBeforeConnectingAndLeavesNoConnectionBehind()
+    public async Task WithoutALimiterTheSharedOneDecidesAtEachCall()
     {
-        await using RedisServerProcess server = await RedisServerProcess.StartAsync();
-        await using ConnectionMultiplexer admin = await ConnectionMultiplexer.ConnectAsync(server.Configuration);
-        IServer redis = admin.GetServer(admin.GetEndPoints()[0]);
-        int before = (await redis.ClientListAsync()).Length;
-
-        Assert.Throws<ArgumentOutOfRangeException>(() => TokenBudgetLimiter.Connect(server.Configuration, 0));
-        Assert.Throws<ArgumentNullException>(() => TokenBudgetLimiter.Connect(server.Configuration, 10, keyPrefix: null!));
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => TokenBudgetLimiter.ConnectAsync(server.Configuration, 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new TokenBudgetLimiter(admin, 0));
-
-        // A connection opened and abandoned would stay connected (its timers keep it alive).
-        Assert.Equal(before, (await redis.ClientListAsync()).Length);
+        var budget = new TokenBudgetLimiter(50);
+        using var first = new InProcessCellLimiter();
+        using var second = new InProcessCellLimiter();
+        CellLimiter? before = SharedLimiter.Exchange(first);
+        try
+        {
+            Assert.True((await budget.CheckAndConsumeAsync("u", 50)).Allowed);
+            Assert.True((await budget.CheckAndConsumeAsync("u", 1)).Limited);
+            SharedLimiter.Exchange(second);
+            Assert.Equal(50, await budget.GetRemainingAsync("u"));
+        }
+        finally
+        {
+            SharedLimiter.Exchange(before);
+        }
     }
 
     [Fact]
     public async Task RejectsNegativeTokensBeforeAnyIo()
     {
-        using var budget = new TokenBudgetLimiter(new InProcessCellLimiter(), 100);
+        var budget = new TokenBudgetLimiter(100, new InProcessCellLimiter());
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => budget.CheckAndConsumeAsync("u", -1).AsTask());
-        Assert.Throws<ArgumentOutOfRangeException>(() => new TokenBudgetLimiter(new InProcessCellLimiter(), 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TokenBudgetLimiter(0));
+        Assert.Throws<ArgumentNullException>(() => new TokenBudgetLimiter(10, keyPrefix: null!));
     }
 }

@@ -58,7 +58,7 @@ public sealed class TtlAuditTests(ITestOutputHelper output)
         ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
         string prefix = Engine.UniquePrefix("audit-writes");
         RedisCellOptions options = Engine.Options(prefix);
-        options.LocalDenyCacheCapacity = 0; // every call reaches the server
+        options.DenyCache.Capacity = 0; // every call reaches the server
         using var limiter = new RedisCellLimiter(redis, options);
         var gcra = new GcraPolicy(2, 10, 60);
         var window = new FixedWindowPolicy(3, TimeSpan.FromMinutes(1)); // keys that outlive a slow test
@@ -84,7 +84,7 @@ public sealed class TtlAuditTests(ITestOutputHelper output)
         await Task.WhenAll(Enumerable.Range(0, 64).Select(i => limiter.CheckAsync(new RateLimitRule(i % 2 == 0 ? gcra : window, $"batched:{i % 8}")).AsTask()));
 
         // The token budget: consumed, refused, read, and one user reset and charged again.
-        await using var budget = new TokenBudgetLimiter(limiter, 100, "budget:");
+        var budget = new TokenBudgetLimiter(100, limiter, "budget:");
         await budget.CheckAndConsumeAsync("ann", 60);
         await budget.CheckAndConsumeAsync("ann", 60);
         await budget.CheckAndConsumeAsync("bob", 1);

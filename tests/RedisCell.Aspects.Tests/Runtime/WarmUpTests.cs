@@ -12,7 +12,7 @@ namespace RedisCell.Aspects.Tests.Runtime;
 /// </summary>
 public sealed class WarmUpTests(ITestOutputHelper output)
 {
-    private static readonly byte[][] s_sentScripts = [LuaScript.Batch.Hash, LuaScript.Multi.Hash];
+    private static readonly byte[][] s_sentScripts = [RedisScript.Batch.Hash, RedisScript.Multi.Hash];
 
     [Theory]
     [MemberData(nameof(Engine.All), MemberType = typeof(Engine))]
@@ -68,7 +68,7 @@ public sealed class WarmUpTests(ITestOutputHelper output)
         // A cold TLS handshake may need longer than the bound: a connectTimeout the application
         // wrote is its decision and is kept; the 5 s default becomes max(Timeout, 1 s).
         int port = FreePort.Next(); // nothing listens there: each connect fails at once
-        var options = new RedisCellOptions { Timeout = TimeSpan.FromMilliseconds(250) };
+        var options = new RedisCellOptions { Failure = { Timeout = TimeSpan.FromMilliseconds(250) } };
         await using RedisCellLimiter chosen = await RedisCellLimiter.ConnectAsync($"127.0.0.1:{port},connectTimeout=4321", options);
         await using RedisCellLimiter defaulted = await RedisCellLimiter.ConnectAsync($"127.0.0.1:{port}", options);
         Assert.Contains("connectTimeout=4321", chosen.Connection.Configuration, StringComparison.Ordinal);
@@ -80,7 +80,7 @@ public sealed class WarmUpTests(ITestOutputHelper output)
     {
         // A hung server (or anything else holding the port): the TCP connect succeeds, the handshake
         // never completes. StackExchange.Redis's own ConnectTimeout (5 s, retried) would hold Connect,
-        // and CellLimiter.Shared's first callers behind its lock, for about 15 s.
+        // and SharedLimiter.Current's first callers behind its lock, for about 15 s.
         var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         var accepted = new List<System.Net.Sockets.Socket>();
@@ -103,7 +103,7 @@ public sealed class WarmUpTests(ITestOutputHelper output)
         try
         {
             string configuration = $"127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}";
-            var options = new RedisCellOptions { FailurePolicy = RateLimiterFailurePolicy.FailClosed };
+            var options = new RedisCellOptions { Failure = { Mode = FailureMode.FailClosed } };
 
             var elapsed = Stopwatch.StartNew();
             using (RedisCellLimiter sync = RedisCellLimiter.Connect(configuration, options))

@@ -5,10 +5,10 @@ using StackExchange.Redis;
 namespace RedisCell.Aspects.Generators.Tests.Infrastructure;
 
 /// <summary>
-/// The limiters behaviour tests point <see cref="CellLimiter.Shared"/> at: in-process on a fake
+/// The limiters behaviour tests point <see cref="RedisCell.Aspects.SharedLimiter.Current"/> at: in-process on a fake
 /// clock, Garnet hosted in this process, and redis-server when it is installed.
 /// </summary>
-public static class SharedLimiter
+public static class TestEngines
 {
     public const string InProcess = "InProcess";
     public const string Garnet = "Garnet";
@@ -17,7 +17,7 @@ public static class SharedLimiter
     private static readonly Lazy<GarnetHost> s_garnet = new(() => GarnetHost.Start());
     private static readonly Lazy<Task<RedisServerProcess>> s_redis = new(() => RedisServerProcess.StartAsync());
 
-    static SharedLimiter()
+    static TestEngines()
     {
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
@@ -45,17 +45,16 @@ public static class SharedLimiter
         {
             KeyPrefix = $"gen:{Guid.NewGuid():N}:",
             TimeProvider = clock,
-            FailurePolicy = RateLimiterFailurePolicy.FailClosed,
-            Timeout = TimeSpan.FromSeconds(30),
+            Failure = { Mode = FailureMode.FailClosed, Timeout = TimeSpan.FromSeconds(30) },
         };
         CellLimiter limiter = engine switch
         {
-            InProcess => new InProcessCellLimiter(options),
+            InProcess => new InProcessCellLimiter(clock),
             Garnet => new RedisCellLimiter(await ConnectAsync(s_garnet.Value.Configuration), options),
             Redis => new RedisCellLimiter(await ConnectAsync((await s_redis.Value).Configuration), options),
             _ => throw new ArgumentOutOfRangeException(nameof(engine), engine, null),
         };
-        CellLimiter.ConfigureShared(limiter);
+        SharedLimiter.Configure(limiter);
         return limiter;
     }
 

@@ -4,13 +4,13 @@ namespace Shop;
 
 public static class Payments
 {
-    [Throttle("pay:{account}", 5, 10, 1, FailurePolicy = RateLimiterFailurePolicy.FailClosed)]
-    [RatePerSecond(100, FailurePolicy = RateLimiterFailurePolicy.Local)]
+    [Throttle("pay:{account}", 5, 10, 1, FailureMode = FailureMode.FailClosed)]
+    [RatePerSecond(100, FailureMode = FailureMode.Local)]
     public static void Charge(string account)
     {
     }
 
-    [TokenBudget("pay-tokens:{account}", 1000, FailurePolicy = RateLimiterFailurePolicy.FailOpen)]
+    [TokenBudget("pay-tokens:{account}", 1000, FailureMode = FailureMode.FailOpen)]
     public static void Refund(string account)
     {
     }
