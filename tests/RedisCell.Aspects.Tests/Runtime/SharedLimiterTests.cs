@@ -124,7 +124,7 @@ public sealed class SharedLimiterTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ConfigureSharedReplacesTheSharedLimiterAndReturnsThePreviousOne()
+    public void ConfigureReplacesTheDefaultLimiterAndReturnsThePreviousOne()
     {
         using var mine = new InProcessCellLimiter();
         CellLimiter? previous = SharedLimiter.Configure(mine);
@@ -147,7 +147,7 @@ public sealed class SharedLimiterTests(ITestOutputHelper output)
         Assert.Same(SharedLimiter.Current, SharedLimiter.Get(null));
         Assert.Same(SharedLimiter.Current, SharedLimiter.Get(""));
         var missing = Assert.Throws<InvalidOperationException>(() => SharedLimiter.Get("nope"));
-        Assert.Contains("ConfigureShared(\"nope\"", missing.Message);
+        Assert.Contains("SharedLimiter.Configure(\"nope\"", missing.Message);
     }
 
     private sealed class RecordingLoggerFactory : ILoggerFactory
