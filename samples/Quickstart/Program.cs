@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using RedisCell.Aspects;
+using RedisCell.Aspects.Garnet;
 using RedisCell.Aspects.Redis;
-using RedisCell.Aspects.TestServers;
 
 // With REDIS_URL set, limits live in that Redis; otherwise Garnet runs in this process on a free
 // loopback port. Either way the limiter is the distributed one, talking RESP over TCP.
 string? redisUrl = Environment.GetEnvironmentVariable(SharedLimiter.RedisUrlVariable);
-using GarnetHost? garnet = string.IsNullOrWhiteSpace(redisUrl) ? GarnetHost.Start() : null;
+using EmbeddedGarnetServer? garnet = string.IsNullOrWhiteSpace(redisUrl) ? EmbeddedGarnetServer.Start() : null;
 string configuration = garnet?.Configuration ?? redisUrl!;
 Console.WriteLine(garnet is null
     ? "Engine: Redis at REDIS_URL"

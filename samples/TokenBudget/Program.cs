@@ -1,10 +1,10 @@
 using RedisCell.Aspects;
-using RedisCell.Aspects.TestServers;
+using RedisCell.Aspects.Garnet;
 using TokenBudgetSample;
 
 // Against REDIS_URL when it is set, else against Garnet started in this process.
 string? redisUrl = Environment.GetEnvironmentVariable(SharedLimiter.RedisUrlVariable);
-GarnetHost? garnet = string.IsNullOrWhiteSpace(redisUrl) ? GarnetHost.Start() : null;
+EmbeddedGarnetServer? garnet = string.IsNullOrWhiteSpace(redisUrl) ? EmbeddedGarnetServer.Start() : null;
 try
 {
     Console.WriteLine(garnet is null ? $"Redis: {redisUrl}" : $"Redis: Garnet in this process on 127.0.0.1:{garnet.Port} (set REDIS_URL to use yours)");

@@ -1,12 +1,12 @@
 using RedisCell.Aspects;
-using RedisCell.Aspects.TestServers;
+using RedisCell.Aspects.Garnet;
 using WebApiSample;
 
 // dotnet run --project samples/WebApi            a scripted demo against itself, then exit
 // dotnet run --project samples/WebApi -- --serve  keep serving on http://127.0.0.1:5080
 bool serve = args.Contains("--serve");
 string? redisUrl = Environment.GetEnvironmentVariable(SharedLimiter.RedisUrlVariable);
-using GarnetHost? garnet = string.IsNullOrWhiteSpace(redisUrl) ? GarnetHost.Start() : null;
+using EmbeddedGarnetServer? garnet = string.IsNullOrWhiteSpace(redisUrl) ? EmbeddedGarnetServer.Start() : null;
 string redis = string.IsNullOrWhiteSpace(redisUrl) ? garnet!.Configuration : redisUrl;
 Console.WriteLine(garnet is null ? $"Redis: {redisUrl}" : $"Redis: Garnet in this process on 127.0.0.1:{garnet.Port} (set REDIS_URL to use yours)");
 

@@ -23,27 +23,30 @@ public sealed class MisusesSampleTests
             .ToArray();
         Assert.NotEmpty(declared);
 
+        // Built into a folder of their own, generator and runtime included: the outputs of the
+        // solution's build may be of another configuration, not built yet, or being written while
+        // this runs. A fresh folder also means the samples always compile, and an up-to-date
+        // build would print no diagnostics.
+        string artifacts = Directory.CreateTempSubdirectory("rediscell-misuses-").FullName;
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach ((string project, bool builds) in new[]
+        try
         {
-            ("samples/Misuses/Misuses.csproj", true), // warnings only: the analyzers
-            ("samples/Misuses/GeneratorErrors/GeneratorErrors.csproj", false),
-            ("samples/Misuses/InterceptorsOff/InterceptorsOff.csproj", false),
-        })
-        {
-            // The solution's build has already built the generator and runtime in Release; only the
-            // sample is compiled, always (an up-to-date build would print no diagnostics).
-            string projectDirectory = Path.GetDirectoryName(Path.Combine(root, project))!;
-            foreach (string folder in new[] { "bin", "obj" })
+            foreach ((string project, bool builds) in new[]
             {
-                string release = Path.Combine(projectDirectory, folder, "Release");
-                if (Directory.Exists(release)) Directory.Delete(release, recursive: true);
+                ("samples/Misuses/Misuses.csproj", true), // warnings only: the analyzers
+                ("samples/Misuses/GeneratorErrors/GeneratorErrors.csproj", false),
+                ("samples/Misuses/InterceptorsOff/InterceptorsOff.csproj", false),
+            })
+            {
+                (int exitCode, string output) = await DotnetCli.ExecuteAsync(root, s_buildTimeout,
+                    "build", project, "-c", "Release", "--artifacts-path", artifacts, "--disable-build-servers", "-nologo");
+                Assert.True((exitCode == 0) == builds, $"{project} exited with {exitCode}:\n{output}");
+                foreach (Match match in Regex.Matches(output, @"(?:warning|error) (RCA\d{3}):")) seen.Add(match.Groups[1].Value);
             }
-
-            (int exitCode, string output) = await DotnetCli.ExecuteAsync(root, s_buildTimeout,
-                "build", project, "-c", "Release", "-p:BuildProjectReferences=false", "--disable-build-servers", "-nologo");
-            Assert.True((exitCode == 0) == builds, $"{project} exited with {exitCode}:\n{output}");
-            foreach (Match match in Regex.Matches(output, @"(?:warning|error) (RCA\d{3}):")) seen.Add(match.Groups[1].Value);
+        }
+        finally
+        {
+            Directory.Delete(artifacts, recursive: true);
         }
 
         Assert.Equal(declared.Order(StringComparer.Ordinal), seen.Order(StringComparer.Ordinal));

@@ -1,3 +1,6 @@
+#if NET10_0_OR_GREATER
+using RedisCell.Aspects.Garnet;
+#endif
 using RedisCell.Aspects.TestServers;
 using StackExchange.Redis;
 
@@ -24,8 +27,8 @@ public static class Servers
     /// <summary>The engine of tests that work on any: Garnet, in this process, so nothing needs installing.</summary>
     public const string Default = Garnet;
 
-    private static readonly Lazy<GarnetHost> s_garnet = new(() => GarnetHost.Start());
-    private static readonly Lazy<GarnetHost> s_second = new(() => GarnetHost.Start());
+    private static readonly Lazy<EmbeddedGarnetServer> s_garnet = new(() => EmbeddedGarnetServer.Start());
+    private static readonly Lazy<EmbeddedGarnetServer> s_second = new(() => EmbeddedGarnetServer.Start());
 #else
     /// <summary>The engine of tests that work on any: redis-server, since Garnet cannot be hosted on this target.</summary>
     public const string Default = Redis;

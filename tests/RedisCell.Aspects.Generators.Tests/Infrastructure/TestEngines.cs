@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using RedisCell.Aspects.Garnet;
 using RedisCell.Aspects.TestServers;
 using StackExchange.Redis;
 
@@ -14,7 +15,7 @@ public static class TestEngines
     public const string Garnet = "Garnet";
     public const string Redis = "Redis";
 
-    private static readonly Lazy<GarnetHost> s_garnet = new(() => GarnetHost.Start());
+    private static readonly Lazy<EmbeddedGarnetServer> s_garnet = new(() => EmbeddedGarnetServer.Start());
     private static readonly Lazy<Task<RedisServerProcess>> s_redis = new(() => RedisServerProcess.StartAsync());
 
     static TestEngines()

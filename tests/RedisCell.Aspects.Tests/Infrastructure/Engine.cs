@@ -1,3 +1,4 @@
+using RedisCell.Aspects.Garnet;
 using RedisCell.Aspects.TestServers;
 using StackExchange.Redis;
 
@@ -30,7 +31,7 @@ public static class Engine
     /// </summary>
     public static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(30);
 
-    private static readonly Lazy<GarnetHost> s_garnet = new(() => GarnetHost.Start());
+    private static readonly Lazy<EmbeddedGarnetServer> s_garnet = new(() => EmbeddedGarnetServer.Start());
     private static readonly Lazy<Task<RedisServerProcess>> s_redis = new(() => RedisServerProcess.StartAsync());
     private static readonly Lazy<Task<RedisClusterProcess>> s_cluster = new(RedisClusterProcess.StartAsync);
     private static readonly Lazy<Task<RedisServerProcess>> s_redisModule = new(ClThrottleStandIn.StartServerAsync);

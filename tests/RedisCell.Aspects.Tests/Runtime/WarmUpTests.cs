@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using RedisCell.Aspects.Tests.Infrastructure;
+using RedisCell.Aspects.Garnet;
 using RedisCell.Aspects.TestServers;
 using StackExchange.Redis;
 using Xunit.Abstractions;
@@ -157,9 +158,9 @@ public sealed class WarmUpTests(ITestOutputHelper output)
     private sealed class FreshServer : IAsyncDisposable
     {
         private readonly IAsyncDisposable? _owned;
-        private readonly GarnetHost? _garnet;
+        private readonly EmbeddedGarnetServer? _garnet;
 
-        private FreshServer(string configuration, bool isNew, IAsyncDisposable? owned, GarnetHost? garnet)
+        private FreshServer(string configuration, bool isNew, IAsyncDisposable? owned, EmbeddedGarnetServer? garnet)
         {
             Configuration = configuration;
             IsNew = isNew;
@@ -176,7 +177,7 @@ public sealed class WarmUpTests(ITestOutputHelper output)
             switch (engine)
             {
                 case Engine.Garnet:
-                    GarnetHost garnet = GarnetHost.Start();
+                    EmbeddedGarnetServer garnet = EmbeddedGarnetServer.Start();
                     return new FreshServer(garnet.Configuration, true, null, garnet);
                 case Engine.Redis:
                     RedisServerProcess redis = await RedisServerProcess.StartAsync();

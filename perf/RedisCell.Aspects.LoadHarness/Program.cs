@@ -15,7 +15,7 @@ using StackExchange.Redis;
 // port, runs every case in rounds (the order alternates from round to round), stops by itself and
 // prints markdown tables. Ratios compare cases measured in the same round.
 //
-//   dotnet run -c Release --project tests/RedisCell.Aspects.LoadHarness -- [--seconds 3] [--rounds 5]
+//   dotnet run -c Release --project perf/RedisCell.Aspects.LoadHarness -- [--seconds 3] [--rounds 5]
 //       [--callers 1,50] [--keys 1000] [--cases set,script,gcra,window,rrl-tb,rrl-fw,rrl-sw] [--out file.md]
 //       [--scenario all|throughput|hammer] [--hammer-seconds 10] [--module]
 //
