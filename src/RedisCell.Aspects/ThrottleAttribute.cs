@@ -3,28 +3,17 @@ using System;
 namespace RedisCell.Aspects;
 
 /// <summary>
-/// Limits calls to the method with GCRA, exactly as redis-cell's
-/// <c>CL.THROTTLE key max_burst count period</c>, counted under a key built from the call's
-/// arguments: <c>[Throttle("user:{userId}", 15, 30, 60)]</c> allows each user 30 calls a minute
-/// with bursts of up to 16.
+/// Limits calls to the method with GCRA, exactly as redis-cell's <c>CL.THROTTLE key max_burst
+/// count period</c>, per key built from the arguments: allows <c>maxBurst + 1</c> calls at once,
+/// then <c>count</c> per <c>periodSeconds</c>. <c>[Throttle("user:{userId}", maxBurst: 15, count: 30,
+/// periodSeconds: 60)]</c> lets each user make 16 calls at once, then 30 a minute.
 /// </summary>
 /// <remarks>
-/// <para>
-/// The source generator rewrites every call (interceptor mode) or the method itself (partial
-/// mode) so that the shared limiter, <see cref="SharedLimiter.Current"/>, is asked first; a call
-/// over the limit throws <see cref="RateLimitExceededException"/> and the method does not run.
-/// </para>
-/// <para>
-/// The key template names parameters: <c>{userId}</c>, a member chain such as
-/// <c>{request.Tenant.Id}</c>, or <c>&lt;userId&gt;</c> as an alias of <c>{userId}</c>.
-/// <c>{{</c> and <c>}}</c> are literal braces, so <c>"{{user:{userId}}}"</c> makes the key a
-/// Redis Cluster hash tag. Values are formatted with the invariant culture and escaped (see
-/// <see cref="Keys.RateLimitKeyBuilder"/>); the limiter adds its <see cref="Redis.RedisCellOptions.KeyPrefix"/>.
-/// </para>
-/// <para>
-/// Several rate-limit attributes on one method are decided together, atomically: a call refused
-/// by one consumes nothing from the others.
-/// </para>
+/// A call over the limit throws <see cref="RateLimitExceededException"/> and the method does not
+/// run. Key templates name parameters (<c>{userId}</c>, <c>{request.Tenant.Id}</c>); values are
+/// escaped, so one caller's value cannot name another's key. Several attributes on one method are
+/// decided together: a call refused by one consumes nothing from the others. Details:
+/// <c>docs/attributes.md</c>.
 /// </remarks>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = true, Inherited = false)]
 public sealed class ThrottleAttribute : Attribute

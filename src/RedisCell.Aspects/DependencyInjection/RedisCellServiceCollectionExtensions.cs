@@ -22,18 +22,11 @@ public static class RedisCellServiceCollectionExtensions
     /// limiter code generated for the attributes calls) when the host starts.
     /// </summary>
     /// <remarks>
-    /// <para>
-    /// Configuration keys: <c>Connection</c> and <c>InProcess</c> (<see cref="RedisCellConnectionOptions"/>),
-    /// and every <see cref="RedisCellOptions"/> setting (<c>KeyPrefix</c>, <c>Clock</c>,
-    /// <c>Failure:Mode</c>, <c>DenyCache:Capacity</c>, …). The container's <see cref="TimeProvider"/> and
-    /// <see cref="ILoggerFactory"/> are used when registered. Options are validated when the host
-    /// starts: a wrong value, an unknown key, a <c>Limiters:{name}</c> section no limiter is
-    /// registered under, or a missing store stops the host with a message that names the setting.
-    /// </para>
-    /// <para>
-    /// Without a host (a bare <see cref="IServiceProvider"/>), call
-    /// <see cref="SharedLimiter.Configure(CellLimiter)"/> with the resolved limiter yourself.
-    /// </para>
+    /// Keys: <c>Connection</c> and <c>InProcess</c> (<see cref="RedisCellConnectionOptions"/>) and
+    /// the <see cref="RedisCellOptions"/> (<c>KeyPrefix</c>, <c>Failure:Mode</c>, …; <c>docs/configuration.md</c>).
+    /// The host validates them at start: a wrong value, an unknown key or a missing store stops it
+    /// with a message naming the setting. Without a host, pass the resolved limiter to
+    /// <see cref="SharedLimiter.Configure(CellLimiter)"/> yourself.
     /// </remarks>
     /// <param name="services">The services to add to.</param>
     /// <param name="configure">Changes the options after configuration is bound.</param>

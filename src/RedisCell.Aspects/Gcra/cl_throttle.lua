@@ -21,7 +21,9 @@
 -- are integers: Garnet rejects "3000.0" where Redis would accept 3000.
 
 local E9 = 1000000000
-local MAX_SAFE = 9007199254740991 -- 2^53 - 1
+local MAX_SAFE = 9007199254740991 -- 2^53 - 1: the largest count
+local MAX_BURST = 9007199254740990 -- 2^53 - 2, so max_burst + 1 stays exact
+local MAX_PERIOD_S = 9223372036 -- the period in nanoseconds fits in 63 bits
 local NEAR = 4503599627370496     -- 2^52 ns: the reach of the relative arithmetic
 local TYPE_PROBE = _VERSION ~= 'Lua 5.1' -- Garnet: GET does not see lists, sets or hashes
 -- The largest TAT kept: what a signed 64-bit integer holds (the year 2262), as the module and the
@@ -126,9 +128,9 @@ end
 -- numbers is a fifth of a decision's Lua time, so batch.lua does it once per policy.
 local function gcra_policy(burst_text, count_text, period_text)
   local burst, count, period = safe_int(burst_text), safe_int(count_text), safe_int(period_text)
-  if burst == nil or burst >= MAX_SAFE then return nil, 'ERR max_burst must be an integer from 0 to 2^53 - 2' end
+  if burst == nil or burst > MAX_BURST then return nil, 'ERR max_burst must be an integer from 0 to 2^53 - 2' end
   if count == nil or count < 1 then return nil, 'ERR count must be an integer from 1 to 2^53 - 1' end
-  if period == nil or period < 1 or period > 9223372036 then return nil, 'ERR period must be an integer from 1 to 9223372036 seconds' end
+  if period == nil or period < 1 or period > MAX_PERIOD_S then return nil, 'ERR period must be an integer from 1 to 9223372036 seconds' end
   -- Emission interval: f64 division, then truncation, as time::Duration in redis-cell.
   return math.floor(period * E9 / count), burst + 1
 end

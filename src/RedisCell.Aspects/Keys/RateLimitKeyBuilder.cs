@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
@@ -7,27 +8,17 @@ namespace RedisCell.Aspects.Keys;
 
 /// <summary>
 /// Builds a rate-limit key from a template's literal text and the caller's values, so that
-/// <c>$"user:{userId}"</c> becomes a key no value can forge.
+/// <c>$"user:{userId}"</c> becomes a key no value can forge. For generated code and
+/// <see cref="RateLimitKey.Create"/>; not meant to be named in application code.
 /// </summary>
 /// <remarks>
-/// <para>
-/// Literal text is copied as written: a template can name a Redis Cluster hash tag
-/// (<c>{{user:{userId}}}</c> in an attribute is the literal <c>{</c>, the value, the literal <c>}</c>).
-/// Values are formatted with the invariant culture and escaped: <c>%</c>, <c>:</c>, <c>{</c>,
-/// <c>}</c> and control characters become <c>%XX</c>, so one value cannot pose as two
-/// (<c>"a:b"</c> vs <c>"a"</c>, <c>"b"</c>) and cannot choose a cluster slot. A lone UTF-16
-/// surrogate becomes <c>%uXXXX</c> (UTF-8 would turn every one of them into the same character).
-/// A <see langword="null"/> value is written <c>%N</c>, distinct from the empty string. Other
-/// characters (<c>* ? [ ] #</c>, spaces, any Unicode) are kept: keys are only ever used whole,
-/// never as patterns.
-/// </para>
-/// <para>
-/// Value types are formatted through <see cref="ISpanFormattable"/> without boxing (enums through
-/// <see cref="AppendEnum{TEnum}(TEnum)"/>); the only allocation is the final string. Keys longer than <see cref="RateLimitKey.MaxLength"/> are
-/// shortened to a readable head, the hash tag, <c>%#</c> and a SHA-256 of the whole key; no escaped
-/// value can contain <c>%#</c>, so a caller's value cannot spell out another key's shortened form.
-/// </para>
+/// Literals are copied as written (a template may name a Redis Cluster hash tag); values are
+/// formatted with the invariant culture and escaped (<c>%</c>, <c>:</c>, braces and control
+/// characters become <c>%XX</c>, a lone surrogate <c>%uXXXX</c>, null <c>%N</c>), without boxing.
+/// Keys over <see cref="RateLimitKey.MaxLength"/> are shortened with a SHA-256. Why each rule:
+/// <c>docs/design/keys.md</c>.
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 [InterpolatedStringHandler]
 public ref struct RateLimitKeyBuilder
 {

@@ -7,30 +7,17 @@ using System.Threading.Tasks;
 namespace RedisCell.Aspects.RateLimiting;
 
 /// <summary>
-/// A <see cref="System.Threading.RateLimiting.RateLimiter"/> for one key, decided by a <see cref="CellLimiter"/>: the GCRA of
-/// redis-cell (or a fixed window) shared through Redis by every process. Use it wherever .NET takes a
-/// <see cref="System.Threading.RateLimiting.RateLimiter"/>: ASP.NET Core's <c>AddRateLimiter</c> (through <see cref="CellRateLimitPartition"/>),
-/// Polly's <c>AddRateLimiter</c>, or your own code.
+/// A <see cref="System.Threading.RateLimiting.RateLimiter"/> for one key, decided by a
+/// <see cref="CellLimiter"/>: for ASP.NET Core's <c>AddRateLimiter</c> (through
+/// <see cref="CellRateLimitPartition"/>), Polly's <c>AddRateLimiter</c>, or your own code.
 /// </summary>
 /// <remarks>
-/// <para>
-/// It never queues: <see cref="System.Threading.RateLimiting.RateLimiter.AcquireAsync(int, CancellationToken)"/> answers after one round trip.
-/// A rejected lease carries <see cref="MetadataName.RetryAfter"/> (unless the request is larger than the
-/// whole limit and can never pass), <see cref="MetadataName.ReasonPhrase"/>, and the store's full answer as
-/// <see cref="CellLeaseMetadata.Result"/>. Leases hold nothing: disposing one gives nothing back, as for
-/// every rate (not concurrency) limit.
-/// </para>
-/// <para>
-/// A permit count is the rule's quantity: requests for GCRA, units (tokens) for a fixed window. A
-/// count of 0 reads the state without consuming and is acquired when a permit is available. A count
-/// above the policy's limit is not an exception (unlike the in-memory limiters): the store refuses it,
-/// as <c>CL.THROTTLE</c> does, with no retry-after.
-/// </para>
-/// <para>
-/// <see cref="System.Threading.RateLimiting.RateLimiter.AttemptAcquire(int)"/> follows <see cref="CellRateLimiterOptions.AttemptAcquireBehavior"/>:
-/// by default it decides synchronously unless that would make a thread-pool thread wait for Redis, and
-/// then returns a lease marked <see cref="CellLeaseMetadata.Deferred"/> so the caller uses <c>AcquireAsync</c>.
-/// </para>
+/// It never queues: <c>AcquireAsync</c> answers after one round trip. A permit count is the rule's
+/// quantity (0 only reads); a count above the policy's limit is refused by the store, not thrown. A
+/// rejected lease carries <see cref="MetadataName.RetryAfter"/>, <see cref="MetadataName.ReasonPhrase"/>
+/// and <see cref="CellLeaseMetadata.Result"/>. <c>AttemptAcquire</c> never makes a thread-pool thread
+/// wait for Redis (<see cref="CellRateLimiterOptions.AttemptAcquireBehavior"/>). Details:
+/// <c>docs/aspnetcore.md</c>.
 /// </remarks>
 public sealed class CellRateLimiter : System.Threading.RateLimiting.RateLimiter
 {

@@ -11,31 +11,11 @@ namespace RedisCell.Aspects.Telemetry;
 /// <c>dotnet-counters</c>, a <see cref="MeterListener"/> or an <see cref="ActivityListener"/>) subscribes.
 /// </summary>
 /// <remarks>
-/// <para>Names follow the OpenTelemetry semantic-convention style: dotted lower-case names in a
-/// <c>rediscell.</c> namespace, UCUM units, durations in seconds, and <c>error.type</c> for failures.</para>
-/// <list type="table">
-/// <listheader><term>Instrument</term><description>What it measures</description></listheader>
-/// <item><term><see cref="DecisionsMetric"/> (counter, <c>{decision}</c>)</term>
-/// <description>Decisions, tagged <c>rediscell.limiter.result</c> (<c>allowed</c> | <c>limited</c>),
-/// <c>rediscell.policy.name</c>, <c>rediscell.policy.algorithm</c>, <c>rediscell.limiter.store</c> and
-/// <c>rediscell.decision.source</c>.</description></item>
-/// <item><term><see cref="ErrorsMetric"/> (counter, <c>{error}</c>)</term>
-/// <description>Decisions the store could not make, tagged <c>rediscell.policy.name</c>, <c>rediscell.limiter.store</c>,
-/// <c>error.type</c> and <c>rediscell.limiter.failure_mode</c> (what was done instead).</description></item>
-/// <item><term><see cref="DurationMetric"/> (histogram, <c>s</c>)</term>
-/// <description>How long each decision took, tagged <c>rediscell.limiter.result</c> (or <c>error.type</c>),
-/// <c>rediscell.policy.algorithm</c>, <c>rediscell.limiter.store</c> and <c>rediscell.decision.source</c>.</description></item>
-/// </list>
-/// <para><c>rediscell.decision.source</c> says who answered: <c>store</c> (a round trip to Redis, or the
-/// in-process store), <c>deny_cache</c> (the Redis limiter's local deny cache refused in process) or
-/// <c>failure_mode</c> (the store could not decide and its failure mode answered). Filter on
-/// <c>store</c> to see round-trip latency alone.</para>
-/// <para>Every decision is also an <see cref="Activity"/> named <see cref="DecisionActivity"/> (kind
-/// <see cref="ActivityKind.Client"/> for Redis, <see cref="ActivityKind.Internal"/> in process) carrying
-/// the policy, the result, who answered, the limit, what remains and the retry-after. The kind is chosen
-/// when the span starts, before the Redis limiter knows whether it will ask Redis, so a span answered by
-/// the deny cache or the failure mode is still a client span: <c>rediscell.decision.source</c> tells
-/// them apart. Keys are never recorded: they usually hold user ids.</para>
+/// Instruments: <see cref="DecisionsMetric"/>, <see cref="ErrorsMetric"/> and
+/// <see cref="DurationMetric"/>; every decision is also an <see cref="Activity"/> named
+/// <see cref="DecisionActivity"/>. Tags such as <c>rediscell.decision.source</c> (who answered:
+/// <c>store</c>, <c>deny_cache</c> or <c>failure_mode</c>) are listed in <c>docs/observability.md</c>.
+/// Keys are never recorded: they usually hold user ids.
 /// </remarks>
 public static class CellTelemetry
 {
