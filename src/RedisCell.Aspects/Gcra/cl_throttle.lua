@@ -12,13 +12,9 @@
 --           {high, low} = high * 1e9 + low with 0 <= low < 1e9; RedisCell.Aspects uses them for
 --           exact Retry-After values and its deny cache.
 --
--- Why the arithmetic looks the way it does: a TAT needs about 61 bits of nanoseconds, Redis runs
--- Lua 5.1 (numbers are doubles, exact to 2^53) and Garnet runs Lua 5.4 (64-bit integers that wrap).
--- Times are read as {seconds, nanoseconds}. When the tolerance fits in 2^52 ns (52 days; every
--- realistic policy) and the stored TAT is near now, everything is computed in nanoseconds relative
--- to now, where every value stays below 2^53 and plain arithmetic is exact on both engines. Beyond
--- that, gcra_far does the same steps on {seconds, nanoseconds} pairs. Numbers handed to redis.call
--- are integers: Garnet rejects "3000.0" where Redis would accept 3000.
+-- Exact on Redis (Lua 5.1, doubles) and Garnet (Lua 5.4, wrapping 64-bit integers): near calls are
+-- computed in nanoseconds relative to now, far ones on {seconds, nanoseconds} pairs. Why and how:
+-- docs/design/exact-arithmetic.md. Numbers handed to redis.call are integers (Garnet rejects "3000.0").
 
 local E9 = 1000000000
 local MAX_SAFE = 9007199254740991 -- 2^53 - 1: the largest count
