@@ -38,7 +38,6 @@ public sealed class RedisCellLimiter : CellLimiter
     private readonly LocalDenyCache? _denials;
     private readonly WarmUp _warmUp;
     private readonly TimeSpan _timeout;
-    private readonly ILogger _logger;
 
     /// <summary>Creates a limiter on an existing connection, which the caller keeps owning.</summary>
     /// <remarks>
@@ -56,7 +55,7 @@ public sealed class RedisCellLimiter : CellLimiter
     private RedisCellLimiter(IConnectionMultiplexer redis, RedisCellOptions options, bool ownsConnection)
     {
         Options = options;
-        ILogger logger = _logger = options.LoggerFactory.CreateLogger("RedisCell.Aspects.RedisCellLimiter");
+        ILogger logger = options.LoggerFactory.CreateLogger("RedisCell.Aspects.RedisCellLimiter");
         FailureOptions failure = options.Failure;
         _timeout = failure.Timeout;
         _connection = new RedisConnection(redis, options, logger, ownsConnection);

@@ -17,8 +17,7 @@
 -- state is the remaining count when allowed and -(remaining + 1) when limited (the limit is the
 -- caller's own policy). GCRA durations are nanoseconds, fixed-window ones milliseconds, as
 -- integers, or as decimal strings for a GCRA duration beyond what a double holds exactly. A decision
--- that fails has its error message, a string, as its state. A flat reply of integers is what costs
--- least to build on the server and to read on the client.
+-- that fails has its error message, a string, as its state (docs/design/batching.md).
 --
 -- With 'm', five values per decision. A GCRA decision the module made:
 --   {state, tat, now_us, retry_after_s, reset_after_s}
