@@ -28,10 +28,11 @@ public static class SharedLimiter
 
     /// <summary>
     /// The default limiter. When none was configured, the first use creates one from the
-    /// environment: a <see cref="Redis.RedisCellLimiter"/> for <c>REDIS_URL</c>, connecting in the
-    /// background, else an <see cref="InProcess.InProcessCellLimiter"/> and one warning saying so.
+    /// environment: for <c>REDIS_URL</c> (or <c>REDIS_HOST</c> and <c>REDIS_PORT</c>), a Redis limiter
+    /// whose first decisions wait for its connection up to <see cref="Redis.RedisCellOptions.ConnectTimeout"/>;
+    /// without them, an <see cref="InProcess.InProcessCellLimiter"/> and one warning saying so.
     /// </summary>
-    /// <exception cref="ArgumentException"><c>REDIS_URL</c> is not a Redis URL or configuration string.</exception>
+    /// <exception cref="RedisCellException">A <c>REDIS_*</c> variable holds something it cannot mean; the message names it.</exception>
     public static CellLimiter Current => Volatile.Read(ref s_default) ?? CreateFromEnvironment();
 
     /// <summary>The limiter registered under <paramref name="name"/>; <see langword="null"/> or empty means <see cref="Current"/>.</summary>
@@ -99,7 +100,7 @@ public static class SharedLimiter
     {
         lock (s_lock)
         {
-            if (s_default is null) Volatile.Write(ref s_default, EnvironmentLimiter.Create(Environment.GetEnvironmentVariable(RedisUrlVariable)));
+            if (s_default is null) Volatile.Write(ref s_default, EnvironmentLimiter.Create());
             return s_default!;
         }
     }

@@ -173,8 +173,9 @@ public sealed class RedisServerProcess : IAsyncDisposable
                 await socket.ConnectAsync(System.Net.IPAddress.Loopback, port, attempt.Token).ConfigureAwait(false);
                 await socket.SendAsync(ping, attempt.Token).ConfigureAwait(false);
                 int read = await socket.ReceiveAsync(reply, attempt.Token).ConfigureAwait(false);
-                if (read >= 5 && System.Text.Encoding.ASCII.GetString(reply, 0, read).StartsWith("+PONG", StringComparison.Ordinal)) return;
-                last = new InvalidOperationException("Answered: " + System.Text.Encoding.ASCII.GetString(reply, 0, read));
+                string answer = System.Text.Encoding.ASCII.GetString(reply, 0, read);
+                if (answer.StartsWith("+PONG", StringComparison.Ordinal) || answer.StartsWith("-NOAUTH", StringComparison.Ordinal)) return; // NOAUTH: up, with requirepass
+                last = new InvalidOperationException("Answered: " + answer);
             }
             catch (Exception ex) when (ex is System.Net.Sockets.SocketException or OperationCanceledException)
             {

@@ -35,6 +35,7 @@ internal sealed class LocalDenyCache
     private long _localRefusals;
 
     private readonly bool _rememberWindows;
+    private readonly long _maxAgeNanoseconds;
 
     /// <summary>The cache <paramref name="options"/> ask for, or <see langword="null"/> when it is off.</summary>
     public static LocalDenyCache? Create(RedisCellOptions options)
@@ -43,14 +44,16 @@ internal sealed class LocalDenyCache
 
         // Remembered limits age with the clock the decisions were made on.
         bool clientClock = options.Clock == ClockSource.Client;
-        return new LocalDenyCache(options.DenyCache.Capacity, clientClock ? options.TimeProvider : TimeProvider.System, rememberWindows: !clientClock);
+        return new LocalDenyCache(options.DenyCache.Capacity, options.DenyCache.MaxAge, clientClock ? options.TimeProvider : TimeProvider.System, rememberWindows: !clientClock);
     }
 
     /// <param name="capacity">How many keys to remember (rounded up to a power of two).</param>
+    /// <param name="maxAge">How long a remembered refusal is repeated before Redis is asked again.</param>
     /// <param name="time">The clock the store's decisions follow: the system's when the server reads its own clock, the client's when the client sends it.</param>
     /// <param name="rememberWindows">Whether fixed windows may be remembered: their script always reads the server's clock, so only when <paramref name="time"/> runs with it.</param>
-    public LocalDenyCache(int capacity, TimeProvider time, bool rememberWindows)
+    public LocalDenyCache(int capacity, TimeSpan maxAge, TimeProvider time, bool rememberWindows)
     {
+        _maxAgeNanoseconds = maxAge.Ticks * 100;
         _rememberWindows = rememberWindows;
         int size = 1;
         while (size < capacity) size <<= 1;
@@ -88,6 +91,14 @@ internal sealed class LocalDenyCache
         {
             // The remembered limit has run out: the key is no longer near it.
             Forget(rule.Key);
+            return false;
+        }
+
+        if (elapsed >= _maxAgeNanoseconds)
+        {
+            // Too old to trust a reset made elsewhere has not happened: Redis is asked again, by one
+            // caller at a time, and its answer is remembered afresh.
+            nearLimit = known;
             return false;
         }
 

@@ -44,7 +44,7 @@ internal static class LimiterFactory
             return StoreSource.Multiplexer;
         }
 
-        return string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(SharedLimiter.RedisUrlVariable)) ? StoreSource.None : StoreSource.Environment;
+        return EnvironmentConnection.IsSet() ? StoreSource.Environment : StoreSource.None;
     }
 
     public static CellLimiter Create(IServiceProvider provider, string name)
@@ -63,7 +63,7 @@ internal static class LimiterFactory
                 Log.LimiterUsesApplicationConnection(logger, display, "ConnectionFactory", options.KeyPrefix);
                 return new RedisCellLimiter(store.ConnectionFactory!(provider), options);
             case StoreSource.Connection:
-                return Connect(logger, display, store.Connection!, options);
+                return Connect(logger, display, RedisConnectionString.Parse(store.Connection!), options);
             case StoreSource.KeyedMultiplexer:
                 Log.LimiterUsesApplicationConnection(logger, display, $"IConnectionMultiplexer with service key '{name}'", options.KeyPrefix);
                 return new RedisCellLimiter(provider.GetRequiredKeyedService<IConnectionMultiplexer>(name), options);
@@ -71,19 +71,18 @@ internal static class LimiterFactory
                 Log.LimiterUsesApplicationConnection(logger, display, "registered IConnectionMultiplexer", options.KeyPrefix);
                 return new RedisCellLimiter(provider.GetRequiredService<IConnectionMultiplexer>(), options);
             case StoreSource.Environment:
-                return Connect(logger, display, Environment.GetEnvironmentVariable(SharedLimiter.RedisUrlVariable)!, options);
+                return Connect(logger, display, EnvironmentConnection.Read()!, options);
             default:
                 throw new InvalidOperationException(RedisCellOptionsValidator.NoStoreMessage(name));
         }
     }
 
-    private static RedisCellLimiter Connect(ILogger logger, string display, string connection, RedisCellOptions options)
+    private static RedisCellLimiter Connect(ILogger logger, string display, ConfigurationOptions connection, RedisCellOptions options)
     {
         if (logger.IsEnabled(LogLevel.Information))
         {
             // Only the endpoints: the connection string may hold a password.
-            string endpoints = string.Join(", ", RedisConnectionString.Parse(connection).EndPoints.Select(Format));
-            Log.LimiterConnecting(logger, display, endpoints, options.KeyPrefix);
+            Log.LimiterConnecting(logger, display, string.Join(", ", connection.EndPoints.Select(Format)), options.KeyPrefix);
         }
 
         return RedisCellLimiter.Connect(connection, options);

@@ -108,9 +108,25 @@ internal sealed class RedisCellOptionsValidator : IValidateOptions<RedisCellOpti
             }
         }
 
-        if (failures.Count == 0 && LimiterFactory.Choose(_provider, name, options) == StoreSource.None)
+        if (failures.Count == 0)
         {
-            failures.Add(NoStoreMessage(name));
+            switch (LimiterFactory.Choose(_provider, name, options))
+            {
+                case StoreSource.None:
+                    failures.Add(NoStoreMessage(name));
+                    break;
+                case StoreSource.Environment:
+                    try
+                    {
+                        EnvironmentConnection.Read();
+                    }
+                    catch (RedisCellException ex)
+                    {
+                        failures.Add($"{section} takes its store from the environment, and {ex.Message}");
+                    }
+
+                    break;
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
@@ -121,7 +137,7 @@ internal sealed class RedisCellOptionsValidator : IValidateOptions<RedisCellOpti
         string section = RedisCellBuilder.SectionPathFor(name);
         string registered = name.Length == 0 ? "register an IConnectionMultiplexer" : $"register an IConnectionMultiplexer (keyed '{name}' or not)";
         return $"Rate limiter {LimiterFactory.DisplayName(name)} has no store. Set {section}:Connection to a StackExchange.Redis configuration string or a redis:// URL, "
-            + $"{registered}, set the REDIS_URL environment variable, or set {section}:InProcess to true to keep the limits in this process.";
+            + $"{registered}, set the REDIS_URL (or REDIS_HOST) environment variable, or set {section}:InProcess to true to keep the limits in this process.";
     }
 
     private IEnumerable<string> UnregisteredLimiterSections(IConfiguration configuration)

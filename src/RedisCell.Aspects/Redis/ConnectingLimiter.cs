@@ -8,15 +8,19 @@ using StackExchange.Redis;
 namespace RedisCell.Aspects.Redis;
 
 /// <summary>
-/// What the first use of <see cref="SharedLimiter.Current"/> creates for <c>REDIS_URL</c>: a limiter
-/// whose connection and warm-up happen in the background, so that no caller waits on the network
-/// past its timeout whatever the server at that address does. Until the
-/// <see cref="RedisCellLimiter"/> is ready, each decision follows the failure policy at once; from
-/// then on every call goes to it, and it takes this one's place in the registry.
+/// What the first use of <see cref="SharedLimiter.Current"/> creates for the Redis the environment
+/// names: a limiter that connects (and warms up) in the background. Decisions that arrive meanwhile
+/// wait for it, up to the connect budget (<see cref="RedisCellOptions.ConnectTimeout"/>, or the
+/// connection string's <c>connectTimeout</c>), so a short-lived process is limited from its first
+/// call; past the budget the failure mode answers at once until the connection is ready.
 /// </summary>
 internal sealed class ConnectingLimiter : CellLimiter
 {
     private readonly Task<RedisCellLimiter> _connecting;
+    private readonly TaskCompletionSource _settled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ManualResetEventSlim _settledEvent = new();
+    private readonly long _waitUntil;
+    private readonly TimeSpan _budget;
     private readonly StoreFallback _fallback;
     private CellLimiter? _connected;
     private int _disposed;
@@ -26,11 +30,13 @@ internal sealed class ConnectingLimiter : CellLimiter
         RedisCellOptions checkedOptions = RedisCellOptions.Checked(options);
         ILogger logger = checkedOptions.LoggerFactory.CreateLogger("RedisCell.Aspects.RedisCellLimiter");
         _fallback = new StoreFallback(checkedOptions.Failure, checkedOptions.TimeProvider, logger, StoreName);
+        _budget = RedisConnection.ConnectBudget(configuration, checkedOptions);
+        _waitUntil = Deadline.After(_budget);
 
         // Nothing of the connect runs on the caller's thread (StackExchange.Redis starts it synchronously).
         _connecting = Task.Run(() => RedisCellLimiter.ConnectAsync(configuration, checkedOptions));
         _connecting.ContinueWith(
-            static (connecting, state) => ((ConnectingLimiter)state!).OnConnected(connecting),
+            static (connecting, state) => ((ConnectingLimiter)state!).OnSettled(connecting),
             this,
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
@@ -44,26 +50,30 @@ internal sealed class ConnectingLimiter : CellLimiter
 
     internal override RateLimitResult CheckCore(in RateLimitRule rule)
     {
-        CellLimiter? connected = Volatile.Read(ref _connected);
+        CellLimiter? connected = WaitForConnection();
         return connected is not null ? connected.CheckCore(rule) : _fallback.Decide(new ReadOnlySpan<RateLimitRule>(in rule), NotConnected());
     }
 
     internal override ValueTask<RateLimitResult> CheckCoreAsync(RateLimitRule rule, CancellationToken cancellationToken)
     {
         CellLimiter? connected = Volatile.Read(ref _connected);
-        return connected is not null ? connected.CheckCoreAsync(rule, cancellationToken) : new(_fallback.Decide(new ReadOnlySpan<RateLimitRule>(in rule), NotConnected()));
+        if (connected is not null) return connected.CheckCoreAsync(rule, cancellationToken);
+        if (Deadline.HasPassed(_waitUntil)) return new(_fallback.Decide(new ReadOnlySpan<RateLimitRule>(in rule), NotConnected()));
+        return CheckWhenConnectedAsync(new ReadOnlyMemory<RateLimitRule>([rule]), cancellationToken);
     }
 
     internal override RateLimitResult CheckManyCore(ReadOnlySpan<RateLimitRule> rules)
     {
-        CellLimiter? connected = Volatile.Read(ref _connected);
+        CellLimiter? connected = WaitForConnection();
         return connected is not null ? connected.CheckManyCore(rules) : _fallback.Decide(rules, NotConnected());
     }
 
     internal override ValueTask<RateLimitResult> CheckManyCoreAsync(ReadOnlyMemory<RateLimitRule> rules, CancellationToken cancellationToken)
     {
         CellLimiter? connected = Volatile.Read(ref _connected);
-        return connected is not null ? connected.CheckManyCoreAsync(rules, cancellationToken) : new(_fallback.Decide(rules.Span, NotConnected()));
+        if (connected is not null) return connected.CheckManyCoreAsync(rules, cancellationToken);
+        if (Deadline.HasPassed(_waitUntil)) return new(_fallback.Decide(rules.Span, NotConnected()));
+        return CheckWhenConnectedAsync(rules, cancellationToken);
     }
 
     internal override void ResetCore(string key) => Ready(key).ResetCore(key);
@@ -85,23 +95,53 @@ internal sealed class ConnectingLimiter : CellLimiter
         else _ = _connecting.ContinueWith(static t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private void OnConnected(Task<RedisCellLimiter> connecting)
+    // The synchronous wait: on an event the connect's completion sets, never on a task, and no
+    // longer than what is left of the budget.
+    private CellLimiter? WaitForConnection()
+    {
+        CellLimiter? connected = Volatile.Read(ref _connected);
+        if (connected is not null || Deadline.HasPassed(_waitUntil)) return connected;
+        _settledEvent.Wait(Deadline.Remaining(_waitUntil));
+        return Volatile.Read(ref _connected);
+    }
+
+    private async ValueTask<RateLimitResult> CheckWhenConnectedAsync(ReadOnlyMemory<RateLimitRule> rules, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _settled.Task.WaitAsync(Deadline.Remaining(_waitUntil), cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The budget ran out: the failure mode answers.
+        }
+
+        CellLimiter? connected = Volatile.Read(ref _connected);
+        if (connected is null) return _fallback.Decide(rules.Span, NotConnected());
+        return await (rules.Length == 1 ? connected.CheckCoreAsync(rules.Span[0], cancellationToken) : connected.CheckManyCoreAsync(rules, cancellationToken)).ConfigureAwait(false);
+    }
+
+    private void OnSettled(Task<RedisCellLimiter> connecting)
     {
         // Only a configuration StackExchange.Redis cannot use fails here (an unreachable server does
-        // not fail a connect that retries in the background): decisions keep following the failure
-        // policy, whose log entries carry this error.
-        if (!connecting.IsCompletedSuccessfully) return;
-        if (Volatile.Read(ref _disposed) != 0) return; // Dispose disposes it
-        Volatile.Write(ref _connected, connecting.Result);
-        SharedLimiter.Promote(this, connecting.Result);
+        // not fail a connect that retries in the background): decisions follow the failure mode,
+        // whose log entries carry this error.
+        if (connecting.IsCompletedSuccessfully && Volatile.Read(ref _disposed) == 0)
+        {
+            Volatile.Write(ref _connected, connecting.Result);
+            SharedLimiter.Promote(this, connecting.Result);
+        }
+
+        _settledEvent.Set();
+        _settled.TrySetResult();
     }
 
     private Exception NotConnected() => _connecting.Exception?.GetBaseException() ?? new RedisConnectionException(
         ConnectionFailureType.UnableToConnect,
         CommandFlags.None,
-        $"The shared limiter is still connecting to {SharedLimiter.RedisUrlVariable} in the background; decisions follow the failure policy until it is ready.");
+        $"The shared limiter is still connecting to the Redis {SharedLimiter.RedisUrlVariable} names; it did not connect within its {_budget.TotalMilliseconds:0} ms connect budget, so decisions follow the failure mode until it does.");
 
     private CellLimiter Ready(string key) => Volatile.Read(ref _connected) ?? throw new RateLimiterUnavailableException(
-        $"The rate-limit store could not reset '{key}': the shared limiter is still connecting to {SharedLimiter.RedisUrlVariable}.",
+        $"The rate-limit store could not reset '{key}': the shared limiter is still connecting to the Redis {SharedLimiter.RedisUrlVariable} names.",
         NotConnected());
 }

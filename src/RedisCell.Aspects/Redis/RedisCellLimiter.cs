@@ -61,7 +61,7 @@ public sealed class RedisCellLimiter : CellLimiter
         _connection = new RedisConnection(redis, options, logger, ownsConnection);
         _breaker = new CircuitBreaker(failure.BreakAfterFailures, failure.BreakDuration, logger);
         _loader = new ScriptLoader(logger);
-        _runner = new ScriptRunner(_connection, _breaker, _loader, _timeout);
+        _runner = new ScriptRunner(_connection, _breaker, _timeout);
         _engine = new EngineProbe(options, logger);
         _calls = new CallBuilder(options, _engine);
         _keys = new RedisKeys(_connection);
@@ -96,9 +96,6 @@ public sealed class RedisCellLimiter : CellLimiter
     /// <summary>How many batch scripts were sent (for the load harness).</summary>
     internal long Batches => _batcher.Batches;
 
-    /// <summary>How many background script reloads were started (for tests).</summary>
-    internal int ScriptReloadsStarted => _loader.ReloadsStarted;
-
     /// <summary>
     /// Connects to <paramref name="configuration"/> (a StackExchange.Redis configuration string or a
     /// <c>redis://</c> URL) and creates a limiter that owns the connection, warmed up.
@@ -131,10 +128,14 @@ public sealed class RedisCellLimiter : CellLimiter
     }
 
     /// <summary>The synchronous <see cref="ConnectAsync(string, RedisCellOptions?)"/>, for a container's factory: only synchronous calls, no wait on a task.</summary>
-    internal static RedisCellLimiter Connect(string configuration, RedisCellOptions? options = null)
+    internal static RedisCellLimiter Connect(string configuration, RedisCellOptions? options = null) =>
+        Connect(RedisConnectionString.Parse(configuration), options);
+
+    /// <inheritdoc cref="Connect(string, RedisCellOptions?)"/>
+    internal static RedisCellLimiter Connect(ConfigurationOptions configuration, RedisCellOptions? options = null)
     {
         RedisCellOptions checkedOptions = RedisCellOptions.Checked(options);
-        ConnectionMultiplexer redis = ConnectionMultiplexer.Connect(RedisConnection.ForDecisions(RedisConnectionString.Parse(configuration), checkedOptions));
+        ConnectionMultiplexer redis = ConnectionMultiplexer.Connect(RedisConnection.ForDecisions(configuration, checkedOptions));
         var limiter = new RedisCellLimiter(redis, checkedOptions, ownsConnection: true);
         limiter.WarmUp();
         return limiter;

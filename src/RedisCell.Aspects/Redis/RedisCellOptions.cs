@@ -17,6 +17,9 @@ public sealed class RedisCellOptions
     /// <summary>The default <see cref="KeyPrefix"/>.</summary>
     public const string DefaultKeyPrefix = "rc:";
 
+    /// <summary>The default <see cref="ConnectTimeout"/>: 2 s.</summary>
+    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(2);
+
     /// <summary>The default <see cref="MaxDecisionsPerBatch"/>: 64.</summary>
     public const int DefaultMaxDecisionsPerBatch = 64;
 
@@ -26,6 +29,14 @@ public sealed class RedisCellOptions
     /// change which Redis Cluster slot keys land in.
     /// </summary>
     public string KeyPrefix { get; set; } = DefaultKeyPrefix;
+
+    /// <summary>
+    /// How long connecting may take, from 1 ms to 1 minute (default 2 s): the connect attempt of a
+    /// connection the limiter opens, and how long the first decisions of the limiter
+    /// <c>REDIS_URL</c> configures wait for it before the failure mode answers. A
+    /// <c>connectTimeout</c> in the connection string wins.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; set; } = DefaultConnectTimeout;
 
     /// <summary>The Redis logical database; -1 for the connection's default.</summary>
     public int Database { get; set; } = -1;
@@ -71,6 +82,11 @@ public sealed class RedisCellOptions
         if (KeyPrefix.IndexOfAny(['{', '}']) >= 0)
         {
             throw new ArgumentException($"KeyPrefix '{KeyPrefix}' contains a brace; a prefix must not choose the Redis Cluster slot of every key.", nameof(KeyPrefix));
+        }
+
+        if (ConnectTimeout < TimeSpan.FromMilliseconds(1) || ConnectTimeout > TimeSpan.FromMinutes(1))
+        {
+            throw new ArgumentException($"ConnectTimeout {ConnectTimeout} must be from 1 ms to 1 minute.", nameof(ConnectTimeout));
         }
 
         if (Database < -1) throw new ArgumentException($"Database {Database} is not a database index.", nameof(Database));

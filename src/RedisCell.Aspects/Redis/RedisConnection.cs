@@ -22,8 +22,6 @@ internal sealed class RedisConnection : IDisposable, IAsyncDisposable
     // retry interval has passed.
     private const int ReconnectIntervalMs = 400;
 
-    // A TLS handshake to a healthy server can take longer than a 100 ms decision budget.
-    private const int ConnectTimeoutFloorMs = 1000;
     private static readonly TimeSpan s_heartbeat = TimeSpan.FromMilliseconds(200);
 
     private readonly bool _owned;
@@ -53,9 +51,9 @@ internal sealed class RedisConnection : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// The configuration a decision connection uses: both timeouts are the decision timeout, nothing
-    /// queues while disconnected (it would run after the caller was answered by the failure policy),
-    /// reconnecting is retried at a steady 400 ms, and a first connect is one bounded attempt (the
-    /// connection goes on reconnecting in the background). An explicit <c>connectTimeout</c> wins.
+    /// queues while disconnected (it would run after the caller was answered by the failure mode),
+    /// reconnecting is retried at a steady 400 ms, and a first connect is one attempt of
+    /// <see cref="ConnectBudget"/> (the connection goes on reconnecting in the background).
     /// </summary>
     public static ConfigurationOptions ForDecisions(ConfigurationOptions configuration, RedisCellOptions options)
     {
@@ -64,13 +62,17 @@ internal sealed class RedisConnection : IDisposable, IAsyncDisposable
         tuned.AbortOnConnectFail = false;
         tuned.SyncTimeout = timeoutMs;
         tuned.AsyncTimeout = timeoutMs;
-        if (!HasExplicitConnectTimeout(configuration)) tuned.ConnectTimeout = Math.Max(timeoutMs, ConnectTimeoutFloorMs);
+        tuned.ConnectTimeout = (int)Math.Ceiling(ConnectBudget(configuration, options).TotalMilliseconds);
         tuned.ConnectRetry = 1;
         tuned.BacklogPolicy = BacklogPolicy.FailFast;
         tuned.ReconnectRetryPolicy = new LinearRetry(ReconnectIntervalMs);
         tuned.HeartbeatInterval = s_heartbeat;
         return tuned;
     }
+
+    /// <summary>How long connecting may take: the configuration's own <c>connectTimeout</c>, else <see cref="RedisCellOptions.ConnectTimeout"/>.</summary>
+    public static TimeSpan ConnectBudget(ConfigurationOptions configuration, RedisCellOptions options) =>
+        HasExplicitConnectTimeout(configuration) ? TimeSpan.FromMilliseconds(configuration.ConnectTimeout) : options.ConnectTimeout;
 
     /// <summary>Every primary server: where scripts are loaded and engines looked for.</summary>
     public IEnumerable<IServer> Primaries() => Multiplexer.GetServers().Where(server => !server.IsReplica);

@@ -7,7 +7,7 @@ namespace RedisCell.Aspects.Redis;
 /// <summary>
 /// Reads the two forms a Redis connection is commonly written in: a StackExchange.Redis
 /// configuration string (<c>host:6379,password=…,ssl=true</c>) and a URL
-/// (<c>redis://user:password@host:6379/2</c>, <c>rediss://</c> for TLS).
+/// (<c>redis://user:password@host:6379/2?connectTimeout=500</c>, <c>rediss://</c> for TLS).
 /// </summary>
 internal static class RedisConnectionString
 {
@@ -17,8 +17,14 @@ internal static class RedisConnectionString
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(value);
         value = value.Trim();
-        if (!value.StartsWith("redis://", StringComparison.OrdinalIgnoreCase)
-            && !value.StartsWith("rediss://", StringComparison.OrdinalIgnoreCase))
+        bool url = value.StartsWith("redis://", StringComparison.OrdinalIgnoreCase) || value.StartsWith("rediss://", StringComparison.OrdinalIgnoreCase);
+        if (!url && value.Contains("://", StringComparison.Ordinal))
+        {
+            // StackExchange.Redis would read "http://host:6520" as a host named "http".
+            throw new ArgumentException($"'{value}' is a URL, but not a redis:// or rediss:// one.", nameof(value));
+        }
+
+        if (!url)
         {
             try
             {
@@ -70,6 +76,30 @@ internal static class RedisConnectionString
             options.DefaultDatabase = database;
         }
 
+        ReadQuery(uri.Query, value, options);
         return options;
+    }
+
+    // The settings a URL may carry as a query (?connectTimeout=500): milliseconds, as in a
+    // configuration string.
+    private static void ReadQuery(string query, string value, ConfigurationOptions options)
+    {
+        foreach (string pair in query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string[] parts = pair.Split('=', 2);
+            string name = Uri.UnescapeDataString(parts[0]);
+            string setting = parts.Length == 2 ? Uri.UnescapeDataString(parts[1]) : "";
+            if (!name.Equals("connectTimeout", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ArgumentException($"'{name}' in '{value}' is not a setting a redis:// URL takes here; only connectTimeout (milliseconds) is.", nameof(value));
+            }
+
+            if (!int.TryParse(setting, NumberStyles.None, CultureInfo.InvariantCulture, out int milliseconds) || milliseconds < 1)
+            {
+                throw new ArgumentException($"connectTimeout '{setting}' in '{value}' is not a number of milliseconds.", nameof(value));
+            }
+
+            options.ConnectTimeout = milliseconds;
+        }
     }
 }

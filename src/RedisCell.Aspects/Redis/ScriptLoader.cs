@@ -9,20 +9,14 @@ using StackExchange.Redis;
 namespace RedisCell.Aspects.Redis;
 
 /// <summary>
-/// Loads the scripts decisions send (<c>SCRIPT LOAD</c>) on a server: at warm-up, and again in the
-/// background after a synchronous decision found one lost (<c>NOSCRIPT</c>) and could not resend it
-/// within its timeout.
+/// Loads the scripts decisions send (<c>SCRIPT LOAD</c>) on a server at warm-up, so that compiling
+/// them is not paid out of the first decisions' timeout.
 /// </summary>
 internal sealed class ScriptLoader
 {
     private readonly ILogger _logger;
-    private int _reloading;
-    private int _reloadsStarted;
 
     public ScriptLoader(ILogger logger) => _logger = logger;
-
-    /// <summary>How many background reloads were started (for tests).</summary>
-    public int ReloadsStarted => Volatile.Read(ref _reloadsStarted);
 
     /// <summary>
     /// Loads every script on <paramref name="server"/>. A load that times out is retried until
@@ -80,52 +74,5 @@ internal sealed class ScriptLoader
         }
 
         return true;
-    }
-
-    /// <summary>Starts loading <paramref name="script"/> on every primary, unless a reload is already running.</summary>
-    public void ReloadInBackground(IConnectionMultiplexer redis, RedisScript script)
-    {
-        if (Interlocked.CompareExchange(ref _reloading, 1, 0) != 0) return;
-        Interlocked.Increment(ref _reloadsStarted);
-        _ = ReloadAsync(redis, script);
-    }
-
-    private async Task ReloadAsync(IConnectionMultiplexer redis, RedisScript script)
-    {
-        try
-        {
-            // Every primary, not only the key's: a restart or failover that lost this script on one
-            // server usually lost it wherever that server is, and loading a known script is cheap.
-            foreach (IServer server in redis.GetServers())
-            {
-                if (server.IsReplica || !server.IsConnected) continue;
-                try
-                {
-                    await server.ScriptLoadAsync(script.Text).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
-                {
-                    // Best effort: a server that cannot load it now fails the next decision, which
-                    // reports why and starts another reload.
-                }
-            }
-        }
-        finally
-        {
-            Volatile.Write(ref _reloading, 0);
-        }
-    }
-}
-
-/// <summary>
-/// The server had lost the script a synchronous decision sent (<c>NOSCRIPT</c>), and too little of
-/// the decision's timeout was left to resend it: the failure policy answered while the script loads.
-/// </summary>
-/// <remarks>Handed to the failure policy like <c>StoreCircuitOpenException</c>: FailClosed exposes it as the InnerException.</remarks>
-internal sealed class ScriptReloadingException : Exception
-{
-    public ScriptReloadingException(TimeSpan timeout, Exception noScript)
-        : base($"The server had lost the rate-limit script (NOSCRIPT) and a synchronous decision cannot resend it within its {timeout.TotalMilliseconds:0.###} ms timeout; it is being loaded again in the background.", noScript)
-    {
     }
 }

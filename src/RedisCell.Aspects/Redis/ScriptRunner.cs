@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 using RedisCell.Aspects.Resilience;
@@ -21,22 +22,20 @@ internal sealed class ScriptRunner
 {
     private readonly RedisConnection _connection;
     private readonly CircuitBreaker _breaker;
-    private readonly ScriptLoader _loader;
     private readonly TimeSpan _timeout;
 
-    public ScriptRunner(RedisConnection connection, CircuitBreaker breaker, ScriptLoader loader, TimeSpan timeout)
+    public ScriptRunner(RedisConnection connection, CircuitBreaker breaker, TimeSpan timeout)
     {
         _connection = connection;
         _breaker = breaker;
-        _loader = loader;
         _timeout = timeout;
     }
 
     /// <summary>
     /// The synchronous path: StackExchange.Redis's own blocking call on a connection whose
-    /// <c>SyncTimeout</c> is the decision timeout. Such a call takes no per-call timeout, so after
-    /// <c>NOSCRIPT</c> the text is resent only while a whole <c>SyncTimeout</c> is left; otherwise
-    /// the failure policy answers and the script is loaded again in the background.
+    /// <c>SyncTimeout</c> is the decision timeout. After <c>NOSCRIPT</c> the text is resent within
+    /// what is left of the deadline: a synchronous call takes no deadline, so that one resend is
+    /// sent asynchronously and waited for, bounded.
     /// </summary>
     public bool TryRun(in ScriptCall call, [NotNullWhen(true)] out RedisResult? reply, [NotNullWhen(false)] out Exception? failure)
     {
@@ -67,15 +66,7 @@ internal sealed class ScriptRunner
             }
             catch (RedisServerException ex) when (call.Script is not null && StoreErrors.IsNoScript(ex))
             {
-                if (Deadline.Remaining(deadline).TotalMilliseconds < database.Multiplexer.TimeoutMilliseconds)
-                {
-                    _loader.ReloadInBackground(database.Multiplexer, call.Script);
-                    _breaker.RecordSuccess(probe); // the server is up: this is no failure for the breaker
-                    failure = new ScriptReloadingException(_timeout, ex);
-                    return false;
-                }
-
-                reply = database.ScriptEvaluate(call.Script.Text, call.Keys, call.Values);
+                reply = ResendWithin(database, call, deadline);
             }
         }
         catch (Exception ex) when (StoreErrors.IsUnavailable(ex))
@@ -165,6 +156,23 @@ internal sealed class ScriptRunner
             StoreErrors.Observe(evaluation);
             throw;
         }
+    }
+
+    // EVAL with the script's text, which also puts it back in the server's cache for the calls after.
+    private static RedisResult ResendWithin(IDatabase database, in ScriptCall call, long deadline)
+    {
+        Task<RedisResult> resend = database.ScriptEvaluateAsync(call.Script!.Text, call.Keys, call.Values);
+        try
+        {
+            if (resend.Wait(Deadline.Remaining(deadline))) return resend.Result;
+        }
+        catch (AggregateException ex) when (ex.InnerException is not null)
+        {
+            ExceptionDispatchInfo.Throw(ex.InnerException);
+        }
+
+        StoreErrors.Observe(resend);
+        throw new TimeoutException("The server lost the rate-limit script (NOSCRIPT) and did not answer its resend within the decision's timeout.");
     }
 
     private async Task<RedisResult> ExecuteModuleCommandAsync(ScriptCall call, long deadline, CancellationToken cancellationToken)

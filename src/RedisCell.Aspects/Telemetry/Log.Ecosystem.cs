@@ -29,7 +29,7 @@ internal static partial class Log
 
     /// <summary>The text of <see cref="NoLimiterConfigured"/>, also written to stderr when nobody configured logging.</summary>
     public const string NoLimiterConfiguredMessage =
-        "REDIS_URL is not set and no limiter was configured: rate limits are kept in this process only, so each process allows the full limit.";
+        "Neither REDIS_URL nor REDIS_HOST is set and no limiter was configured: rate limits are kept in this process only, so each process allows the full limit.";
 
     [LoggerMessage(EventId = 105, EventName = "NoLimiterConfigured", Level = LogLevel.Warning, Message = NoLimiterConfiguredMessage)]
     public static partial void NoLimiterConfigured(ILogger logger);

@@ -9,7 +9,7 @@ namespace RedisCell.Aspects.Tests.Runtime;
 /// The local deny cache may only save round trips: every answer, with it or without it, is the one
 /// Redis gives, and it never leaves the stored state different.
 /// </summary>
-public sealed class LocalDenyCacheTests
+public sealed class LocalDenyCacheTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     public static TheoryData<string, int> EngineSeeds => PerEngine(1, 2);
 
@@ -119,9 +119,9 @@ public sealed class LocalDenyCacheTests
 
     [Theory]
     [MemberData(nameof(EngineResets))]
-    public async Task A_reset_made_elsewhere_is_seen_at_the_latest_when_the_cached_refusals_retry_after_passes(string engine, string reset)
+    public async Task A_reset_made_elsewhere_is_seen_once_the_cached_refusal_is_older_than_its_max_age(string engine, string reset)
     {
-        // An exact shared clock (the client's, faked) so that "at the retry-after" is an instant.
+        // An exact shared clock (the client's, faked) so that "at the max age" is an instant.
         var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_767_225_600));
         ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
         RedisCellOptions Options(int capacity)
@@ -153,25 +153,59 @@ public sealed class LocalDenyCacheTests
         Assert.Equal(1, cached.LocalRefusals);
         Assert.Equal(TimeSpan.FromSeconds(60), refused.RetryAfter);
 
-        // The reset is not seen by the cache: Redis would allow the call, the cache still refuses it.
+        // Within the max age the reset is not seen: Redis would allow the call, the cache refuses it.
         await ResetElsewhereAsync(rule.Key);
         Assert.Equal(1, (await plain.CheckAsync(read)).Remaining);
         Assert.True((await cached.CheckAsync(rule)).Limited);
-        clock.Advance(refused.RetryAfter / 2);
+        clock.Advance(DenyCacheOptions.DefaultMaxAge - TimeSpan.FromMilliseconds(1));
         Assert.True(cached.Check(rule).Limited);
         Assert.Equal(3, cached.LocalRefusals);
 
-        // The bound: once the refusal's retry-after has passed, the call asks Redis, which allows it.
-        clock.Advance(refused.RetryAfter / 2);
+        // The bound: once the cached refusal is as old as the max age, the call asks Redis, which allows it.
+        clock.Advance(TimeSpan.FromMilliseconds(1));
         Assert.True((await cached.CheckAsync(rule)).Allowed);
         Assert.Equal(3, cached.LocalRefusals);
 
-        // With the cache off (LocalDenyCacheCapacity = 0) the reset is seen at once.
+        // Without a reset, the refusal Redis gives then is cached afresh.
+        Assert.True((await cached.CheckAsync(rule)).Limited);
+        Assert.True(cached.Check(rule).Limited);
+        Assert.Equal(4, cached.LocalRefusals);
+
+        // With the cache off (Capacity = 0) the reset is seen at once.
         var other = new RateLimitRule(rule.Policy, "other");
         Assert.True((await plain.CheckAsync(other)).Allowed);
         Assert.True((await plain.CheckAsync(other)).Limited);
         await ResetElsewhereAsync(other.Key);
         Assert.True((await plain.CheckAsync(other)).Allowed);
+    }
+
+    [Theory]
+    [MemberData(nameof(Engine.All), MemberType = typeof(Engine))]
+    public async Task A_DEL_from_outside_is_honoured_within_the_max_age_and_a_round_trip(string engine)
+    {
+        // The server's clock and the real one: a redis-cell client resets a key by deleting it.
+        ConnectionMultiplexer redis = await Engine.ConnectionAsync(engine);
+        RedisCellOptions options = Engine.Options(Engine.UniquePrefix("deny-del"));
+        using var limiter = new RedisCellLimiter(redis, options);
+        var rule = new RateLimitRule(new GcraPolicy(0, 1, 60), "once-a-minute");
+        Assert.True((await limiter.CheckAsync(rule)).Allowed);
+        Assert.True((await limiter.CheckAsync(rule)).Limited);
+
+        await redis.GetDatabase().KeyDeleteAsync(options.KeyPrefix + rule.Key);
+        var since = System.Diagnostics.Stopwatch.StartNew();
+        long localBefore = limiter.LocalRefusals;
+        RateLimitResult result;
+        do
+        {
+            result = await limiter.CheckAsync(rule);
+            if (result.Limited) await Task.Delay(10);
+        }
+        while (result.Limited && since.Elapsed < TimeSpan.FromSeconds(10));
+
+        output.WriteLine($"FIGURE deny-cache-del engine={engine} honoured_after_ms={since.Elapsed.TotalMilliseconds:0} local_refusals_meanwhile={limiter.LocalRefusals - localBefore}");
+        Assert.True(result.Allowed, "the DEL was never honoured");
+        Assert.True(since.Elapsed < DenyCacheOptions.DefaultMaxAge + TimeSpan.FromMilliseconds(300), $"honoured after {since.Elapsed.TotalMilliseconds:0} ms");
+        Assert.True(limiter.LocalRefusals > localBefore, "the refusals meanwhile should have been answered in process");
     }
 
     [Theory]
@@ -260,8 +294,10 @@ public sealed class LocalDenyCacheTests
     }
 
     [Fact]
-    public void Capacity_is_validated()
+    public void Capacity_and_max_age_are_validated()
     {
+        Assert.Throws<ArgumentException>(() => new RedisCellOptions { DenyCache = { MaxAge = TimeSpan.Zero } }.Validate());
+        Assert.Throws<ArgumentException>(() => new RedisCellOptions { DenyCache = { MaxAge = TimeSpan.FromDays(2) } }.Validate());
         Assert.Throws<ArgumentException>(() => new RedisCellOptions { DenyCache = { Capacity = -1 } }.Validate());
         Assert.Throws<ArgumentException>(() => new RedisCellOptions { DenyCache = { Capacity = (1 << 20) + 1 } }.Validate());
         new RedisCellOptions { DenyCache = { Capacity = 0 } }.Validate();
