@@ -37,7 +37,7 @@ public sealed class RateLimitGenerator : IIncrementalGenerator
         RegisterDeclarations(context, RateLimitAttributes.TokenBudget, RateLimitAttributeKind.TokenBudget, TrackingNames.TokenBudgetDeclarations);
 
         IncrementalValuesProvider<CallSite> callSites = context.SyntaxProvider
-            .CreateSyntaxProvider(Parser.IsCandidateInvocation, Parser.ParseCallSite)
+            .CreateSyntaxProvider(CallSiteParser.IsCandidateInvocation, CallSiteParser.ParseCallSite)
             .Where(static site => site is not null)
             .Select(static (site, _) => site!)
             .WithTrackingName(TrackingNames.CallSites);
@@ -83,7 +83,7 @@ public sealed class RateLimitGenerator : IIncrementalGenerator
                     or Microsoft.CodeAnalysis.CSharp.Syntax.AccessorDeclarationSyntax
                     or Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax
                     or Microsoft.CodeAnalysis.CSharp.Syntax.AnonymousFunctionExpressionSyntax,
-                (syntaxContext, cancellationToken) => Parser.ParseDeclaration(syntaxContext, kind, cancellationToken))
+                (syntaxContext, cancellationToken) => DeclarationParser.ParseDeclaration(syntaxContext, kind, cancellationToken))
             .Where(static result => result is not null)
             .Select(static (result, _) => result!)
             .WithTrackingName(trackingName);

@@ -22,6 +22,7 @@ public sealed class AllocationTests(ITestOutputHelper output)
 {
     private const string Source = """
         using System;
+        using System.Threading.Tasks;
         using RedisCell.Aspects;
 
         namespace Consumer;
@@ -62,6 +63,13 @@ public sealed class AllocationTests(ITestOutputHelper output)
             [RatePerSecond(100000000, Key = "k:{permissions}")] public static void ByPermissions(Permissions permissions) { }
 
             [RatePerSecond(100000000, Key = "k:{sku}")] public static void BySku(Sku sku) { }
+
+            [RatePerSecond(100000000)] public static ValueTask<int> EchoAsync(int id) => new(id);
+        }
+
+        public sealed class Store
+        {
+            [RatePerSecond(100000000)] public ValueTask<int> GetAsync(int id, string region) => new(id + region.Length);
         }
 
         public static class Calls
@@ -74,6 +82,11 @@ public sealed class AllocationTests(ITestOutputHelper output)
             public static void ByTier() => Api.ByTier(Tier.Gold);
             public static void ByPermissions() => Api.ByPermissions((Permissions)15);
             public static void BySku() => Api.BySku(default);
+
+            // Awaitable, and admitted at once: the limiter's answer is not awaited.
+            private static readonly Store s_store = new();
+            public static void EchoAsync() => Api.EchoAsync(1).GetAwaiter().GetResult();
+            public static void StoreGetAsync() => s_store.GetAsync(1, "eu").GetAwaiter().GetResult();
         }
         """;
 
@@ -112,6 +125,25 @@ public sealed class AllocationTests(ITestOutputHelper output)
         }
 
         Assert.True(built - baseline == StringBytes(key.Length), measured);
+    }
+
+    [Theory]
+    [InlineData("EchoAsync")]
+    [InlineData("StoreGetAsync")]
+    public async Task An_awaitable_call_admitted_at_once_costs_what_a_synchronous_one_does(string awaitable)
+    {
+        await using CellLimiter limiter = await TestEngines.ConfigureAsync(TestEngines.InProcess, Throttling.NewClock());
+        long bytes = SteadyBytesPerCall(s_consumer.Value.Method<Action>("Consumer.Calls", awaitable));
+        long baseline = SteadyBytesPerCall(s_consumer.Value.Method<Action>("Consumer.Calls", "Baseline"));
+        string measured = $"{awaitable}: {bytes} bytes a call against {baseline} for a synchronous call";
+        output.WriteLine(measured);
+        if (!RuntimeIsOptimized)
+        {
+            output.WriteLine($"NOT CHECKED: {typeof(RateLimitKeyBuilder).Assembly.GetName().Name} was built without optimizations (a Debug build).");
+            return;
+        }
+
+        Assert.True(bytes == baseline, measured);
     }
 
     /// <summary>

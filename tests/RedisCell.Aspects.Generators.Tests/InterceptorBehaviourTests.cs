@@ -225,6 +225,10 @@ public sealed class InterceptorBehaviourTests
         RateLimitExceededException refused = await Throttling.AssertLimitedAfterAsync(engine, 3, s_minute, Scenario("StaticSync"));
         Assert.Equal("Consumer.Api.Lookup(int)", refused.Key);
         Assert.Equal(3, refused.Limit);
+
+        // From the limiter straight to the user's call: the interceptor's frame is hidden.
+        Assert.Contains("Consumer.Scenarios.StaticSync", refused.StackTrace);
+        Assert.DoesNotContain("RateLimitInterceptors", refused.StackTrace);
     }
 
     [Theory]

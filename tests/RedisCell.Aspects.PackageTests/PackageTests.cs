@@ -30,6 +30,7 @@ public sealed class PackageTests
 
     private const string ConsumerProgram = """
         using RedisCell.Aspects;
+        using RedisCell.Aspects.InProcess;
 
         SharedLimiter.Configure(new InProcessCellLimiter());
         int allowed = 0, refused = 0;

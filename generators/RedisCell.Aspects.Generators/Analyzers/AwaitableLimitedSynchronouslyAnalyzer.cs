@@ -40,7 +40,7 @@ public sealed class AwaitableLimitedSynchronouslyAnalyzer : DiagnosticAnalyzer
         if (method.Locations.Length == 0 || !method.Locations[0].IsInSource) return;
 
         // Methods the generator rejects are its errors' business (RCA001–RCA008, …), not this.
-        TargetMethod? target = Parser.ParseTarget(
+        TargetMethod? target = TargetParser.ParseTarget(
             method, context.Compilation, interceptorMode: !method.IsPartialDefinition, new List<DiagnosticInfo>(), context.CancellationToken);
         if (target is null || target.CanDefer) return;
         if (target.Shape is not (ReturnShape.Task or ReturnShape.TaskOfT or ReturnShape.ValueTask or ReturnShape.ValueTaskOfT)) return;
@@ -50,6 +50,6 @@ public sealed class AwaitableLimitedSynchronouslyAnalyzer : DiagnosticAnalyzer
             method.Locations[0],
             method.ToDisplayString(SymbolText.Display),
             method.ReturnType.ToDisplayString(SymbolText.Display),
-            DiagnosticMessages.Reasons(Parser.SynchronousReasons(method))));
+            DiagnosticMessages.Reasons(MethodSupport.SynchronousReasons(method))));
     }
 }

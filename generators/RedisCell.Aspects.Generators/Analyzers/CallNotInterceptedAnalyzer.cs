@@ -15,7 +15,7 @@ namespace RedisCell.Aspects.Generators.Analyzers;
 /// method it cannot rewrite).
 /// </summary>
 /// <remarks>
-/// The decision is <see cref="Parser.ParseCallSite(SemanticModel, InvocationExpressionSyntax, System.Threading.CancellationToken)"/>'s,
+/// The decision is <see cref="CallSiteParser.ParseCallSite(SemanticModel, InvocationExpressionSyntax, System.Threading.CancellationToken)"/>'s,
 /// the one the generator uses, so the two cannot disagree. It is reported here rather than by the
 /// generator because an intended escape must be suppressible at the call, and the compiler applies
 /// <c>#pragma warning</c> and <c>[SuppressMessage]</c> to analyzer diagnostics in source, not to a
@@ -38,8 +38,8 @@ public sealed class CallNotInterceptedAnalyzer : DiagnosticAnalyzer
     private static void Analyze(SyntaxNodeAnalysisContext context)
     {
         var invocation = (InvocationExpressionSyntax)context.Node;
-        if (!Parser.IsCandidateInvocation(invocation, context.CancellationToken)) return;
-        if (Parser.ParseCallSite(context.SemanticModel, invocation, context.CancellationToken)?.Diagnostic is not { } escape) return;
+        if (!CallSiteParser.IsCandidateInvocation(invocation, context.CancellationToken)) return;
+        if (CallSiteParser.ParseCallSite(context.SemanticModel, invocation, context.CancellationToken)?.Diagnostic is not { } escape) return;
         context.ReportDiagnostic(Diagnostic.Create(escape.Descriptor, invocation.GetLocation(), escape.MessageArgs.Cast<object>().ToArray()));
     }
 }

@@ -7,7 +7,7 @@ namespace RedisCell.Aspects.Generators.Analyzers;
 
 /// <summary>
 /// Which methods and calls the generator handles in interceptor mode, as the analyzers need to know
-/// it: the same rules as <see cref="Parser.ParseCallSite(SemanticModel, InvocationExpressionSyntax, CancellationToken)"/>, read from operations instead of syntax.
+/// it: the same rules as <see cref="CallSiteParser.ParseCallSite(SemanticModel, InvocationExpressionSyntax, CancellationToken)"/>, read from operations instead of syntax.
 /// </summary>
 internal static class InterceptorMode
 {

@@ -17,23 +17,12 @@ namespace RedisCell.Aspects.Generators.Analyzers;
 /// or with any policies on one method.
 /// </summary>
 /// <remarks>
-/// <para>
-/// The key an attribute uses is exactly its template's text with the values written in (or, without
-/// a template, the method's full name); the limiter adds only its configured prefix, the same for
-/// every key, and neither the algorithm nor the numbers. So <c>[Gcra]</c> and <c>[RatePerSecond]</c>
-/// on one method without keys share the method's key, and <c>"user:{id}"</c> on one method and
-/// <c>"user:{userId}"</c> on another share a key whenever the two values have the same text.
-/// </para>
-/// <para>
-/// Keys are compared by shape: literal text equal, holes in the same places (their names do not
-/// matter). Policies are compared by what the stored state means: GCRA by emission interval and
-/// tolerance (<c>[Gcra(15, 30, 60)]</c> and <c>[Gcra(15, 60, 120)]</c> are one policy), fixed
-/// windows by limit and window. Equal policies on one key are a shared budget, which is allowed
-/// across methods; on one method they are not, since a call's rules are decided together from the
-/// state before the call: a fixed window would count the call twice, GCRA only the last rule's charge.
-/// Attributes naming different limiters (<c>Limiter = "…"</c>) are not compared: each named limiter
-/// is configured with its own store or key prefix.
-/// </para>
+/// A key is its template's text with the values written in (or the method's full name); the limiter
+/// adds only its prefix. Keys are compared by shape (literals equal, holes in the same places),
+/// policies by what the stored state means (GCRA by interval and tolerance, windows by limit and
+/// length). Equal policies on one key are a shared budget across methods, but not on one method,
+/// whose rules are decided together from the state before the call. Attributes naming different
+/// limiters are not compared. Examples: <c>docs/diagnostics/RCA021.md</c>.
 /// </remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class KeySharedByPoliciesAnalyzer : DiagnosticAnalyzer

@@ -43,10 +43,7 @@ internal sealed record ParameterModel(string Name, string Type, string Declarati
 /// <summary>A type parameter and its <c>where</c> clause (empty when unconstrained).</summary>
 internal sealed record TypeParameterModel(string Name, string Constraints);
 
-/// <summary>
-/// A rate-limited method, reduced to the values the emitter needs to write a method with the
-/// same signature that asks the limiter, then calls it.
-/// </summary>
+/// <summary>A rate-limited method, reduced to what the emitter needs to write a method with its signature.</summary>
 /// <param name="Id">A stable identity (full name and parameter types), used to group call sites and name outputs.</param>
 /// <param name="Name">The method's identifier.</param>
 /// <param name="ContainingType">The containing type, fully qualified, with its own type parameters.</param>
@@ -59,11 +56,7 @@ internal sealed record TypeParameterModel(string Name, string Constraints);
 /// <param name="ReturnType">The return type as declared, without <c>ref</c>.</param>
 /// <param name="Shape">The return shape.</param>
 /// <param name="ElementType">The T of <c>Task&lt;T&gt;</c>, <c>ValueTask&lt;T&gt;</c> or <c>IAsyncEnumerable&lt;T&gt;</c>.</param>
-/// <param name="CanDefer">
-/// True when the call can run after an awaited limiter: no <c>ref</c>/<c>out</c>/<c>ref readonly</c>
-/// or ref struct parameter and no struct receiver. Otherwise awaitable methods ask the limiter
-/// synchronously, and RCA023 says so.
-/// </param>
+/// <param name="CanDefer">True when the call can run after an awaited limiter (no by-ref or ref struct parameter, no struct receiver); else RCA023.</param>
 /// <param name="Rules">The method's rate-limit attributes, in declaration order.</param>
 internal sealed record TargetMethod(
     string Id,

@@ -12,6 +12,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method0_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(10);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "5znqkcDw5mhQXUp3UfVDd2ICAABUZXN0MC5jcw==")] // Test0.cs(22,21)
+        [global::System.Diagnostics.StackTraceHidden]
         public static global::System.Threading.Tasks.Task Consume_0<T>(T value)
             where T : allows ref struct
         {
@@ -26,6 +27,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method1_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(10);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "5znqkcDw5mhQXUp3UfVDd4kCAABUZXN0MC5jcw==")] // Test0.cs(23,28)
+        [global::System.Diagnostics.StackTraceHidden]
         public static global::System.Threading.Tasks.ValueTask<int> Measure_1<T>(int id, T value)
             where T : allows ref struct
         {

@@ -12,20 +12,12 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(2, 10, 60);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "xG6HYVtHii18SVuMssSxs5UDAABUZXN0MC5jcw==")] // Test0.cs(32,38)
+        [global::System.Diagnostics.StackTraceHidden]
         public static global::System.Collections.Generic.IAsyncEnumerable<int> CountAsync_0(this global::Shop.Feed @this, int to)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, "Shop.Feed.CountAsync(int)", 1);
             // The call happens now; the limiter is asked when enumeration starts, once per enumeration.
-            return __AcquireOnEnumeration(__rule0, @this.CountAsync(to));
-
-            static async global::System.Collections.Generic.IAsyncEnumerable<int> __AcquireOnEnumeration(global::RedisCell.Aspects.RateLimitRule __rules, global::System.Collections.Generic.IAsyncEnumerable<int> __source, [global::System.Runtime.CompilerServices.EnumeratorCancellation] global::System.Threading.CancellationToken __cancellationToken = default)
-            {
-                await global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rules, __cancellationToken);
-                await foreach (int __item in global::System.Threading.Tasks.TaskAsyncEnumerableExtensions.WithCancellation(__source, __cancellationToken).ConfigureAwait(false))
-                {
-                    yield return __item;
-                }
-            }
+            return global::RedisCell.Aspects.Generated.LimitedCalls.OnEnumeration(null, __rule0, @this.CountAsync(to), default);
         }
 
         // Shop.Feed.ReadAsync(string, System.Threading.CancellationToken)
@@ -33,6 +25,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(2, 10, 60);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "xG6HYVtHii18SVuMssSxs0cDAABUZXN0MC5jcw==")] // Test0.cs(31,44)
+        [global::System.Diagnostics.StackTraceHidden]
         public static global::System.Collections.Generic.IAsyncEnumerable<string> ReadAsync_1(this global::Shop.Feed @this, string topic, global::System.Threading.CancellationToken cancellationToken)
         {
             global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(5, 1, stackalloc char[64]);
@@ -40,20 +33,7 @@ namespace RedisCell.Aspects.Generated
             __key0.AppendFormatted(topic);
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, __key0.ToStringAndClear(), 1);
             // The call happens now; the limiter is asked when enumeration starts, once per enumeration.
-            return __AcquireOnEnumeration(__rule0, @this.ReadAsync(topic, cancellationToken), cancellationToken);
-
-            static async global::System.Collections.Generic.IAsyncEnumerable<string> __AcquireOnEnumeration(global::RedisCell.Aspects.RateLimitRule __rules, global::System.Collections.Generic.IAsyncEnumerable<string> __source, global::System.Threading.CancellationToken __callCancellationToken, [global::System.Runtime.CompilerServices.EnumeratorCancellation] global::System.Threading.CancellationToken __cancellationToken = default)
-            {
-                using (global::System.Threading.CancellationTokenSource? __linked = __callCancellationToken.CanBeCanceled && __cancellationToken.CanBeCanceled ? global::System.Threading.CancellationTokenSource.CreateLinkedTokenSource(__callCancellationToken, __cancellationToken) : null)
-                {
-                    await global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rules, __linked?.Token ?? (__cancellationToken.CanBeCanceled ? __cancellationToken : __callCancellationToken));
-                }
-
-                await foreach (string __item in global::System.Threading.Tasks.TaskAsyncEnumerableExtensions.WithCancellation(__source, __cancellationToken).ConfigureAwait(false))
-                {
-                    yield return __item;
-                }
-            }
+            return global::RedisCell.Aspects.Generated.LimitedCalls.OnEnumeration(null, __rule0, @this.ReadAsync(topic, cancellationToken), cancellationToken);
         }
     }
 }

@@ -12,6 +12,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(1, 1, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "50ZjMSV8I/b13hcFxr0JS0MCAABUZXN0MC5jcw==")] // Test0.cs(25,18)
+        [global::System.Diagnostics.StackTraceHidden]
         public static void Dyn_0(dynamic d)
         {
             global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(2, 1, stackalloc char[64]);
@@ -27,6 +28,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(1, 1, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "50ZjMSV8I/b13hcFxr0JS2QCAABUZXN0MC5jcw==")] // Test0.cs(26,18)
+        [global::System.Diagnostics.StackTraceHidden]
         public static void Held_1(global::Shop.Holder holder)
         {
             global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(2, 1, stackalloc char[64]);

@@ -13,6 +13,7 @@ namespace RedisCell.Aspects.Generated
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "ArPZ+Vbp73GekZZXYcwr+zEBAABUZXN0MC5jcw==")] // Test0.cs(13,40)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "ArPZ+Vbp73GekZZXYcwr+0sBAABUZXN0MC5jcw==")] // Test0.cs(13,66)
+        [global::System.Diagnostics.StackTraceHidden]
         public static string Shout_0(this string text, int times)
         {
             global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(6, 1, stackalloc char[64]);

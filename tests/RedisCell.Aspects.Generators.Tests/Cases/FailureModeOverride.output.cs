@@ -14,6 +14,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method0_policy1 = new global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy(100, global::System.TimeSpan.FromSeconds(1)) { FailureMode = global::RedisCell.Aspects.FailureMode.Local };
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "mJisOfjgxvhmJrZVkBeSaPEBAABUZXN0MC5jcw==")] // Test0.cs(23,18)
+        [global::System.Diagnostics.StackTraceHidden]
         public static void Charge_0(string account)
         {
             global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(4, 1, stackalloc char[64]);
@@ -30,6 +31,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method1_policy0 = new global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy(1000, global::System.TimeSpan.FromMinutes(1)) { FailureMode = global::RedisCell.Aspects.FailureMode.FailOpen };
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "mJisOfjgxvhmJrZVkBeSaA8CAABUZXN0MC5jcw==")] // Test0.cs(24,18)
+        [global::System.Diagnostics.StackTraceHidden]
         public static void Refund_1(string account)
         {
             global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(11, 1, stackalloc char[64]);

@@ -12,6 +12,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(10, 100, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "IwGDj85YEBf9pu3UsZZ1LioCAABUZXN0MC5jcw==")] // Test0.cs(24,19)
+        [global::System.Diagnostics.StackTraceHidden]
         public static int Compare_0<T>(T left, T right)
             where T : struct, global::System.IComparable<T>
         {
@@ -28,6 +29,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(10, 100, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "IwGDj85YEBf9pu3UsZZ1LkkCAABUZXN0MC5jcw==")] // Test0.cs(24,50)
+        [global::System.Diagnostics.StackTraceHidden]
         public static TOut Map_1<TIn, TOut>(TIn value, global::System.Func<TIn, TOut> map)
             where TIn : notnull
             where TOut : class?

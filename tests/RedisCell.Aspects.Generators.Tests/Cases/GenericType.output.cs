@@ -12,6 +12,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "CCMb2+Zedxh80nFQvk0DFVoCAABUZXN0MC5jcw==")] // Test0.cs(29,24)
+        [global::System.Diagnostics.StackTraceHidden]
         public static TEntity Create_0<TEntity>(this global::Shop.Repository<TEntity> @this)
             where TEntity : class, new()
         {
@@ -25,6 +26,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "CCMb2+Zedxh80nFQvk0DFZcCAABUZXN0MC5jcw==")] // Test0.cs(30,52)
+        [global::System.Diagnostics.StackTraceHidden]
         public static global::System.Collections.Generic.List<TEntity> Load_1<TEntity, TKey, TFilter>(this global::Shop.Repository<TEntity>.Page<TKey> @this, TKey key, TFilter filter)
             where TEntity : class, new()
             where TKey : notnull

@@ -12,6 +12,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(15, 30, 60);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "gaXq2z0aScVecEXPZSHSFQgBAABUZXN0MC5jcw==")] // Test0.cs(13,61)
+        [global::System.Diagnostics.StackTraceHidden]
         public static string Get_0(this global::Shop.Accounts @this, int userId)
         {
             global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(5, 1, stackalloc char[64]);

@@ -12,27 +12,17 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 60);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "K2s7vxqUceCRwgoYRPiuHH8BAABUZXN0MC5jcw==")] // Test0.cs(19,54)
+        [global::System.Diagnostics.StackTraceHidden]
         public static global::System.Threading.Tasks.Task SendAsync_0(this global::Shop.IMailer @this, string to, string body)
         {
             global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(5, 1, stackalloc char[64]);
             __key0.AppendLiteral("mail:");
             __key0.AppendFormatted(to);
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, __key0.ToStringAndClear(), 1);
-            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, default);
-            if (__acquire.IsCompletedSuccessfully)
-            {
-                __acquire.GetAwaiter().GetResult();
-                return @this.SendAsync(to, body);
-            }
-
-            return __AcquireThenCall(__acquire, @this, to, body);
-
-            static async global::System.Threading.Tasks.Task __AcquireThenCall(global::System.Threading.Tasks.ValueTask __acquire, global::Shop.IMailer @this, string to, string body)
-            {
-                // Resumes on the caller's context, so the method runs where it was called.
-                await __acquire;
-                await @this.SendAsync(to, body).ConfigureAwait(false);
-            }
+            return global::RedisCell.Aspects.Generated.LimitedCalls.Call(
+                global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, default),
+                (@this, to, body),
+                [global::System.Diagnostics.StackTraceHidden] static global::System.Threading.Tasks.Task (__state) => __state.Item1.SendAsync(__state.Item2, __state.Item3));
         }
     }
 }

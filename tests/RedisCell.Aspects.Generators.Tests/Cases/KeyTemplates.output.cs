@@ -12,6 +12,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "cMHGPoCnRTvXjdU0yTN0ZeUFAABUZXN0MC5jcw==")] // Test0.cs(60,14)
+        [global::System.Diagnostics.StackTraceHidden]
         public static void Constant_0()
         {
             global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(13, 0, stackalloc char[64]);
@@ -26,6 +27,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "cMHGPoCnRTvXjdU0yTN0ZaAFAABUZXN0MC5jcw==")] // Test0.cs(59,14)
+        [global::System.Diagnostics.StackTraceHidden]
         public static void Enums_1<TDay>(global::Shop.Tier tier, global::Shop.Tier? maybe, global::Shop.Tenant tenant, TDay day)
             where TDay : struct, global::System.Enum
         {
@@ -62,6 +64,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method2_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "cMHGPoCnRTvXjdU0yTN0ZUEFAABUZXN0MC5jcw==")] // Test0.cs(57,14)
+        [global::System.Diagnostics.StackTraceHidden]
         public static void Members_2(global::Shop.Tenant tenant)
         {
             global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(21, 3, stackalloc char[117]);
@@ -116,6 +119,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method3_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "cMHGPoCnRTvXjdU0yTN0ZXUFAABUZXN0MC5jcw==")] // Test0.cs(58,14)
+        [global::System.Diagnostics.StackTraceHidden]
         public static void Values_3(int? count, string @class, global::System.ReadOnlySpan<char> text)
         {
             global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(8, 3, stackalloc char[104]);

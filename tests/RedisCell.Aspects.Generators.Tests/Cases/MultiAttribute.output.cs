@@ -16,6 +16,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method0_policy2 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.TokensPerMinute(5000);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "H5TLg48rWKUCd8eGc/kZvCoCAABUZXN0MC5jcw==")] // Test0.cs(20,57)
+        [global::System.Diagnostics.StackTraceHidden]
         public static global::System.Threading.Tasks.Task<string> CompleteAsync_0(string user, string prompt, int tokens)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, "Shop.Llm.CompleteAsync(string, string, int)", 1);
@@ -27,21 +28,10 @@ namespace RedisCell.Aspects.Generated
             __key2.AppendLiteral("tokens:");
             __key2.AppendFormatted(user);
             global::RedisCell.Aspects.RateLimitRule __rule2 = new(s_method0_policy2, __key2.ToStringAndClear(), tokens);
-            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(new global::RedisCell.Aspects.RateLimitRule[] { __rule0, __rule1, __rule2 }, default);
-            if (__acquire.IsCompletedSuccessfully)
-            {
-                __acquire.GetAwaiter().GetResult();
-                return global::Shop.Llm.CompleteAsync(user, prompt, tokens);
-            }
-
-            return __AcquireThenCall(__acquire, user, prompt, tokens);
-
-            static async global::System.Threading.Tasks.Task<string> __AcquireThenCall(global::System.Threading.Tasks.ValueTask __acquire, string user, string prompt, int tokens)
-            {
-                // Resumes on the caller's context, so the method runs where it was called.
-                await __acquire;
-                return await global::Shop.Llm.CompleteAsync(user, prompt, tokens).ConfigureAwait(false);
-            }
+            return global::RedisCell.Aspects.Generated.LimitedCalls.Call(
+                global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(new global::RedisCell.Aspects.RateLimitRule[] { __rule0, __rule1, __rule2 }, default),
+                (user, prompt, tokens),
+                [global::System.Diagnostics.StackTraceHidden] static global::System.Threading.Tasks.Task<string> (__state) => global::Shop.Llm.CompleteAsync(__state.Item1, __state.Item2, __state.Item3));
         }
 
         // Shop.Llm.CompleteSync(string)
@@ -51,6 +41,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method1_policy1 = new global::RedisCell.Aspects.Gcra.GcraPolicy(15, 30, 60);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "H5TLg48rWKUCd8eGc/kZvFACAABUZXN0MC5jcw==")] // Test0.cs(20,95)
+        [global::System.Diagnostics.StackTraceHidden]
         public static string CompleteSync_1(string user)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, "Shop.Llm.CompleteSync(string)", 1);

@@ -14,6 +14,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method0_policy1 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(100);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "adB2Yeog6KJPhnq1Ba7LAIwDAABUZXN0MC5jcw==")] // Test0.cs(38,18)
+        [global::System.Diagnostics.StackTraceHidden]
         public static void Charge_0(string account)
         {
             global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(4, 1, stackalloc char[64]);
@@ -30,24 +31,14 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(1, 2, 3);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "adB2Yeog6KJPhnq1Ba7LALADAABUZXN0MC5jcw==")] // Test0.cs(39,24)
+        [global::System.Diagnostics.StackTraceHidden]
         public static global::System.Threading.Tasks.Task RefundAsync_1(string account)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, "Shop.Payments.RefundAsync(string)", 1);
-            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.SharedLimiter.Get("payments \"eu\"").AcquireAsync(__rule0, default);
-            if (__acquire.IsCompletedSuccessfully)
-            {
-                __acquire.GetAwaiter().GetResult();
-                return global::Shop.Payments.RefundAsync(account);
-            }
-
-            return __AcquireThenCall(__acquire, account);
-
-            static async global::System.Threading.Tasks.Task __AcquireThenCall(global::System.Threading.Tasks.ValueTask __acquire, string account)
-            {
-                // Resumes on the caller's context, so the method runs where it was called.
-                await __acquire;
-                await global::Shop.Payments.RefundAsync(account).ConfigureAwait(false);
-            }
+            return global::RedisCell.Aspects.Generated.LimitedCalls.Call(
+                global::RedisCell.Aspects.SharedLimiter.Get("payments \"eu\"").AcquireAsync(__rule0, default),
+                account,
+                [global::System.Diagnostics.StackTraceHidden] static global::System.Threading.Tasks.Task (__state) => global::Shop.Payments.RefundAsync(__state));
         }
     }
 }

@@ -12,6 +12,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method0_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(10);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "RmF1awXE14nqk88limqvAo4BAABUZXN0MC5jcw==")] // Test0.cs(19,42)
+        [global::System.Diagnostics.StackTraceHidden]
         public static string Find_0(int id)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, "Shop.Search.Find(int)", 1);
@@ -24,6 +25,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method1_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(20);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "RmF1awXE14nqk88limqvAp8BAABUZXN0MC5jcw==")] // Test0.cs(19,59)
+        [global::System.Diagnostics.StackTraceHidden]
         public static string Find_1(string name)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, "Shop.Search.Find(string)", 1);
@@ -36,6 +38,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method2_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(30);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "RmF1awXE14nqk88limqvArIBAABUZXN0MC5jcw==")] // Test0.cs(19,78)
+        [global::System.Diagnostics.StackTraceHidden]
         public static string Find_2(string name, int limit)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method2_policy0, "Shop.Search.Find(string, int)", 1);

@@ -48,21 +48,10 @@ namespace Shop
                 __key0.AppendLiteral("orders:");
                 __key0.AppendFormatted(customerId);
                 global::RedisCell.Aspects.RateLimitRule __rule0 = new(global::RedisCell.Aspects.Generated.RateLimitPolicies.Policy0, __key0.ToStringAndClear(), 1);
-                global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, cancellationToken);
-                if (__acquire.IsCompletedSuccessfully)
-                {
-                    __acquire.GetAwaiter().GetResult();
-                    return this.FindAsyncCore(customerId, cancellationToken);
-                }
-
-                return __AcquireThenCall(__acquire, this, customerId, cancellationToken);
-
-                static async global::System.Threading.Tasks.Task<TOrder?> __AcquireThenCall(global::System.Threading.Tasks.ValueTask __acquire, global::Shop.Outer.Orders<TOrder> __self, int customerId, global::System.Threading.CancellationToken cancellationToken)
-                {
-                    // Resumes on the caller's context, so the method runs where it was called.
-                    await __acquire;
-                    return await __self.FindAsyncCore(customerId, cancellationToken).ConfigureAwait(false);
-                }
+                return global::RedisCell.Aspects.Generated.LimitedCalls.Call(
+                    global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, cancellationToken),
+                    (this, customerId, cancellationToken),
+                    [global::System.Diagnostics.StackTraceHidden] static global::System.Threading.Tasks.Task<TOrder?> (__state) => __state.Item1.FindAsyncCore(__state.Item2, __state.Item3));
             }
         }
     }

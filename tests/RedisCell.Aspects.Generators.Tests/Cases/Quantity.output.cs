@@ -14,6 +14,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method0_policy1 = new global::RedisCell.Aspects.Gcra.GcraPolicy(0, 100, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "jBuGbibLbM83KXrKT39dv0AEAABUZXN0MC5jcw==")] // Test0.cs(38,17)
+        [global::System.Diagnostics.StackTraceHidden]
         public static void Batch_0(string user, uint files)
         {
             global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(6, 1, stackalloc char[64]);
@@ -30,6 +31,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method1_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(1000);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "jBuGbibLbM83KXrKT39dvx0EAABUZXN0MC5jcw==")] // Test0.cs(37,17)
+        [global::System.Diagnostics.StackTraceHidden]
         public static void Send_1(string user, long bytes)
         {
             global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(6, 1, stackalloc char[64]);
@@ -45,6 +47,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method2_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(4, 1, 60);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "jBuGbibLbM83KXrKT39dv9cDAABUZXN0MC5jcw==")] // Test0.cs(35,17)
+        [global::System.Diagnostics.StackTraceHidden]
         public static void Take_2(int n)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method2_policy0, "Shop.Uploads.Take(int)", n);
@@ -57,27 +60,17 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method3_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(9, 10, 60);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "jBuGbibLbM83KXrKT39dv/YDAABUZXN0MC5jcw==")] // Test0.cs(36,23)
+        [global::System.Diagnostics.StackTraceHidden]
         public static global::System.Threading.Tasks.Task UploadAsync_3(string user, short files)
         {
             global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(5, 1, stackalloc char[64]);
             __key0.AppendLiteral("user:");
             __key0.AppendFormatted(user);
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method3_policy0, __key0.ToStringAndClear(), files);
-            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, default);
-            if (__acquire.IsCompletedSuccessfully)
-            {
-                __acquire.GetAwaiter().GetResult();
-                return global::Shop.Uploads.UploadAsync(user, files);
-            }
-
-            return __AcquireThenCall(__acquire, user, files);
-
-            static async global::System.Threading.Tasks.Task __AcquireThenCall(global::System.Threading.Tasks.ValueTask __acquire, string user, short files)
-            {
-                // Resumes on the caller's context, so the method runs where it was called.
-                await __acquire;
-                await global::Shop.Uploads.UploadAsync(user, files).ConfigureAwait(false);
-            }
+            return global::RedisCell.Aspects.Generated.LimitedCalls.Call(
+                global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, default),
+                (user, files),
+                [global::System.Diagnostics.StackTraceHidden] static global::System.Threading.Tasks.Task (__state) => global::Shop.Uploads.UploadAsync(__state.Item1, __state.Item2));
         }
     }
 }

@@ -12,6 +12,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(10, 100, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "XoZMdV4PsGbkE7fhgr3x+Y8CAABUZXN0MC5jcw==")] // Test0.cs(27,17)
+        [global::System.Diagnostics.StackTraceHidden]
         public static void Bump_0(ref int value)
         {
             global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(5, 1, stackalloc char[64]);
@@ -27,6 +28,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(10, 100, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "XoZMdV4PsGbkE7fhgr3x+RoDAABUZXN0MC5jcw==")] // Test0.cs(30,38)
+        [global::System.Diagnostics.StackTraceHidden]
         public static global::System.Threading.Tasks.Task<int> LaterAsync_1(ref int value)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, "Shop.Parsing.LaterAsync(ref int)", 1);
@@ -40,6 +42,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method2_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(10, 100, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "XoZMdV4PsGbkE7fhgr3x+eICAABUZXN0MC5jcw==")] // Test0.cs(29,25)
+        [global::System.Diagnostics.StackTraceHidden]
         public static int Sum_2(in int a, global::System.ReadOnlySpan<int> rest)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method2_policy0, "Shop.Parsing.Sum(in int, System.ReadOnlySpan<int>)", 1);
@@ -52,6 +55,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method3_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(10, 100, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "XoZMdV4PsGbkE7fhgr3x+bACAABUZXN0MC5jcw==")] // Test0.cs(28,21)
+        [global::System.Diagnostics.StackTraceHidden]
         public static bool TryParse_3(string text, out int value)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method3_policy0, "Shop.Parsing.TryParse(string, out int)", 1);

@@ -12,9 +12,9 @@ public class Store
     [RatePerSecond(10)]
     public Task<int> PutAsync(string @this, int __this1) => Task.FromResult(__this1);
 
-    // ... and named like the locals and helpers the generated body declares.
+    // ... and named like the locals the generated body declares, and its lambda's state.
     [Throttle("order:{__key0}", 5, 10, 60)]
-    public Task<int> PlaceAsync(string __key0, int __acquire, int __rule0, int __AcquireThenCall) => Task.FromResult(__acquire + __rule0 + __AcquireThenCall);
+    public Task<int> PlaceAsync(string __key0, int __acquire, int __rule0, int __state) => Task.FromResult(__acquire + __rule0 + __state);
 }
 
 public struct Counter

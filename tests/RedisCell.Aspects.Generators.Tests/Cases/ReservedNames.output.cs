@@ -11,7 +11,8 @@ namespace RedisCell.Aspects.Generated
         // [RatePerSecond(10)]
         private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method0_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(10);
 
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "qcf9Kn1/rNKowCG0S0yOQjYEAABUZXN0MC5jcw==")] // Test0.cs(41,17)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "EnszVxrisWO7JIjinNH74S4EAABUZXN0MC5jcw==")] // Test0.cs(41,17)
+        [global::System.Diagnostics.StackTraceHidden]
         public static void Add_0(this ref global::Shop.Counter __this, int @this)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, "Shop.Counter.Add(int)", 1);
@@ -23,35 +24,26 @@ namespace RedisCell.Aspects.Generated
         // [Throttle("order:{__key0}", 5, 10, 60)]
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 60);
 
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "qcf9Kn1/rNKowCG0S0yOQpkEAABUZXN0MC5jcw==")] // Test0.cs(42,92)
-        public static global::System.Threading.Tasks.Task<int> PlaceAsync_1(this global::Shop.Store @this, string __key0, int __acquire, int __rule0, int __AcquireThenCall)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "EnszVxrisWO7JIjinNH74ZEEAABUZXN0MC5jcw==")] // Test0.cs(42,92)
+        [global::System.Diagnostics.StackTraceHidden]
+        public static global::System.Threading.Tasks.Task<int> PlaceAsync_1(this global::Shop.Store @this, string __key0, int __acquire, int __rule0, int __state)
         {
             global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __rc1_key0 = new(6, 1, stackalloc char[64]);
             __rc1_key0.AppendLiteral("order:");
             __rc1_key0.AppendFormatted(__key0);
             global::RedisCell.Aspects.RateLimitRule __rc1_rule0 = new(s_method1_policy0, __rc1_key0.ToStringAndClear(), 1);
-            global::System.Threading.Tasks.ValueTask __rc1_acquire = global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rc1_rule0, default);
-            if (__rc1_acquire.IsCompletedSuccessfully)
-            {
-                __rc1_acquire.GetAwaiter().GetResult();
-                return @this.PlaceAsync(__key0, __acquire, __rule0, __AcquireThenCall);
-            }
-
-            return __rc1_AcquireThenCall(__rc1_acquire, @this, __key0, __acquire, __rule0, __AcquireThenCall);
-
-            static async global::System.Threading.Tasks.Task<int> __rc1_AcquireThenCall(global::System.Threading.Tasks.ValueTask __rc1_acquire, global::Shop.Store @this, string __key0, int __acquire, int __rule0, int __AcquireThenCall)
-            {
-                // Resumes on the caller's context, so the method runs where it was called.
-                await __rc1_acquire;
-                return await @this.PlaceAsync(__key0, __acquire, __rule0, __AcquireThenCall).ConfigureAwait(false);
-            }
+            return global::RedisCell.Aspects.Generated.LimitedCalls.Call(
+                global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rc1_rule0, default),
+                (@this, __key0, __acquire, __rule0, __state),
+                [global::System.Diagnostics.StackTraceHidden] static global::System.Threading.Tasks.Task<int> (__rc1_state) => __rc1_state.Item1.PlaceAsync(__rc1_state.Item2, __rc1_state.Item3, __rc1_state.Item4, __rc1_state.Item5));
         }
 
         // Shop.Store.Put(int)
         // [RatePerSecond(10)]
         private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method2_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(10);
 
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "qcf9Kn1/rNKowCG0S0yOQlkEAABUZXN0MC5jcw==")] // Test0.cs(42,28)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "EnszVxrisWO7JIjinNH74VEEAABUZXN0MC5jcw==")] // Test0.cs(42,28)
+        [global::System.Diagnostics.StackTraceHidden]
         public static int Put_2(this global::Shop.Store __this, int @this)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method2_policy0, "Shop.Store.Put(int)", 1);
@@ -63,25 +55,15 @@ namespace RedisCell.Aspects.Generated
         // [RatePerSecond(10)]
         private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method3_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(10);
 
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "qcf9Kn1/rNKowCG0S0yOQnQEAABUZXN0MC5jcw==")] // Test0.cs(42,55)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "EnszVxrisWO7JIjinNH74WwEAABUZXN0MC5jcw==")] // Test0.cs(42,55)
+        [global::System.Diagnostics.StackTraceHidden]
         public static global::System.Threading.Tasks.Task<int> PutAsync_3(this global::Shop.Store __rc1_this, string @this, int __this1)
         {
             global::RedisCell.Aspects.RateLimitRule __rc1_rule0 = new(s_method3_policy0, "Shop.Store.PutAsync(string, int)", 1);
-            global::System.Threading.Tasks.ValueTask __rc1_acquire = global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rc1_rule0, default);
-            if (__rc1_acquire.IsCompletedSuccessfully)
-            {
-                __rc1_acquire.GetAwaiter().GetResult();
-                return __rc1_this.PutAsync(@this, __this1);
-            }
-
-            return __rc1_AcquireThenCall(__rc1_acquire, __rc1_this, @this, __this1);
-
-            static async global::System.Threading.Tasks.Task<int> __rc1_AcquireThenCall(global::System.Threading.Tasks.ValueTask __rc1_acquire, global::Shop.Store __rc1_this, string @this, int __this1)
-            {
-                // Resumes on the caller's context, so the method runs where it was called.
-                await __rc1_acquire;
-                return await __rc1_this.PutAsync(@this, __this1).ConfigureAwait(false);
-            }
+            return global::RedisCell.Aspects.Generated.LimitedCalls.Call(
+                global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rc1_rule0, default),
+                (__rc1_this, @this, __this1),
+                [global::System.Diagnostics.StackTraceHidden] static global::System.Threading.Tasks.Task<int> (__rc1_state) => __rc1_state.Item1.PutAsync(__rc1_state.Item2, __rc1_state.Item3));
         }
     }
 }
@@ -111,21 +93,10 @@ namespace Shop
         public partial global::System.Threading.Tasks.Task<int> RecordAsync(int __self)
         {
             global::RedisCell.Aspects.RateLimitRule __rc1_rule0 = new(global::RedisCell.Aspects.Generated.RateLimitPolicies.Policy0, "Shop.Ledger.RecordAsync(int)", 1);
-            global::System.Threading.Tasks.ValueTask __rc1_acquire = global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rc1_rule0, default);
-            if (__rc1_acquire.IsCompletedSuccessfully)
-            {
-                __rc1_acquire.GetAwaiter().GetResult();
-                return this.RecordAsyncCore(__self);
-            }
-
-            return __rc1_AcquireThenCall(__rc1_acquire, this, __self);
-
-            static async global::System.Threading.Tasks.Task<int> __rc1_AcquireThenCall(global::System.Threading.Tasks.ValueTask __rc1_acquire, global::Shop.Ledger __rc1_self, int __self)
-            {
-                // Resumes on the caller's context, so the method runs where it was called.
-                await __rc1_acquire;
-                return await __rc1_self.RecordAsyncCore(__self).ConfigureAwait(false);
-            }
+            return global::RedisCell.Aspects.Generated.LimitedCalls.Call(
+                global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rc1_rule0, default),
+                (this, __self),
+                [global::System.Diagnostics.StackTraceHidden] static global::System.Threading.Tasks.Task<int> (__rc1_state) => __rc1_state.Item1.RecordAsyncCore(__rc1_state.Item2));
         }
     }
 }

@@ -12,6 +12,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method0_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(10);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "q2OIRZkmxDOuS7zETR/4/oICAABUZXN0MC5jcw==")] // Test0.cs(23,30)
+        [global::System.Diagnostics.StackTraceHidden]
         public static T1 Same_0<T, T1>(this global::Shop.Shadow<T> @this, T1 x, global::System.Collections.Generic.List<T1> all)
             where T1 : notnull
         {
@@ -25,25 +26,15 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method1_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(10);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "q2OIRZkmxDOuS7zETR/4/rgCAABUZXN0MC5jcw==")] // Test0.cs(23,84)
+        [global::System.Diagnostics.StackTraceHidden]
         public static global::System.Threading.Tasks.Task<T2> SameAsync_1<T, T2, T1>(this global::Shop.Shadow<T> @this, T2 x, T1 y)
             where T1 : global::System.Collections.Generic.IComparer<T2>
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, "Shop.Shadow<T>.SameAsync<T, T1>(T, T1)", 1);
-            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, default);
-            if (__acquire.IsCompletedSuccessfully)
-            {
-                __acquire.GetAwaiter().GetResult();
-                return @this.SameAsync<T2, T1>(x, y);
-            }
-
-            return __AcquireThenCall(__acquire, @this, x, y);
-
-            static async global::System.Threading.Tasks.Task<T2> __AcquireThenCall(global::System.Threading.Tasks.ValueTask __acquire, global::Shop.Shadow<T> @this, T2 x, T1 y)
-            {
-                // Resumes on the caller's context, so the method runs where it was called.
-                await __acquire;
-                return await @this.SameAsync<T2, T1>(x, y).ConfigureAwait(false);
-            }
+            return global::RedisCell.Aspects.Generated.LimitedCalls.Call(
+                global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, default),
+                (@this, x, y),
+                [global::System.Diagnostics.StackTraceHidden] static global::System.Threading.Tasks.Task<T2> (__state) => __state.Item1.SameAsync<T2, T1>(__state.Item2, __state.Item3));
         }
     }
 }

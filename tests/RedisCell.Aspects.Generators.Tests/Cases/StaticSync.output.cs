@@ -13,6 +13,7 @@ namespace RedisCell.Aspects.Generated
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "NCVB7NpUDplriUFkYgxUM0cBAABUZXN0MC5jcw==")] // Test0.cs(21,24)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "NCVB7NpUDplriUFkYgxUM1wBAABUZXN0MC5jcw==")] // Test0.cs(21,45)
+        [global::System.Diagnostics.StackTraceHidden]
         public static int Lookup_0(int id)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, "Shop.Catalog.Lookup(int)", 1);
@@ -25,6 +26,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method1_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(5);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "NCVB7NpUDplriUFkYgxUMycBAABUZXN0MC5jcw==")] // Test0.cs(20,17)
+        [global::System.Diagnostics.StackTraceHidden]
         public static void Touch_1()
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, "Shop.Catalog.Touch()", 1);

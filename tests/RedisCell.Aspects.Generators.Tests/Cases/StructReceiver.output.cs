@@ -12,6 +12,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "MOTA461H8TwNdNwyNEYhZ9wBAABUZXN0MC5jcw==")] // Test0.cs(29,17)
+        [global::System.Diagnostics.StackTraceHidden]
         public static void Increment_0(this ref global::Shop.Counter @this)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, "Shop.Counter.Increment()", 1);
@@ -24,6 +25,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "MOTA461H8TwNdNwyNEYhZwACAABUZXN0MC5jcw==")] // Test0.cs(30,24)
+        [global::System.Diagnostics.StackTraceHidden]
         public static int Peek_1(this in global::Shop.Counter @this)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, "Shop.Counter.Peek()", 1);
@@ -36,6 +38,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method2_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "MOTA461H8TwNdNwyNEYhZxUCAABUZXN0MC5jcw==")] // Test0.cs(30,45)
+        [global::System.Diagnostics.StackTraceHidden]
         public static int Shift_2(this in global::Shop.Point @this, int x)
         {
             global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(6, 1, stackalloc char[64]);

@@ -13,6 +13,7 @@ namespace RedisCell.Aspects.Generated
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "d/3+oE+H5JbcEGHQt3AQMD0CAABUZXN0MC5jcw==")] // Test0.cs(25,73)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "d/3+oE+H5JbcEGHQt3AQMHsCAABUZXN0MC5jcw==")] // Test0.cs(27,55)
+        [global::System.Diagnostics.StackTraceHidden]
         public static void Inc_0(this global::Shop.ICounter @this)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, "Shop.ICounter.Inc()", 1);

@@ -12,24 +12,14 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method0_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "rdnPRA/73JUaSZysDWWo/FcCAABUZXN0MC5jcw==")] // Test0.cs(25,29)
+        [global::System.Diagnostics.StackTraceHidden]
         public static global::System.Threading.Tasks.Task<int> CountAsync_0(this global::Shop.Orders @this, string region, global::System.Threading.CancellationToken cancellationToken)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, "Shop.Orders.CountAsync(string, System.Threading.CancellationToken)", 1);
-            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, cancellationToken);
-            if (__acquire.IsCompletedSuccessfully)
-            {
-                __acquire.GetAwaiter().GetResult();
-                return @this.CountAsync(region, cancellationToken);
-            }
-
-            return __AcquireThenCall(__acquire, @this, region, cancellationToken);
-
-            static async global::System.Threading.Tasks.Task<int> __AcquireThenCall(global::System.Threading.Tasks.ValueTask __acquire, global::Shop.Orders @this, string region, global::System.Threading.CancellationToken cancellationToken)
-            {
-                // Resumes on the caller's context, so the method runs where it was called.
-                await __acquire;
-                return await @this.CountAsync(region, cancellationToken).ConfigureAwait(false);
-            }
+            return global::RedisCell.Aspects.Generated.LimitedCalls.Call(
+                global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, cancellationToken),
+                (@this, region, cancellationToken),
+                [global::System.Diagnostics.StackTraceHidden] static global::System.Threading.Tasks.Task<int> (__state) => __state.Item1.CountAsync(__state.Item2, __state.Item3));
         }
 
         // Shop.Orders.SubmitAsync(int)
@@ -37,27 +27,17 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.Gcra.GcraPolicy s_method1_policy0 = new global::RedisCell.Aspects.Gcra.GcraPolicy(5, 10, 1);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "rdnPRA/73JUaSZysDWWo/CsCAABUZXN0MC5jcw==")] // Test0.cs(24,22)
+        [global::System.Diagnostics.StackTraceHidden]
         public static global::System.Threading.Tasks.Task SubmitAsync_1(this global::Shop.Orders @this, int customerId)
         {
             global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(7, 1, stackalloc char[64]);
             __key0.AppendLiteral("orders:");
             __key0.AppendFormatted(customerId);
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, __key0.ToStringAndClear(), 1);
-            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, default);
-            if (__acquire.IsCompletedSuccessfully)
-            {
-                __acquire.GetAwaiter().GetResult();
-                return @this.SubmitAsync(customerId);
-            }
-
-            return __AcquireThenCall(__acquire, @this, customerId);
-
-            static async global::System.Threading.Tasks.Task __AcquireThenCall(global::System.Threading.Tasks.ValueTask __acquire, global::Shop.Orders @this, int customerId)
-            {
-                // Resumes on the caller's context, so the method runs where it was called.
-                await __acquire;
-                await @this.SubmitAsync(customerId).ConfigureAwait(false);
-            }
+            return global::RedisCell.Aspects.Generated.LimitedCalls.Call(
+                global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, default),
+                (@this, customerId),
+                [global::System.Diagnostics.StackTraceHidden] static global::System.Threading.Tasks.Task (__state) => __state.Item1.SubmitAsync(__state.Item2));
         }
     }
 }

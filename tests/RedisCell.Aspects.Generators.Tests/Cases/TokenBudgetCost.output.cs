@@ -12,6 +12,7 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method0_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.TokensPerMinute(100000);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "jmpfyKFLsoCfqRRKOPWSZ0MCAABUZXN0MC5jcw==")] // Test0.cs(19,42)
+        [global::System.Diagnostics.StackTraceHidden]
         public static ulong Embed_0(string org, ulong tokens)
         {
             global::RedisCell.Aspects.Keys.RateLimitKeyBuilder __key0 = new(4, 1, stackalloc char[64]);
@@ -52,21 +53,10 @@ namespace Shop
             __key0.AppendLiteral("user:");
             __key0.AppendFormatted(userId);
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(global::RedisCell.Aspects.Generated.RateLimitPolicies.Policy0, __key0.ToStringAndClear(), tokens);
-            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, default);
-            if (__acquire.IsCompletedSuccessfully)
-            {
-                __acquire.GetAwaiter().GetResult();
-                return this.CompleteAsyncCore(userId, prompt, tokens);
-            }
-
-            return __AcquireThenCall(__acquire, this, userId, prompt, tokens);
-
-            static async global::System.Threading.Tasks.ValueTask<string> __AcquireThenCall(global::System.Threading.Tasks.ValueTask __acquire, global::Shop.Gateway __self, string userId, string prompt, int tokens)
-            {
-                // Resumes on the caller's context, so the method runs where it was called.
-                await __acquire;
-                return await __self.CompleteAsyncCore(userId, prompt, tokens).ConfigureAwait(false);
-            }
+            return global::RedisCell.Aspects.Generated.LimitedCalls.Call(
+                global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, default),
+                (this, userId, prompt, tokens),
+                [global::System.Diagnostics.StackTraceHidden] static global::System.Threading.Tasks.ValueTask<string> (__state) => __state.Item1.CompleteAsyncCore(__state.Item2, __state.Item3, __state.Item4));
         }
     }
 }

@@ -12,24 +12,14 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method0_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(50);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "QAj5JE7x1jP1xZUqC4zii64BAABUZXN0MC5jcw==")] // Test0.cs(20,28)
+        [global::System.Diagnostics.StackTraceHidden]
         public static global::System.Threading.Tasks.ValueTask<string?> GetAsync_0(string key)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, "Shop.Cache.GetAsync(string)", 1);
-            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, default);
-            if (__acquire.IsCompletedSuccessfully)
-            {
-                __acquire.GetAwaiter().GetResult();
-                return global::Shop.Cache.GetAsync(key);
-            }
-
-            return __AcquireThenCall(__acquire, key);
-
-            static async global::System.Threading.Tasks.ValueTask<string?> __AcquireThenCall(global::System.Threading.Tasks.ValueTask __acquire, string key)
-            {
-                // Resumes on the caller's context, so the method runs where it was called.
-                await __acquire;
-                return await global::Shop.Cache.GetAsync(key).ConfigureAwait(false);
-            }
+            return global::RedisCell.Aspects.Generated.LimitedCalls.Call(
+                global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, default),
+                key,
+                [global::System.Diagnostics.StackTraceHidden] static global::System.Threading.Tasks.ValueTask<string?> (__state) => global::Shop.Cache.GetAsync(__state));
         }
 
         // Shop.Cache.WarmAsync()
@@ -37,24 +27,14 @@ namespace RedisCell.Aspects.Generated
         private static readonly global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy s_method1_policy0 = global::RedisCell.Aspects.FixedWindow.FixedWindowPolicy.PerSecond(50);
 
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "QAj5JE7x1jP1xZUqC4zii4YBAABUZXN0MC5jcw==")] // Test0.cs(19,21)
+        [global::System.Diagnostics.StackTraceHidden]
         public static global::System.Threading.Tasks.ValueTask WarmAsync_1()
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method1_policy0, "Shop.Cache.WarmAsync()", 1);
-            global::System.Threading.Tasks.ValueTask __acquire = global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, default);
-            if (__acquire.IsCompletedSuccessfully)
-            {
-                __acquire.GetAwaiter().GetResult();
-                return global::Shop.Cache.WarmAsync();
-            }
-
-            return __AcquireThenCall(__acquire);
-
-            static async global::System.Threading.Tasks.ValueTask __AcquireThenCall(global::System.Threading.Tasks.ValueTask __acquire)
-            {
-                // Resumes on the caller's context, so the method runs where it was called.
-                await __acquire;
-                await global::Shop.Cache.WarmAsync().ConfigureAwait(false);
-            }
+            return global::RedisCell.Aspects.Generated.LimitedCalls.Call(
+                global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, default),
+                default(global::System.ValueTuple),
+                [global::System.Diagnostics.StackTraceHidden] static global::System.Threading.Tasks.ValueTask (__state) => global::Shop.Cache.WarmAsync());
         }
     }
 }
