@@ -271,7 +271,7 @@ public sealed class AddRedisCellTests
         // The list names only what configuration can set.
         string known = message[(message.IndexOf("Known settings: ", StringComparison.Ordinal) + "Known settings: ".Length)..];
         Assert.Equal(
-            "Connection, InProcess, KeyPrefix, Database, Clock, MaxDecisionsPerBatch, RedisCellModule, Failure, DenyCache, and Limiters:{name} for named limiters.",
+            "Connection, InProcess, KeyPrefix, ConnectTimeout, Database, Clock, MaxDecisionsPerBatch, RedisCellModule, Failure, DenyCache, and Limiters:{name} for named limiters.",
             known);
     }
 

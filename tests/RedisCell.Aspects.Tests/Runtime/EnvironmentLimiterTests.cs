@@ -28,7 +28,8 @@ public sealed class EnvironmentLimiterTests(ITestOutputHelper output)
         RateLimitResult allowed = synchronous ? first.Check(rule) : await first.CheckAsync(rule);
         Assert.Equal((true, DecisionSource.Store), (allowed.Allowed, allowed.Source));
         RateLimitResult refused = synchronous ? first.Check(rule) : await first.CheckAsync(rule);
-        Assert.Equal((true, DecisionSource.Store), (refused.Limited, refused.Source));
+        Assert.True(refused.Limited);
+        Assert.NotEqual(DecisionSource.FailureMode, refused.Source); // Redis, or its answer remembered
 
         // A second process started right after the first sees the state it left.
         await using CellLimiter second = EnvironmentLimiter.Create(Variables((SharedLimiter.RedisUrlVariable, redis.Configuration)));

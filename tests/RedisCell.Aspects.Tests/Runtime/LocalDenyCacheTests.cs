@@ -166,10 +166,10 @@ public sealed class LocalDenyCacheTests(Xunit.Abstractions.ITestOutputHelper out
         Assert.True((await cached.CheckAsync(rule)).Allowed);
         Assert.Equal(3, cached.LocalRefusals);
 
-        // Without a reset, the refusal Redis gives then is cached afresh.
+        // That answer left no room, so it is remembered afresh: the next calls are refused in process.
         Assert.True((await cached.CheckAsync(rule)).Limited);
         Assert.True(cached.Check(rule).Limited);
-        Assert.Equal(4, cached.LocalRefusals);
+        Assert.Equal(5, cached.LocalRefusals);
 
         // With the cache off (Capacity = 0) the reset is seen at once.
         var other = new RateLimitRule(rule.Policy, "other");

@@ -64,16 +64,20 @@ public sealed class WarmUpTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Only_the_default_connect_timeout_is_bounded()
+    public async Task The_connect_timeout_is_the_options_unless_the_connection_string_sets_one()
     {
-        // A cold TLS handshake may need longer than the bound: a connectTimeout the application
-        // wrote is its decision and is kept; the 5 s default becomes max(Timeout, 1 s).
+        // A cold TLS handshake may need longer than the default: a connectTimeout the application
+        // wrote is its decision and is kept; StackExchange.Redis's 5 s becomes ConnectTimeout (2 s).
         int port = FreePort.Next(); // nothing listens there: each connect fails at once
         var options = new RedisCellOptions { Failure = { Timeout = TimeSpan.FromMilliseconds(250) } };
         await using RedisCellLimiter chosen = await RedisCellLimiter.ConnectAsync($"127.0.0.1:{port},connectTimeout=4321", options);
+        await using RedisCellLimiter fromUrl = await RedisCellLimiter.ConnectAsync($"redis://127.0.0.1:{port}?connectTimeout=1234", options);
         await using RedisCellLimiter defaulted = await RedisCellLimiter.ConnectAsync($"127.0.0.1:{port}", options);
+        await using RedisCellLimiter configured = await RedisCellLimiter.ConnectAsync($"127.0.0.1:{port}", new RedisCellOptions { ConnectTimeout = TimeSpan.FromMilliseconds(700) });
         Assert.Contains("connectTimeout=4321", chosen.Connection.Configuration, StringComparison.Ordinal);
-        Assert.Contains("connectTimeout=1000", defaulted.Connection.Configuration, StringComparison.Ordinal);
+        Assert.Contains("connectTimeout=1234", fromUrl.Connection.Configuration, StringComparison.Ordinal);
+        Assert.Contains("connectTimeout=2000", defaulted.Connection.Configuration, StringComparison.Ordinal);
+        Assert.Contains("connectTimeout=700", configured.Connection.Configuration, StringComparison.Ordinal);
     }
 
     [Fact]
