@@ -1,6 +1,7 @@
 using System;
 using Microsoft.AspNetCore.Diagnostics;
 using System.Linq;
+using Microsoft.AspNetCore.Hosting;
 using RedisCell.Aspects;
 using RedisCell.Aspects.AspNetCore;
 
@@ -13,9 +14,10 @@ public static class RedisCellAspNetCoreServiceCollectionExtensions
     /// Answers <see cref="RateLimitExceededException"/> (thrown by <c>[Throttle]</c> and friends, or by
     /// <see cref="CellLimiter.Acquire(in RateLimitRule)"/>) with 429 Too Many Requests, <c>Retry-After</c> and
     /// <c>X-RateLimit-Limit</c> / <c>-Remaining</c> / <c>-Reset</c> headers and a ProblemDetails body, and
-    /// <see cref="RateLimiterUnavailableException"/> with 503. Uses the standard path: an
-    /// <see cref="IExceptionHandler"/> and <see cref="Microsoft.AspNetCore.Http.IProblemDetailsService"/>,
-    /// so add <c>app.UseExceptionHandler()</c> to the pipeline.
+    /// <see cref="RateLimiterUnavailableException"/> with 503, whether or not the application calls
+    /// <c>app.UseExceptionHandler()</c>: through it when it does (an <see cref="IExceptionHandler"/>
+    /// and <see cref="Microsoft.AspNetCore.Http.IProblemDetailsService"/>), through the developer
+    /// exception page in Development, and otherwise through a middleware this adds first.
     /// </summary>
     /// <param name="services">The services to add to.</param>
     /// <param name="configure">Chooses the status code and headers (for example the IETF <c>RateLimit</c> pair).</param>
@@ -34,6 +36,8 @@ public static class RedisCellAspNetCoreServiceCollectionExtensions
         if (!services.Any(d => d.ServiceType == typeof(IExceptionHandler) && d.ImplementationType == typeof(RateLimitExceptionHandler)))
         {
             services.Insert(0, ServiceDescriptor.Singleton<IExceptionHandler, RateLimitExceptionHandler>());
+            services.Insert(0, ServiceDescriptor.Singleton<IDeveloperPageExceptionFilter, RateLimitExceptionHandler>());
+            services.AddTransient<IStartupFilter, RateLimitResponseStartupFilter>();
         }
 
         return services;

@@ -29,12 +29,13 @@ internal sealed class ConnectingLimiter : CellLimiter
     {
         RedisCellOptions checkedOptions = RedisCellOptions.Checked(options);
         ILogger logger = checkedOptions.LoggerFactory.CreateLogger("RedisCell.Aspects.RedisCellLimiter");
-        _fallback = new StoreFallback(checkedOptions.Failure, checkedOptions.TimeProvider, logger, StoreName);
+        var status = new StoreStatus("Redis at " + EnvironmentConnection.Describe(configuration), checkedOptions.Failure.Mode, logger);
+        _fallback = new StoreFallback(checkedOptions.Failure, checkedOptions.TimeProvider, logger, StoreName, status);
         _budget = RedisConnection.ConnectBudget(configuration, checkedOptions);
         _waitUntil = Deadline.After(_budget);
 
         // Nothing of the connect runs on the caller's thread (StackExchange.Redis starts it synchronously).
-        _connecting = Task.Run(() => RedisCellLimiter.ConnectAsync(configuration, checkedOptions));
+        _connecting = Task.Run(() => RedisCellLimiter.ConnectAsync(configuration, checkedOptions, status));
         _connecting.ContinueWith(
             static (connecting, state) => ((ConnectingLimiter)state!).OnSettled(connecting),
             this,

@@ -48,25 +48,26 @@ public sealed class RedisCellLimiter : CellLimiter
     /// </remarks>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
     public RedisCellLimiter(IConnectionMultiplexer redis, RedisCellOptions? options = null)
-        : this(redis ?? throw new ArgumentNullException(nameof(redis)), RedisCellOptions.Checked(options), ownsConnection: false)
+        : this(redis ?? throw new ArgumentNullException(nameof(redis)), RedisCellOptions.Checked(options), ownsConnection: false, status: null)
     {
     }
 
-    private RedisCellLimiter(IConnectionMultiplexer redis, RedisCellOptions options, bool ownsConnection)
+    private RedisCellLimiter(IConnectionMultiplexer redis, RedisCellOptions options, bool ownsConnection, StoreStatus? status)
     {
         Options = options;
         ILogger logger = options.LoggerFactory.CreateLogger("RedisCell.Aspects.RedisCellLimiter");
         FailureOptions failure = options.Failure;
         _timeout = failure.Timeout;
         _connection = new RedisConnection(redis, options, logger, ownsConnection);
-        _breaker = new CircuitBreaker(failure.BreakAfterFailures, failure.BreakDuration, logger);
+        status ??= new StoreStatus(_connection.Description, failure.Mode, logger);
+        _breaker = new CircuitBreaker(failure.BreakAfterFailures, failure.BreakDuration, logger, status);
         _loader = new ScriptLoader(logger);
         _runner = new ScriptRunner(_connection, _breaker, _timeout);
         _engine = new EngineProbe(options, logger);
         _calls = new CallBuilder(options, _engine);
         _keys = new RedisKeys(_connection);
         _batcher = new DecisionBatcher(options.MaxDecisionsPerBatch, _timeout, _connection, _runner, _breaker, _calls, _engine);
-        _fallback = new StoreFallback(failure, options.TimeProvider, logger, StoreName);
+        _fallback = new StoreFallback(failure, options.TimeProvider, logger, StoreName, status);
         _denials = LocalDenyCache.Create(options);
         _warmUp = new WarmUp(_connection, _loader, _engine, logger);
     }
@@ -102,12 +103,13 @@ public sealed class RedisCellLimiter : CellLimiter
     /// </summary>
     /// <remarks>
     /// The connection is tuned for decisions: its timeouts are <see cref="FailureOptions.Timeout"/>,
-    /// commands fail at once while it is disconnected, and it retries reconnecting every 400 ms. It
-    /// does not fail when the server is down: it keeps retrying in the background and decisions
-    /// follow the failure policy meanwhile. How long a server that does not answer delays it:
-    /// <c>docs/reliability.md</c>.
+    /// commands fail at once while it is disconnected, and it retries reconnecting every 400 ms. A
+    /// server that cannot be reached does not make it throw: it keeps retrying in the background,
+    /// decisions follow the failure mode meanwhile, and the log (or, with no logger, one line on
+    /// stderr) says so. How long such a server delays it: <c>docs/reliability.md</c>.
     /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="configuration"/> is not a configuration string or URL, or an option is out of range.</exception>
+    /// <exception cref="RedisCellException">The server refused the credentials: it would never accept them.</exception>
     public static async Task<RedisCellLimiter> ConnectAsync(string configuration, RedisCellOptions? options = null) =>
         await ConnectAsync(RedisConnectionString.Parse(configuration), options).ConfigureAwait(false);
 
@@ -117,12 +119,29 @@ public sealed class RedisCellLimiter : CellLimiter
     /// string can say, such as certificate callbacks.
     /// </summary>
     /// <inheritdoc cref="ConnectAsync(string, RedisCellOptions?)" path="/remarks"/>
-    public static async Task<RedisCellLimiter> ConnectAsync(ConfigurationOptions configuration, RedisCellOptions? options = null)
+    public static Task<RedisCellLimiter> ConnectAsync(ConfigurationOptions configuration, RedisCellOptions? options = null) =>
+        ConnectAsync(configuration, options, status: null);
+
+    /// <inheritdoc cref="ConnectAsync(ConfigurationOptions, RedisCellOptions?)"/>
+    /// <param name="configuration">The connection to make.</param>
+    /// <param name="options">The limiter's options.</param>
+    /// <param name="status">Who tells a person when the store is down: shared with a limiter that stood for this one while it connected.</param>
+    internal static async Task<RedisCellLimiter> ConnectAsync(ConfigurationOptions configuration, RedisCellOptions? options, StoreStatus? status)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         RedisCellOptions checkedOptions = RedisCellOptions.Checked(options);
         ConnectionMultiplexer redis = await ConnectionMultiplexer.ConnectAsync(RedisConnection.ForDecisions(configuration, checkedOptions)).ConfigureAwait(false);
-        var limiter = new RedisCellLimiter(redis, checkedOptions, ownsConnection: true);
+        var limiter = new RedisCellLimiter(redis, checkedOptions, ownsConnection: true, status);
+        try
+        {
+            await limiter._connection.ExplainNotConnectedAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            await limiter.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         await limiter.WarmUpAsync().ConfigureAwait(false);
         return limiter;
     }
@@ -136,7 +155,17 @@ public sealed class RedisCellLimiter : CellLimiter
     {
         RedisCellOptions checkedOptions = RedisCellOptions.Checked(options);
         ConnectionMultiplexer redis = ConnectionMultiplexer.Connect(RedisConnection.ForDecisions(configuration, checkedOptions));
-        var limiter = new RedisCellLimiter(redis, checkedOptions, ownsConnection: true);
+        var limiter = new RedisCellLimiter(redis, checkedOptions, ownsConnection: true, status: null);
+        try
+        {
+            limiter._connection.ExplainNotConnected();
+        }
+        catch
+        {
+            limiter.Dispose();
+            throw;
+        }
+
         limiter.WarmUp();
         return limiter;
     }
@@ -348,7 +377,7 @@ public sealed class RedisCellLimiter : CellLimiter
         try
         {
             IDatabase database = _connection.SyncDatabase();
-            RedisConnection.ThrowIfDisconnected(database);
+            _connection.ThrowIfDisconnected(database);
             database.KeyDelete(storedKey);
         }
         catch (Exception ex) when (StoreErrors.IsUnavailable(ex))
@@ -365,7 +394,7 @@ public sealed class RedisCellLimiter : CellLimiter
         Task<bool>? deletion = null;
         try
         {
-            RedisConnection.ThrowIfDisconnected(_connection.Database);
+            _connection.ThrowIfDisconnected(_connection.Database);
             deletion = _connection.Database.KeyDeleteAsync(storedKey);
             await deletion.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
         }

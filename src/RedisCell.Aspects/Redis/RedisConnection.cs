@@ -31,6 +31,7 @@ internal sealed class RedisConnection : IDisposable, IAsyncDisposable
     private IDatabase? _syncDatabase;
     private Task<ConnectionMultiplexer>? _syncConnecting;
     private bool _disposed;
+    private volatile string? _lastFailure;
 
     public RedisConnection(IConnectionMultiplexer multiplexer, RedisCellOptions options, ILogger logger, bool owned)
     {
@@ -40,7 +41,12 @@ internal sealed class RedisConnection : IDisposable, IAsyncDisposable
         _owned = owned;
         Database = Prefixed(multiplexer);
         if (owned || multiplexer.TimeoutMilliseconds <= TimeoutMilliseconds(options)) _syncDatabase = Database;
+        Description = "Redis at " + string.Join(", ", multiplexer.GetEndPoints().Select(EndPointCollection.ToString));
+        multiplexer.ConnectionFailed += OnConnectionFailed;
     }
+
+    /// <summary>What this connection reaches, for messages: <c>Redis at 127.0.0.1:6379</c>, never a password.</summary>
+    public string Description { get; }
 
     public IConnectionMultiplexer Multiplexer { get; }
 
@@ -90,25 +96,77 @@ internal sealed class RedisConnection : IDisposable, IAsyncDisposable
     public IDatabase SyncDatabase() => Volatile.Read(ref _syncDatabase) ?? OpenDedicatedConnection();
 
     /// <summary>Fails at once when the connection has no server to send to: it would queue or fail without asking anyone.</summary>
-    public static void ThrowIfDisconnected(IDatabase database)
+    public void ThrowIfDisconnected(IDatabase database)
     {
         if (!database.Multiplexer.IsConnected)
         {
-            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.None, "The connection has no server to send the decision to.");
+            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.None, $"No connection to {Description}: {_lastFailure ?? "not connected"}");
+        }
+    }
+
+    /// <summary>
+    /// Finds out why a connection that just connected has no server: the reason its first commands
+    /// will fail with. A server that refuses the credentials never will accept them, so that is thrown.
+    /// </summary>
+    /// <exception cref="RedisCellException">The server refused the credentials.</exception>
+    public async Task ExplainNotConnectedAsync()
+    {
+        if (Multiplexer.IsConnected) return;
+        try
+        {
+            // Answered at once: the connection fails commands fast while it has no server.
+            await Database.PingAsync().WaitAsync(_options.Failure.Timeout).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or TimeoutException)
+        {
+            Explain(ex);
+        }
+    }
+
+    /// <summary>The synchronous <see cref="ExplainNotConnectedAsync"/>.</summary>
+    public void ExplainNotConnected()
+    {
+        if (Multiplexer.IsConnected) return;
+        try
+        {
+            Database.Ping();
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or TimeoutException)
+        {
+            Explain(ex);
         }
     }
 
     public void Dispose()
     {
+        Multiplexer.ConnectionFailed -= OnConnectionFailed;
         DisposeDedicatedConnection();
         if (_owned) Multiplexer.Dispose();
     }
 
     public async ValueTask DisposeAsync()
     {
+        Multiplexer.ConnectionFailed -= OnConnectionFailed;
         DisposeDedicatedConnection();
         if (_owned) await Multiplexer.DisposeAsync().ConfigureAwait(false);
     }
+
+    private void Explain(Exception failure)
+    {
+        if (failure is not RedisConnectionException connection)
+        {
+            _lastFailure ??= "no answer";
+            return;
+        }
+
+        _lastFailure ??= StoreErrors.ConnectionReason(connection);
+        if (StoreErrors.IsCredentialsRefused(connection))
+        {
+            throw new RedisCellException($"{Description} refused the credentials ({_lastFailure}); check the user and password of the connection string.", innerException: connection);
+        }
+    }
+
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e) => _lastFailure = StoreErrors.ConnectionReason(e.FailureType, e.Exception);
 
     private static int TimeoutMilliseconds(RedisCellOptions options) => (int)Math.Ceiling(options.Failure.Timeout.TotalMilliseconds);
 

@@ -51,7 +51,7 @@ internal sealed class ScriptRunner
         try
         {
             IDatabase database = _connection.SyncDatabase();
-            RedisConnection.ThrowIfDisconnected(database);
+            _connection.ThrowIfDisconnected(database);
             try
             {
                 reply = call.Script is null
@@ -136,7 +136,7 @@ internal sealed class ScriptRunner
     public async ValueTask<RedisResult> EvaluateAsync(RedisScript script, RedisKey[] keys, RedisValue[] values, long deadline, CancellationToken cancellationToken)
     {
         IDatabase database = _connection.Database;
-        RedisConnection.ThrowIfDisconnected(database);
+        _connection.ThrowIfDisconnected(database);
         Task<RedisResult>? evaluation = null;
         try
         {
@@ -178,7 +178,7 @@ internal sealed class ScriptRunner
     private async Task<RedisResult> ExecuteModuleCommandAsync(ScriptCall call, long deadline, CancellationToken cancellationToken)
     {
         IDatabase database = _connection.Database;
-        RedisConnection.ThrowIfDisconnected(database);
+        _connection.ThrowIfDisconnected(database);
         Task<RedisResult> command = database.ExecuteAsync(ScriptCall.ModuleCommand, call.CommandArguments());
         try
         {

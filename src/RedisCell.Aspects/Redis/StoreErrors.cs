@@ -26,6 +26,30 @@ internal static class StoreErrors
         _ => false,
     };
 
+    /// <summary>Why a connection has no server, in a few words: <c>Connection refused</c>, <c>the server refused the credentials</c>.</summary>
+    public static string ConnectionReason(RedisConnectionException error)
+    {
+        // "No connection is active/available to service this operation: PING; <reason>, mc: …"
+        string message = error.Message;
+        int start = message.IndexOf("; ", StringComparison.Ordinal);
+        int end = start < 0 ? -1 : message.IndexOf(", mc:", start, StringComparison.Ordinal);
+        return start >= 0 && end > start ? message[(start + 2)..end] : ConnectionReason(error.FailureType, error.InnerException);
+    }
+
+    /// <inheritdoc cref="ConnectionReason(RedisConnectionException)"/>
+    public static string ConnectionReason(ConnectionFailureType failure, Exception? error) => failure switch
+    {
+        ConnectionFailureType.AuthenticationFailure => "the server refused the credentials",
+        ConnectionFailureType.UnableToConnect or ConnectionFailureType.SocketFailure when error?.InnerException is { } inner => inner.Message,
+        _ => failure.ToString(),
+    };
+
+    /// <summary>Whether the server refused the connection's credentials: it will not accept them later either.</summary>
+    public static bool IsCredentialsRefused(RedisConnectionException error) =>
+        error.FailureType == ConnectionFailureType.AuthenticationFailure
+        || error.Message.Contains("NOAUTH", StringComparison.Ordinal)
+        || error.Message.Contains("WRONGPASS", StringComparison.Ordinal);
+
     /// <summary>The server has lost the script (a restart, <c>SCRIPT FLUSH</c>, a failover).</summary>
     public static bool IsNoScript(RedisServerException error) => error.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal);
 

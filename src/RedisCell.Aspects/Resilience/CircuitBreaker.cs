@@ -27,6 +27,7 @@ internal sealed class CircuitBreaker
     private readonly TimeSpan _breakDuration;
     private readonly long _breakTicks;
     private readonly ILogger _logger;
+    private readonly StoreStatus? _status;
     private int _consecutiveFailures;
     private int _probing;
 
@@ -35,8 +36,9 @@ internal sealed class CircuitBreaker
     private long _openedAt;
     private long _skipped;
 
-    public CircuitBreaker(int threshold, TimeSpan breakDuration, ILogger? logger = null)
+    public CircuitBreaker(int threshold, TimeSpan breakDuration, ILogger? logger = null, StoreStatus? status = null)
     {
+        _status = status;
         _threshold = threshold;
         _breakDuration = breakDuration;
         _breakTicks = Math.Max(1, (long)(breakDuration.TotalSeconds * Stopwatch.Frequency));
@@ -114,6 +116,7 @@ internal sealed class CircuitBreaker
     public void RecordSuccess(bool probe)
     {
         if (OnSuccess(probe, out TimeSpan outage, out long skipped)) Log.CircuitClosed(_logger, outage, skipped);
+        _status?.Up();
     }
 
     /// <summary>The store failed: <see cref="OnFailure"/>, logging when that opened the circuit.</summary>

@@ -24,6 +24,7 @@ namespace RedisCell.Aspects.Resilience;
 internal sealed class StoreFallback
 {
     private readonly FailureOptions _options;
+    private readonly StoreStatus? _status;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly string _store;
@@ -33,8 +34,9 @@ internal sealed class StoreFallback
     private long _lastLog;
     private long _unreported;
 
-    public StoreFallback(FailureOptions options, TimeProvider time, ILogger logger, string store)
+    public StoreFallback(FailureOptions options, TimeProvider time, ILogger logger, string store, StoreStatus? status = null)
     {
+        _status = status;
         _options = options;
         _time = time;
         _logger = logger;
@@ -73,6 +75,7 @@ internal sealed class StoreFallback
 
         CellTelemetry.RecordError(rules[deciding].Policy, _store, error, applied);
         Report(error, applied);
+        _status?.Down(Describe(error));
         RateLimitResult answer = applied switch
         {
             FailureMode.FailClosed => throw Unavailable(rules[deciding], error),

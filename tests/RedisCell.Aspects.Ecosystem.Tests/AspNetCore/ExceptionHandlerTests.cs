@@ -128,6 +128,39 @@ public sealed class ExceptionHandlerTests
         Assert.Equal(HttpStatusCode.InternalServerError, (await web.Client.GetAsync("/broken")).StatusCode);
     }
 
+    [Theory]
+    [InlineData("Test")]
+    [InlineData("Development")]
+    public async Task WithoutUseExceptionHandlerARefusalIsStill429AndOtherErrorsAreNotOurs(string environment)
+    {
+        // A newcomer who forgot app.UseExceptionHandler(): the package's own middleware answers in
+        // production, the developer exception page's filter in Development.
+        await using WebApp web = await WebApp.StartAsync(
+            builder =>
+            {
+                builder.Services.AddRedisCell().UseInProcess();
+                builder.Services.AddRedisCellExceptionHandler();
+            },
+            app =>
+            {
+                app.MapGet("/orders/{userId}", (string userId) => Order(userId));
+                app.MapGet("/unavailable", string () => throw new RateLimiterUnavailableException("Redis did not answer within 250 ms."));
+                app.MapGet("/broken", string () => throw new InvalidOperationException("not a rate limit"));
+            },
+            environment);
+        Assert.Equal(HttpStatusCode.OK, (await web.Client.GetAsync("/orders/zoe")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await web.Client.GetAsync("/orders/zoe")).StatusCode);
+        HttpResponseMessage third = await web.Client.GetAsync("/orders/zoe");
+        Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
+        Assert.Equal("2", Header(third, "X-RateLimit-Limit"));
+        Assert.True(third.Headers.Contains("Retry-After"));
+        JsonElement problem = await third.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Too Many Requests", problem.GetProperty("title").GetString());
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await web.Client.GetAsync("/unavailable")).StatusCode);
+        Assert.Equal(HttpStatusCode.InternalServerError, (await web.Client.GetAsync("/broken")).StatusCode);
+    }
+
     [Fact]
     public async Task AStatusOtherThan429CanBeChosenButMustBeAnError()
     {

@@ -19,9 +19,9 @@ public sealed class WebApp : IAsyncDisposable
 
     public IServiceProvider Services => App.Services;
 
-    public static async Task<WebApp> StartAsync(Action<WebApplicationBuilder> configureBuilder, Action<WebApplication> configureApp)
+    public static async Task<WebApp> StartAsync(Action<WebApplicationBuilder> configureBuilder, Action<WebApplication> configureApp, string environment = "Test")
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Test" });
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = environment });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         configureBuilder(builder);

@@ -224,18 +224,8 @@ public sealed class EnvironmentLimiterTests(ITestOutputHelper output)
     // Runs the first-call app with only the given REDIS_* variables set, and returns its lines.
     private static async Task<string[]> RunFirstCallAppAsync(string run, int calls, params (string Name, string? Value)[] variables)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "RedisCell.Aspects.FirstCallApp.dll"));
-        start.ArgumentList.Add(run);
-        start.ArgumentList.Add(calls.ToString());
-        foreach (string name in new[] { "REDIS_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_DB", "REDIS_PASSWORD" }) start.Environment.Remove(name);
-        foreach ((string name, string? value) in variables) start.Environment[name] = value;
-        using Process process = Process.Start(start)!;
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync(deadline.Token);
-        Task<string> stderr = process.StandardError.ReadToEndAsync(deadline.Token);
-        await process.WaitForExitAsync(deadline.Token);
-        Assert.True(process.ExitCode == 0, $"the app exited with {process.ExitCode}: {await stderr}");
-        return (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        FirstCallApp.Run result = await FirstCallApp.RunAsync(run, calls, pauseMs: 0, variables);
+        Assert.True(result.ExitCode == 0, $"the app exited with {result.ExitCode}: {result.Errors}");
+        return result.Lines;
     }
 }
