@@ -56,6 +56,12 @@ internal sealed class RedisCellOptionsValidator : IValidateOptions<RedisCellOpti
         name ??= Options.DefaultName;
         if (!_registry.Contains(name)) return ValidateOptionsResult.Skip;
         string section = RedisCellBuilder.SectionPathFor(name);
+        if (_provider.GetService<IConfiguration>() is { } configuration)
+        {
+            string[] unreadable = ConfigurationValues.Unreadable(section, configuration.GetSection(section)).ToArray();
+            if (unreadable.Length > 0) return ValidateOptionsResult.Fail(unreadable);
+        }
+
         try
         {
             options.Validate();
@@ -73,6 +79,10 @@ internal sealed class RedisCellOptionsValidator : IValidateOptions<RedisCellOpti
         name ??= Options.DefaultName;
         if (!_registry.Contains(name)) return ValidateOptionsResult.Skip;
         string section = RedisCellBuilder.SectionPathFor(name);
+
+        // A value the binder could not read is reported once, with the limiter's other settings.
+        IConfiguration? values = _provider.GetService<IConfiguration>();
+        if (values is not null && ConfigurationValues.Unreadable(section, values.GetSection(section)).Any()) return ValidateOptionsResult.Skip;
         var failures = new List<string>();
 
         if (_provider.GetService<IConfiguration>() is { } configuration)

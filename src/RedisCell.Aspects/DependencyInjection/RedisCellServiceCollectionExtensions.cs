@@ -66,11 +66,11 @@ public static class RedisCellServiceCollectionExtensions
                 {
                     if (provider.GetService<TimeProvider>() is { } time) options.TimeProvider = time;
                     if (provider.GetService<ILoggerFactory>() is { } loggers) options.LoggerFactory = loggers;
-                    provider.GetService<IConfiguration>()?.GetSection(section).Bind(options);
+                    BindSection(provider, section, options);
                 })
                 .ValidateOnStart();
             services.AddOptions<RedisCellConnectionOptions>(name)
-                .Configure<IServiceProvider>((options, provider) => provider.GetService<IConfiguration>()?.GetSection(section).Bind(options))
+                .Configure<IServiceProvider>((options, provider) => BindSection(provider, section, options))
                 .ValidateOnStart();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisCellOptions>, RedisCellOptionsValidator>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisCellConnectionOptions>, RedisCellOptionsValidator>());
@@ -89,5 +89,18 @@ public static class RedisCellServiceCollectionExtensions
 
         if (configure is not null) services.Configure(name, configure);
         return new RedisCellBuilder(services, name);
+    }
+
+    // A value the binder cannot convert ("FailOpn", "fast") would throw its own exception here,
+    // without the valid values; RedisCellOptionsValidator reports it instead, naming them.
+    private static void BindSection(IServiceProvider provider, string section, object options)
+    {
+        try
+        {
+            provider.GetService<IConfiguration>()?.GetSection(section).Bind(options);
+        }
+        catch (InvalidOperationException)
+        {
+        }
     }
 }

@@ -275,14 +275,22 @@ public sealed class AddRedisCellTests
             known);
     }
 
-    [Fact]
-    public async Task AValueThatIsNotAnOptionNamesTheSetting()
+    [Theory]
+    [InlineData("Failure:Mode", "FailOpn", "RedisCell:Failure:Mode is 'FailOpn', which is not one of FailOpen, FailClosed, Local.")]
+    [InlineData("Failure:Mode", "7", "RedisCell:Failure:Mode is '7', which is not one of FailOpen, FailClosed, Local.")]
+    [InlineData("Clock", "wall", "RedisCell:Clock is 'wall', which is not one of Server, Client.")]
+    [InlineData("Failure:Timeout", "fast", "RedisCell:Failure:Timeout is 'fast', which is not a duration such as 00:00:00.250.")]
+    [InlineData("Database", "main", "RedisCell:Database is 'main', which is not a whole number.")]
+    [InlineData("Failure:LocalShare", "half", "RedisCell:Failure:LocalShare is 'half', which is not a number.")]
+    [InlineData("InProcess", "yes", "RedisCell:InProcess is 'yes', which is not true or false.")]
+    public async Task AValueThatIsNotAnOptionNamesTheSettingAndWhatItShouldBe(string key, string value, string expected)
     {
-        using IHost host = Hosts.Build(
-            new Dictionary<string, string?> { ["RedisCell:InProcess"] = "true", ["RedisCell:Failure:Mode"] = "Sometimes" },
-            services => services.AddRedisCell());
+        var configuration = new Dictionary<string, string?> { [$"RedisCell:{key}"] = value };
+        if (key != "InProcess") configuration["RedisCell:InProcess"] = "true";
+        using IHost host = Hosts.Build(configuration, services => services.AddRedisCell());
         Exception failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
-        Assert.Contains("RedisCell:Failure:Mode", Hosts.AllMessages(failure));
+        Assert.Contains(expected, Hosts.AllMessages(failure));
+        Assert.IsType<OptionsValidationException>(failure); // not the binder's conversion error, whose message lists nothing
     }
 
     [Fact]
