@@ -13,6 +13,12 @@ public sealed class PackageTests
 {
     private static readonly TimeSpan s_stepTimeout = TimeSpan.FromMinutes(5);
 
+#if DEBUG
+    private const string Configuration = "Debug";
+#else
+    private const string Configuration = "Release";
+#endif
+
     private const string ConsumerProject = """
         <Project Sdk="Microsoft.NET.Sdk">
           <PropertyGroup>
@@ -86,6 +92,28 @@ public sealed class PackageTests
           </fallbackPackageFolders>
         </configuration>
         """;
+
+    [Fact]
+    public async Task Packing_the_solution_makes_the_two_packages_and_warns_about_nothing()
+    {
+        // What a contributor or a release job runs; samples, tests and tools are not packages and
+        // must say nothing (the Web SDK warned about the WebApi sample).
+        string feed = Directory.CreateTempSubdirectory("rediscell-pack-").FullName;
+        try
+        {
+            string output = await DotnetCli.RunAsync(RepositoryRoot(), s_stepTimeout, "pack", "RedisCell.Aspects.sln", "-c", Configuration, "-o", feed);
+            Assert.DoesNotContain("warning", output, StringComparison.OrdinalIgnoreCase);
+            string[] packages = Directory.GetFiles(feed, "*.nupkg").Select(f => Path.GetFileName(f)).Order().ToArray();
+            Assert.Collection(
+                packages,
+                p => Assert.Matches(@"^RedisCell\.Aspects\.\d+\.\d+\.\d+", p),
+                p => Assert.Matches(@"^RedisCell\.Aspects\.AspNetCore\.\d+\.\d+\.\d+", p));
+        }
+        finally
+        {
+            Directory.Delete(feed, recursive: true);
+        }
+    }
 
     [Fact]
     public async Task A_consumer_of_the_nupkg_is_throttled_with_nothing_but_a_package_reference()
