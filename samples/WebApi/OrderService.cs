@@ -9,11 +9,11 @@ public sealed record Order(string Id, string UserId, decimal Total);
 public sealed class OrderService
 {
     /// <summary>
-    /// A user's orders: at most one call a minute per user, with a burst of two
-    /// (GCRA, as redis-cell's <c>CL.THROTTLE user:&lt;id&gt; 1 1 60</c>). A third quick call throws
+    /// A user's orders: two calls at once per user (maxBurst + 1), then one a minute (GCRA, as
+    /// redis-cell's <c>CL.THROTTLE user:&lt;id&gt; 1 1 60</c>). A third quick call throws
     /// <see cref="RateLimitExceededException"/>, which the API answers with 429.
     /// </summary>
-    [Throttle("user:{userId}", 1, 1, 60)]
+    [Throttle("user:{userId}", maxBurst: 1, count: 1, periodSeconds: 60)]
     public IReadOnlyList<Order> GetOrders(string userId) =>
     [
         new($"{userId}-1001", userId, 42.50m),

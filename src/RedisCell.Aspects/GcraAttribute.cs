@@ -3,9 +3,10 @@ using System;
 namespace RedisCell.Aspects;
 
 /// <summary>
-/// Limits calls to the method with GCRA, exactly as redis-cell's
-/// <c>CL.THROTTLE key max_burst count period</c>: <c>[Gcra(15, 30, 60)]</c> allows 30 calls a
-/// minute with bursts of up to 16, for all callers together.
+/// Limits calls to the method with GCRA, exactly as redis-cell's <c>CL.THROTTLE key max_burst
+/// count period</c>, for all callers together: allows <c>maxBurst + 1</c> calls at once, then
+/// <c>count</c> per <c>periodSeconds</c>. <c>[Gcra(maxBurst: 15, count: 30, periodSeconds: 60)]</c>
+/// allows 16 calls at once, then 30 a minute.
 /// </summary>
 /// <remarks>
 /// Without <see cref="Key"/> the method has one key of its own: its full name (namespace, type,
