@@ -20,7 +20,6 @@ public static class OrdersApi
         builder.Services.AddSingleton<OrderService>();
 
         WebApplication app = builder.Build();
-        app.UseExceptionHandler();
         app.MapGet("/orders/{userId}", (string userId, OrderService orders) => orders.GetOrders(userId));
         return app;
     }
