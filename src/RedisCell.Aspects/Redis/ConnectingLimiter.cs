@@ -1,4 +1,6 @@
 using System;
+using System.Net;
+using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
@@ -23,6 +25,7 @@ internal sealed class ConnectingLimiter : CellLimiter
     private readonly TimeSpan _budget;
     private readonly StoreFallback _fallback;
     private CellLimiter? _connected;
+    private string? _refused;
     private int _disposed;
 
     public ConnectingLimiter(ConfigurationOptions configuration, RedisCellOptions options)
@@ -42,6 +45,7 @@ internal sealed class ConnectingLimiter : CellLimiter
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
+        _ = Task.Run(() => EndWaitIfRefusedAsync(configuration));
     }
 
     /// <summary>The limiter once it is connected and warmed up (for tests).</summary>
@@ -122,6 +126,33 @@ internal sealed class ConnectingLimiter : CellLimiter
         return await (rules.Length == 1 ? connected.CheckCoreAsync(rules.Span[0], cancellationToken) : connected.CheckManyCoreAsync(rules, cancellationToken)).ConfigureAwait(false);
     }
 
+    // StackExchange.Redis can take its whole connect timeout to report a refused connection (seen on
+    // a loaded machine); a plain TCP connect learns it at once, so no decision waits for nothing.
+    private async Task EndWaitIfRefusedAsync(ConfigurationOptions configuration)
+    {
+        using var budget = new CancellationTokenSource(_budget);
+        foreach (EndPoint endpoint in configuration.EndPoints)
+        {
+            try
+            {
+                using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                await socket.ConnectAsync(endpoint, budget.Token).ConfigureAwait(false);
+                return; // something listens there: the connect decides
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
+            {
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+            {
+                return;
+            }
+        }
+
+        _refused = $"No connection to Redis at {EnvironmentConnection.Describe(configuration)}: Connection refused";
+        _settledEvent.Set();
+        _settled.TrySetResult();
+    }
+
     private void OnSettled(Task<RedisCellLimiter> connecting)
     {
         // Only a configuration StackExchange.Redis cannot use fails here (an unreachable server does
@@ -140,7 +171,7 @@ internal sealed class ConnectingLimiter : CellLimiter
     private Exception NotConnected() => _connecting.Exception?.GetBaseException() ?? new RedisConnectionException(
         ConnectionFailureType.UnableToConnect,
         CommandFlags.None,
-        $"The shared limiter is still connecting to the Redis {SharedLimiter.RedisUrlVariable} names; it did not connect within its {_budget.TotalMilliseconds:0} ms connect budget, so decisions follow the failure mode until it does.");
+        Volatile.Read(ref _refused) ?? $"The shared limiter is still connecting to the Redis {SharedLimiter.RedisUrlVariable} names; it did not connect within its {_budget.TotalMilliseconds:0} ms connect budget, so decisions follow the failure mode until it does.");
 
     private CellLimiter Ready(string key) => Volatile.Read(ref _connected) ?? throw new RateLimiterUnavailableException(
         $"The rate-limit store could not reset '{key}': the shared limiter is still connecting to the Redis {SharedLimiter.RedisUrlVariable} names.",

@@ -31,7 +31,14 @@ internal sealed class RedisConnection : IDisposable, IAsyncDisposable
     private IDatabase? _syncDatabase;
     private Task<ConnectionMultiplexer>? _syncConnecting;
     private bool _disposed;
+    // How long a connect waits for the connection's next attempt to say why it failed (it retries every 400 ms).
+    private static readonly TimeSpan s_failureWait = TimeSpan.FromMilliseconds(600);
+    private const int Unknown = -1;
+
+    private readonly TaskCompletionSource _failureSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ManualResetEventSlim _failureSeenEvent = new();
     private volatile string? _lastFailure;
+    private volatile int _lastFailureType = Unknown;
 
     public RedisConnection(IConnectionMultiplexer multiplexer, RedisCellOptions options, ILogger logger, bool owned)
     {
@@ -116,11 +123,16 @@ internal sealed class RedisConnection : IDisposable, IAsyncDisposable
         {
             // Answered at once: the connection fails commands fast while it has no server.
             await Database.PingAsync().WaitAsync(_options.Failure.Timeout).ConfigureAwait(false);
+            return;
         }
         catch (Exception ex) when (ex is RedisConnectionException or TimeoutException)
         {
-            Explain(ex);
+            Note(ex);
         }
+
+        // A ping that met a reconnect under way says nothing of why; the next attempt's failure does.
+        if (_lastFailureType == Unknown) await _failureSeen.Task.WaitAsync(s_failureWait).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        ThrowIfCredentialsRefused();
     }
 
     /// <summary>The synchronous <see cref="ExplainNotConnectedAsync"/>.</summary>
@@ -130,11 +142,15 @@ internal sealed class RedisConnection : IDisposable, IAsyncDisposable
         try
         {
             Database.Ping();
+            return;
         }
         catch (Exception ex) when (ex is RedisConnectionException or TimeoutException)
         {
-            Explain(ex);
+            Note(ex);
         }
+
+        if (_lastFailureType == Unknown) _failureSeenEvent.Wait(s_failureWait);
+        ThrowIfCredentialsRefused();
     }
 
     public void Dispose()
@@ -151,7 +167,7 @@ internal sealed class RedisConnection : IDisposable, IAsyncDisposable
         if (_owned) await Multiplexer.DisposeAsync().ConfigureAwait(false);
     }
 
-    private void Explain(Exception failure)
+    private void Note(Exception failure)
     {
         if (failure is not RedisConnectionException connection)
         {
@@ -160,13 +176,22 @@ internal sealed class RedisConnection : IDisposable, IAsyncDisposable
         }
 
         _lastFailure ??= StoreErrors.ConnectionReason(connection);
-        if (StoreErrors.IsCredentialsRefused(connection))
-        {
-            throw new RedisCellException($"{Description} refused the credentials ({_lastFailure}); check the user and password of the connection string.", innerException: connection);
-        }
+        if (StoreErrors.IsCredentialsRefused(connection)) _lastFailureType = (int)ConnectionFailureType.AuthenticationFailure;
     }
 
-    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e) => _lastFailure = StoreErrors.ConnectionReason(e.FailureType, e.Exception);
+    private void ThrowIfCredentialsRefused()
+    {
+        if (_lastFailureType != (int)ConnectionFailureType.AuthenticationFailure) return;
+        throw new RedisCellException($"{Description} refused the credentials ({_lastFailure}); check the user and password of the connection string.");
+    }
+
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    {
+        _lastFailure = StoreErrors.ConnectionReason(e.FailureType, e.Exception);
+        _lastFailureType = (int)e.FailureType;
+        _failureSeenEvent.Set();
+        _failureSeen.TrySetResult();
+    }
 
     private static int TimeoutMilliseconds(RedisCellOptions options) => (int)Math.Ceiling(options.Failure.Timeout.TotalMilliseconds);
 

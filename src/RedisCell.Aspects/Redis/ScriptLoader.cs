@@ -35,9 +35,10 @@ internal sealed class ScriptLoader
                     await server.ScriptLoadAsync(script.Text).WaitAsync(Deadline.Remaining(deadline), cancellationToken).ConfigureAwait(false);
                     break;
                 }
-                catch (RedisTimeoutException) when (!Deadline.HasPassed(deadline))
+                catch (RedisTimeoutException) when (!Deadline.HasPassed(deadline) && server.IsConnected)
                 {
-                    // The server may still be loading it; the next attempt finds it compiled.
+                    // The server may still be loading it; the next attempt finds it compiled. A server
+                    // the connection cannot reach would time out every attempt until the deadline.
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
@@ -62,7 +63,7 @@ internal sealed class ScriptLoader
                     server.ScriptLoad(script.Text);
                     break;
                 }
-                catch (RedisTimeoutException) when (Stopwatch.GetTimestamp() < deadline)
+                catch (RedisTimeoutException) when (Stopwatch.GetTimestamp() < deadline && server.IsConnected)
                 {
                 }
                 catch (Exception ex)
