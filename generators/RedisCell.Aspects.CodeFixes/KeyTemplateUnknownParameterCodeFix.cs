@@ -40,6 +40,9 @@ public sealed class KeyTemplateUnknownParameterCodeFix : CodeFixProvider
         foreach (Diagnostic diagnostic in context.Diagnostics)
         {
             if (!diagnostic.Properties.TryGetValue(DiagnosticInfo.SubjectProperty, out string? unknown) || unknown is null) continue;
+            // The generator chose them (ClosestName) for the message; the fix offers the same ones.
+            if (!diagnostic.Properties.TryGetValue(DiagnosticInfo.SuggestionsProperty, out string? suggested) || string.IsNullOrEmpty(suggested)) continue;
+            string[] closest = suggested!.Split(',');
             AttributeSyntax? attribute = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)
                 .AncestorsAndSelf().OfType<AttributeSyntax>().FirstOrDefault();
             if (attribute?.Parent?.Parent is not MethodDeclarationSyntax declaration) continue;
@@ -49,14 +52,13 @@ public sealed class KeyTemplateUnknownParameterCodeFix : CodeFixProvider
             LiteralExpressionSyntax? literal = TemplateLiteral.Of(KeyTemplateArgument.Find(attribute, data));
             if (literal is null) continue;
 
-            IReadOnlyList<string> closest = ClosestName.For(unknown, method.Parameters.Select(p => p.Name));
             foreach (string parameter in closest)
             {
                 IReadOnlyList<TextChange>? changes = Rename(literal.Token, unknown, parameter);
                 if (changes is null || changes.Count == 0) continue;
                 string title = $"Use parameter '{parameter}'";
                 context.RegisterCodeFix(
-                    CodeAction.Create(title, cancellationToken => TemplateLiteral.Apply(context.Document, changes, cancellationToken), equivalenceKey: closest.Count == 1 ? ClosestKey : ClosestKey + ":" + parameter),
+                    CodeAction.Create(title, cancellationToken => TemplateLiteral.Apply(context.Document, changes, cancellationToken), equivalenceKey: closest.Length == 1 ? ClosestKey : ClosestKey + ":" + parameter),
                     diagnostic);
             }
         }

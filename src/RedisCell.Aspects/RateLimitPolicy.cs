@@ -25,4 +25,17 @@ public abstract class RateLimitPolicy
 
     /// <summary>A short, stable description such as <c>gcra(max_burst=15, count=30, period=60s)</c>.</summary>
     public abstract override string ToString();
+
+    /// <summary>
+    /// Whether two policies count a key the same way: the same algorithm with the same numbers,
+    /// whatever instance holds them (each generated file keeps its own). The failure mode is not
+    /// part of the limit.
+    /// </summary>
+    internal static bool SameLimit(RateLimitPolicy a, RateLimitPolicy b) =>
+        ReferenceEquals(a, b) || (a, b) switch
+        {
+            (Gcra.GcraPolicy x, Gcra.GcraPolicy y) => x.MaxBurst == y.MaxBurst && x.Count == y.Count && x.PeriodSeconds == y.PeriodSeconds,
+            (FixedWindow.FixedWindowPolicy x, FixedWindow.FixedWindowPolicy y) => x.Limit == y.Limit && x.WindowMilliseconds == y.WindowMilliseconds,
+            _ => false,
+        };
 }

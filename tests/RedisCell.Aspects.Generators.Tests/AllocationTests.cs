@@ -72,6 +72,24 @@ public sealed class AllocationTests(ITestOutputHelper output)
             [RatePerSecond(100000000)] public ValueTask<int> GetAsync(int id, string region) => new(id + region.Length);
         }
 
+        public interface IShelf
+        {
+            [RatePerSecond(100000000, Key = "shelf")] int Find(int id);
+
+            [RatePerSecond(100000000, Key = "shelf")] ValueTask<int> FindAsync(int id);
+        }
+
+        public sealed partial class Shelf : IShelf
+        {
+            [RatePerSecond(100000000, Key = "shelf")] public partial int Find(int id);
+
+            private int FindCore(int id) => id;
+
+            [RatePerSecond(100000000, Key = "shelf")] public partial ValueTask<int> FindAsync(int id);
+
+            private ValueTask<int> FindAsyncCore(int id) => new(id);
+        }
+
         public static class Calls
         {
             private static readonly Guid s_guid = new("00000000-0000-0000-0000-000000000001");
@@ -87,6 +105,14 @@ public sealed class AllocationTests(ITestOutputHelper output)
             private static readonly Store s_store = new();
             public static void EchoAsync() => Api.EchoAsync(1).GetAwaiter().GetResult();
             public static void StoreGetAsync() => s_store.GetAsync(1, "eu").GetAwaiter().GetResult();
+
+            // A partial-mode method called on its class, and through the interface member it implements.
+            private static readonly Shelf s_shelf = new();
+            private static readonly IShelf s_shelfInterface = s_shelf;
+            public static void Find() => s_shelf.Find(1);
+            public static void FindThroughInterface() => s_shelfInterface.Find(1);
+            public static void FindAsync() => s_shelf.FindAsync(1).GetAwaiter().GetResult();
+            public static void FindAsyncThroughInterface() => s_shelfInterface.FindAsync(1).GetAwaiter().GetResult();
         }
         """;
 
@@ -144,6 +170,32 @@ public sealed class AllocationTests(ITestOutputHelper output)
         }
 
         Assert.True(bytes == baseline, measured);
+    }
+
+    /// <summary>
+    /// Through the interface, the interceptor builds its key and the partial body its own, to compare:
+    /// marking, unmarking and the comparison allocate nothing more.
+    /// </summary>
+    [Theory]
+    [InlineData("Find")]
+    [InlineData("FindAsync")]
+    public async Task An_interface_call_a_partial_body_skips_costs_only_the_interceptors_key(string direct)
+    {
+        await using CellLimiter limiter = await TestEngines.ConfigureAsync(TestEngines.InProcess, Throttling.NewClock());
+        long throughInterface = SteadyBytesPerCall(s_consumer.Value.Method<Action>("Consumer.Calls", direct + "ThroughInterface"));
+
+        // Counted once a call: the body skipped what the interceptor decided.
+        Assert.Equal(CallsMeasured.ToString(System.Globalization.CultureInfo.InvariantCulture), ((InProcessCellLimiter)limiter).Inspect("shelf").Value);
+        long onTheClass = SteadyBytesPerCall(s_consumer.Value.Method<Action>("Consumer.Calls", direct));
+        string measured = $"{direct}: {throughInterface} bytes a call through the interface against {onTheClass} on the class; only the interceptor's key ({StringBytes("shelf".Length)} bytes) should differ";
+        output.WriteLine(measured);
+        if (!RuntimeIsOptimized)
+        {
+            output.WriteLine($"NOT CHECKED: {typeof(RateLimitKeyBuilder).Assembly.GetName().Name} was built without optimizations (a Debug build).");
+            return;
+        }
+
+        Assert.True(throughInterface - onTheClass == StringBytes("shelf".Length), measured);
     }
 
     /// <summary>

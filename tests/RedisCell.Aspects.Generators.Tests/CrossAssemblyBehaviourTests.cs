@@ -43,6 +43,33 @@ public sealed class CrossAssemblyBehaviourTests
                 return ++_placed;
             }
         }
+
+        // RCA014's fix on the interface, RCA013's advice (partial mode) for the implementation.
+        public interface IAccounts
+        {
+            [Throttle("account:{user}", 2, 1, 60)]
+            int Get(string user);
+
+            [Throttle("account-async:{user}", 2, 1, 60)]
+            Task<int> GetAsync(string user);
+        }
+
+        public sealed partial class Accounts : IAccounts
+        {
+            [Throttle("account:{user}", 2, 1, 60)]
+            public partial int Get(string user);
+
+            private int GetCore(string user) => 1;
+
+            [Throttle("account-async:{user}", 2, 1, 60)]
+            public partial Task<int> GetAsync(string user);
+
+            private async Task<int> GetAsyncCore(string user)
+            {
+                await Task.Yield();
+                return 1;
+            }
+        }
         """;
 
     private const string Consumer = """
@@ -68,6 +95,12 @@ public sealed class CrossAssemblyBehaviourTests
                 Func<string, Task<int>> place = s_orders.PlaceAsync;
                 return place("group");
             }
+
+            private static readonly IAccounts s_accounts = new Accounts();
+
+            public static Task AccountThroughInterface() => s_accounts.Get("interface") == 1 ? Task.CompletedTask : throw new InvalidOperationException("Get");
+
+            public static Task AccountThroughInterfaceAsync() => s_accounts.GetAsync("interface");
         }
         """;
 
@@ -111,14 +144,19 @@ public sealed class CrossAssemblyBehaviourTests
     }
 
     /// <summary>Each engine with each way of calling: directly, through the interface, through a method-group delegate.</summary>
-    public static TheoryData<string, string, string> EnginesAndCalls()
+    public static TheoryData<string, string, string> EnginesAndCalls() =>
+        EnginesWith(("Direct", "order:direct"), ("ThroughInterface", "order:interface"), ("ThroughMethodGroup", "order:group"));
+
+    /// <summary>Each engine with each call of an attributed interface member, and the key it counts under.</summary>
+    public static TheoryData<string, string, string> EnginesAndInterfaceCalls() =>
+        EnginesWith(("AccountThroughInterface", "account:interface"), ("AccountThroughInterfaceAsync", "account-async:interface"));
+
+    private static TheoryData<string, string, string> EnginesWith(params (string Scenario, string Key)[] calls)
     {
         var data = new TheoryData<string, string, string>();
         foreach (string engine in TestEngines.Engines())
         {
-            data.Add(engine, "Direct", "order:direct");
-            data.Add(engine, "ThroughInterface", "order:interface");
-            data.Add(engine, "ThroughMethodGroup", "order:group");
+            foreach ((string scenario, string key) in calls) data.Add(engine, scenario, key);
         }
 
         return data;
@@ -145,9 +183,38 @@ public sealed class CrossAssemblyBehaviourTests
         string interceptors = Assert.Single(result.Sources).SourceText.ToString();
         Assert.Contains("Library.Catalog.Find(int)", interceptors, StringComparison.Ordinal);
         Assert.DoesNotContain("PlaceAsync", interceptors, StringComparison.Ordinal);
+        Assert.Contains("Library.IAccounts.Get(string)", interceptors, StringComparison.Ordinal);
 
         await using CellLimiter limiter = await TestEngines.ConfigureAsync(engine, Throttling.NewClock());
         RateLimitExceededException refused = await Throttling.AssertLimitedAfterAsync(engine, 3, s_minute, Scenario(consumer, "Direct"));
         Assert.Equal("order:direct", refused.Key);
+    }
+
+    /// <summary>
+    /// The consumer intercepts the call of the library's attributed interface member and marks what
+    /// it decided under the member's id; the library's partial body, compiled apart, names the same
+    /// id and skips the acquire: one unit a call, 3 calls.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(EnginesAndInterfaceCalls))]
+    public async Task An_interface_call_to_a_partial_implementation_in_another_assembly_is_counted_once(string engine, string scenario, string key)
+    {
+        (LoadedAssembly consumer, GeneratorResult result) = s_withGenerator.Value;
+        string member = scenario.EndsWith("Async", StringComparison.Ordinal) ? "GetAsync" : "Get";
+        Assert.Contains($"in __rule0, \"Library.IAccounts.{member}(string)\", null", Assert.Single(result.Sources).SourceText.ToString(), StringComparison.Ordinal);
+
+        await using CellLimiter limiter = await TestEngines.ConfigureAsync(engine, Throttling.NewClock());
+        RateLimitExceededException refused = await Throttling.AssertLimitedAfterAsync(engine, 3, s_minute, Scenario(consumer, scenario));
+        Assert.Equal(key, refused.Key);
+    }
+
+    /// <summary>Counted twice, the key would live two emission intervals (120 s) after one call.</summary>
+    [Theory]
+    [MemberData(nameof(EnginesAndInterfaceCalls))]
+    public async Task An_interface_call_to_a_partial_implementation_in_another_assembly_leaves_one_emission_interval(string engine, string scenario, string key)
+    {
+        await using CellLimiter limiter = await TestEngines.ConfigureAsync(engine, Throttling.NewClock());
+        await Scenario(s_withGenerator.Value.Loaded, scenario)();
+        Assert.InRange(await Throttling.TimeToLiveAsync(limiter, key), s_minute - TimeSpan.FromSeconds(10), s_minute);
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using RedisCell.Aspects.Generators.Diagnostics;
 using RedisCell.Aspects.Generators.Parsing;
@@ -28,24 +29,7 @@ internal static class BaseMembers
     {
         var members = new List<BaseMember>();
         if (method.OverriddenMethod is { } overridden) Add(members, overridden, DiagnosticMessages.Overrides);
-        foreach (IMethodSymbol implemented in method.ExplicitInterfaceImplementations) Add(members, implemented, DiagnosticMessages.Implements);
-
-        INamedTypeSymbol type = method.ContainingType;
-        if (method.MethodKind == MethodKind.Ordinary && type.TypeKind is TypeKind.Class or TypeKind.Struct)
-        {
-            foreach (INamedTypeSymbol @interface in type.AllInterfaces)
-            {
-                foreach (ISymbol candidate in @interface.GetMembers(method.Name))
-                {
-                    if (candidate is IMethodSymbol member
-                        && SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(member), method))
-                    {
-                        Add(members, member, DiagnosticMessages.Implements);
-                    }
-                }
-            }
-        }
-
+        foreach (IMethodSymbol implemented in DispatchedMembers.Implemented(method, throughOverrides: false)) Add(members, implemented, DiagnosticMessages.Implements);
         return members;
     }
 
@@ -54,35 +38,10 @@ internal static class BaseMembers
     /// implements, that is limited by interceptors: a call bound to <paramref name="method"/> itself
     /// is not intercepted for that member's attributes (the mirror image of <see cref="UnlimitedOf"/>).
     /// </summary>
-    public static IMethodSymbol? LimitedBaseOf(IMethodSymbol method)
-    {
-        for (IMethodSymbol? overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
-        {
-            if (InterceptorMode.IsLimitedByInterceptors(overridden)) return overridden.OriginalDefinition;
-        }
-
-        foreach (IMethodSymbol implemented in method.ExplicitInterfaceImplementations)
-        {
-            if (InterceptorMode.IsLimitedByInterceptors(implemented)) return implemented.OriginalDefinition;
-        }
-
-        INamedTypeSymbol type = method.ContainingType;
-        if (method.MethodKind != MethodKind.Ordinary || type.TypeKind is not (TypeKind.Class or TypeKind.Struct)) return null;
-        foreach (INamedTypeSymbol @interface in type.AllInterfaces)
-        {
-            foreach (ISymbol candidate in @interface.GetMembers(method.Name))
-            {
-                if (candidate is IMethodSymbol member
-                    && InterceptorMode.IsLimitedByInterceptors(member)
-                    && SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(member), method))
-                {
-                    return member.OriginalDefinition;
-                }
-            }
-        }
-
-        return null;
-    }
+    public static IMethodSymbol? LimitedBaseOf(IMethodSymbol method) =>
+        DispatchedMembers.Overridden(method)
+            .Concat(DispatchedMembers.Implemented(method, throughOverrides: false))
+            .FirstOrDefault(InterceptorMode.IsLimitedByInterceptors)?.OriginalDefinition;
 
     /// <summary>The properties a diagnostic needs for the fix to copy <paramref name="source"/>'s attributes to <paramref name="member"/>.</summary>
     public static System.Collections.Immutable.ImmutableDictionary<string, string?> FixProperties(IMethodSymbol member, IMethodSymbol source) =>

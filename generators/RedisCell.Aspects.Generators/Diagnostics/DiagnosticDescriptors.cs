@@ -41,7 +41,7 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor KeyTemplateUnknownParameter = Rule(
         "RCA003",
         "Key template names no parameter",
-        "Key template \"{0}\" on '{1}' uses '{2}', which is not a parameter of the method",
+        "Key template \"{0}\" on '{1}' uses '{2}', which is not a parameter of the method{3}",
         Usage, DiagnosticSeverity.Error);
 
     /// <summary>RCA004: a key template names a member that does not exist or cannot be read.</summary>

@@ -34,6 +34,14 @@ internal static class DiagnosticMessages
     /// <summary>RCA002, inside <see cref="HoleMalformed"/>.</summary>
     public static string NotAnIdentifier(string part) => $"'{part}' is not an identifier";
 
+    /// <summary>RCA003: the closest parameter names (<c>ClosestName</c>), or nothing when none is close.</summary>
+    public static string DidYouMean(IReadOnlyList<string> names) => names.Count switch
+    {
+        0 => "",
+        1 => $"; did you mean '{names[0]}'?",
+        _ => $"; did you mean {string.Join(", ", names.Take(names.Count - 1).Select(n => $"'{n}'"))} or '{names[names.Count - 1]}'?",
+    };
+
     /// <summary>RCA005: a hole names an out parameter.</summary>
     public const string KeyValueIsOut = "is an out parameter, unassigned before the call";
 

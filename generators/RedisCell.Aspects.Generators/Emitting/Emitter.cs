@@ -17,6 +17,8 @@ internal static class Emitter
 
     private const string Runtime = "global::RedisCell.Aspects.";
     private const string LimitedCalls = "global::" + GeneratedNamespace + ".LimitedCalls";
+    private const string DecidedCalls = "global::" + GeneratedNamespace + ".DecidedCalls";
+    private const string MemberIds = "global::" + GeneratedNamespace + ".RateLimitPolicies.MemberIds";
     private const string StackTraceHidden = "[global::System.Diagnostics.StackTraceHidden]";
 
     // Tools that read the compiled assembly (coverage, code metrics) cannot see the files'
@@ -66,7 +68,7 @@ internal static class Emitter
             writer.Open("");
 
             string method = target.Name + TypeParameterList(target.MethodTypeParameters);
-            WriteBody(writer, target, fieldPrefix, target.IsStatic ? null : receiver, method, qualifyStatic: true);
+            WriteBody(writer, target, fieldPrefix, target.IsStatic ? null : receiver, method, qualifyStatic: true, markFor: target.Dispatched ? target.Id : null, reachedThrough: null);
             writer.Close();
         }
 
@@ -103,7 +105,8 @@ internal static class Emitter
         if (!model.Modifiers.Split(' ').Contains("override")) WriteConstraints(writer, target.MethodTypeParameters);
         writer.Open("");
         string core = target.Name.TrimStart('@') + "Core" + TypeParameterList(target.MethodTypeParameters);
-        WriteBody(writer, target, $"global::{GeneratedNamespace}.RateLimitPolicies.Policy", target.IsStatic ? null : "this", core, qualifyStatic: false);
+        string? reachedThrough = model.ReachedThrough.IsEmpty ? null : MemberIds;
+        WriteBody(writer, target, $"global::{GeneratedNamespace}.RateLimitPolicies.Policy", target.IsStatic ? null : "this", core, qualifyStatic: false, markFor: null, reachedThrough);
 
         writer.Close();
         foreach (ContainingTypeModel unused in model.ContainingTypes) writer.Close();
@@ -114,6 +117,12 @@ internal static class Emitter
         writer.Line(s_generatedCode);
         writer.Open("file static class RateLimitPolicies");
         WritePolicyFields(writer, target.Rules, "Policy", "internal static readonly");
+        if (!model.ReachedThrough.IsEmpty)
+        {
+            writer.Line("// The members whose interceptors may have decided a call before it reaches the method.");
+            writer.Line($"internal static readonly string[] MemberIds = {{ {string.Join(", ", model.ReachedThrough.Select(id => SymbolDisplay.FormatLiteral(id, quote: true)))} }};");
+        }
+
         writer.Close();
         writer.Close();
         return writer.ToString();
@@ -176,8 +185,10 @@ internal static class Emitter
     /// Writes a body that builds the rules, asks the shared limiter, and calls <paramref name="method"/>
     /// (its name and type arguments) on <paramref name="receiver"/>, or when static on its type,
     /// which is written before the name in the direct call only when <paramref name="qualifyStatic"/>.
+    /// An interceptor marks what it decided for the member <paramref name="markFor"/> while the call
+    /// runs; a partial-mode body skips what was decided for a member in <paramref name="reachedThrough"/>.
     /// </summary>
-    private static void WriteBody(SourceWriter writer, TargetMethod target, string policyPrefix, string? receiver, string method, bool qualifyStatic)
+    private static void WriteBody(SourceWriter writer, TargetMethod target, string policyPrefix, string? receiver, string method, bool qualifyStatic, string? markFor, string? reachedThrough)
     {
         string local = GeneratedPrefix(target);
         for (int r = 0; r < target.Rules.Count; r++) WriteRule(writer, target.Rules[r], r, policyPrefix + r, local);
@@ -185,18 +196,40 @@ internal static class Emitter
         string callee = receiver is not null ? $"{receiver}.{method}" : qualifyStatic ? $"{target.ContainingType}.{method}" : method;
         string directCall = $"{callee}({string.Join(", ", target.Parameters.Select(p => p.ArgumentPrefix + p.Name))})";
         string token = target.Parameters.FirstOrDefault(p => p.IsCancellationToken)?.Name ?? "default";
+        bool several = target.Rules.Count > 1;
         string ruleList = string.Join(", ", Enumerable.Range(0, target.Rules.Count).Select(r => $"{local}rule{r}"));
-        string rules = target.Rules.Count > 1 ? $"new {Runtime}RateLimitRule[] {{ {ruleList} }}" : $"{local}rule0";
+        string rules = several ? $"new {Runtime}RateLimitRule[] {{ {ruleList} }}" : $"{local}rule0";
         // The limiter the rules name (all name the same one, or the parser reported RCA022).
         string? limiterName = target.Rules[0].Limiter is { } name ? SymbolDisplay.FormatLiteral(name, quote: true) : null;
         string limiter = limiterName is null ? $"{Runtime}SharedLimiter.Current" : $"{Runtime}SharedLimiter.Get({limiterName})";
+
+        // Marked rules are held until the call returns: several are the array the limiter decides.
+        string? mark = null;
+        if (markFor is not null)
+        {
+            writer.Line("// A partial-mode body this call dispatches to does not count it again (DecidedCalls).");
+            if (several)
+            {
+                writer.Line($"{Runtime}RateLimitRule[] {local}rules = {rules};");
+                rules = $"{local}rules";
+            }
+
+            mark = $"{(several ? rules : "in " + rules)}, {SymbolDisplay.FormatLiteral(markFor, quote: true)}, {limiterName ?? "null"}";
+        }
+
+        string? taken = reachedThrough is null
+            ? null
+            : $"{DecidedCalls}.TakeIfDecided({(several ? $"[{ruleList}]" : $"in {local}rule0")}, {reachedThrough}, {limiterName ?? "null"})";
+        if (taken is not null) writer.Line("// Counted once: an interceptor of a member this overrides or implements may have decided these rules for this call.");
 
         if (target.Shape == ReturnShape.AsyncEnumerable)
         {
             // A dynamic argument makes the call's type dynamic, and the helper's call with it.
             string source = target.Parameters.Any(p => p.Type is "dynamic" or "dynamic?") ? $"({target.ReturnType}){directCall}" : directCall;
+            // A marked enumeration is decided by the interceptor's wrapper, when it starts.
+            if (taken is not null) writer.Line($"if ({taken}) return {source};");
             writer.Line("// The call happens now; the limiter is asked when enumeration starts, once per enumeration.");
-            writer.Line($"return {LimitedCalls}.OnEnumeration({limiterName ?? "null"}, {rules}, {source}, {token});");
+            WriteMarked(writer, mark, $"return {LimitedCalls}.OnEnumeration({limiterName ?? "null"}, {rules}, {source}, {token});");
             return;
         }
 
@@ -208,7 +241,8 @@ internal static class Emitter
         bool awaitable = target.Shape is ReturnShape.Task or ReturnShape.TaskOfT or ReturnShape.ValueTask or ReturnShape.ValueTaskOfT;
         if (awaitable && target.CanDefer)
         {
-            WriteDeferredCall(writer, target, receiver, method, $"{limiter}.AcquireAsync({rules}, {token})", local + "state");
+            string acquire = $"{limiter}.AcquireAsync({rules}, {token})";
+            WriteDeferredCall(writer, target, receiver, method, taken is null ? acquire : $"{taken} ? default : {acquire}", local + "state", mark);
             return;
         }
 
@@ -217,10 +251,21 @@ internal static class Emitter
             writer.Line("// ref, out or ref struct arguments cannot wait for the limiter asynchronously: it is asked synchronously.");
         }
 
-        writer.Line(target.Rules.Count > 1
-            ? $"{limiter}.Acquire([{ruleList}]);"
-            : $"{limiter}.Acquire(in {local}rule0);");
-        writer.Line(target.Shape switch
+        string acquireNow = !several ? $"{limiter}.Acquire(in {local}rule0);"
+            : mark is not null ? $"{limiter}.Acquire({rules});"
+            : $"{limiter}.Acquire([{ruleList}]);";
+        if (taken is null)
+        {
+            writer.Line(acquireNow);
+        }
+        else
+        {
+            writer.Open($"if (!{taken})");
+            writer.Line(acquireNow);
+            writer.Close();
+        }
+
+        WriteMarked(writer, mark, target.Shape switch
         {
             ReturnShape.Void => $"{directCall};",
             ReturnShape.RefValue or ReturnShape.RefReadOnlyValue => $"return ref {directCall};",
@@ -228,12 +273,30 @@ internal static class Emitter
         });
     }
 
+    /// <summary>Writes <paramref name="statement"/>, within <c>DecidedCalls.Mark(</c><paramref name="mark"/><c>)</c> and <c>Unmark()</c> when marking.</summary>
+    private static void WriteMarked(SourceWriter writer, string? mark, string statement)
+    {
+        if (mark is null)
+        {
+            writer.Line(statement);
+            return;
+        }
+
+        writer.Line($"{DecidedCalls}.Mark({mark});");
+        writer.Open("try");
+        writer.Line(statement);
+        writer.Close();
+        writer.Open("finally");
+        writer.Line($"{DecidedCalls}.Unmark();");
+        writer.Close();
+    }
+
     /// <summary>
     /// Writes the call of an awaitable method through <c>LimitedCalls.Call</c>: at once when the
     /// limiter has answered, else after awaiting it. The receiver and arguments travel in a value
     /// tuple (one value alone, none as an empty tuple) to a static lambda, so nothing is allocated.
     /// </summary>
-    private static void WriteDeferredCall(SourceWriter writer, TargetMethod target, string? receiver, string method, string acquire, string state)
+    private static void WriteDeferredCall(SourceWriter writer, TargetMethod target, string? receiver, string method, string acquire, string state, string? mark)
     {
         var values = new List<(string Name, string Type)>();
         if (receiver is not null) values.Add((receiver, target.ContainingType));
@@ -260,7 +323,16 @@ internal static class Emitter
         writer.Line($"return {LimitedCalls}.Call(");
         writer.Line($"    {acquire},");
         writer.Line($"    {stateValue},");
-        writer.Line($"    {StackTraceHidden} static {target.ReturnType} ({state}) => {callee}({arguments}));");
+        string lambda = $"    {StackTraceHidden} static {target.ReturnType} ({state}) => {callee}({arguments})";
+        if (mark is null)
+        {
+            writer.Line(lambda + ");");
+            return;
+        }
+
+        // Marked by LimitedCalls around the lambda alone: the mark must not outlive the invocation.
+        writer.Line(lambda + ",");
+        writer.Line($"    {mark});");
     }
 
     private static void WriteRule(SourceWriter writer, RuleModel rule, int index, string policy, string local)

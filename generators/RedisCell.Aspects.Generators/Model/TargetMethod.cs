@@ -44,7 +44,7 @@ internal sealed record ParameterModel(string Name, string Type, string Declarati
 internal sealed record TypeParameterModel(string Name, string Constraints);
 
 /// <summary>A rate-limited method, reduced to what the emitter needs to write a method with its signature.</summary>
-/// <param name="Id">A stable identity (full name and parameter types), used to group call sites and name outputs.</param>
+/// <param name="Id">A stable identity (<see cref="Parsing.SymbolText.MemberId"/>), used to group call sites, name outputs and mark what an interceptor decided.</param>
 /// <param name="Name">The method's identifier.</param>
 /// <param name="ContainingType">The containing type, fully qualified, with its own type parameters.</param>
 /// <param name="IsStatic">True for static (and extension) methods.</param>
@@ -57,6 +57,10 @@ internal sealed record TypeParameterModel(string Name, string Constraints);
 /// <param name="Shape">The return shape.</param>
 /// <param name="ElementType">The T of <c>Task&lt;T&gt;</c>, <c>ValueTask&lt;T&gt;</c> or <c>IAsyncEnumerable&lt;T&gt;</c>.</param>
 /// <param name="CanDefer">True when the call can run after an awaited limiter (no by-ref or ref struct parameter, no struct receiver); else RCA023.</param>
+/// <param name="Dispatched">
+/// In interceptor mode, a member whose calls can run another body (interface, abstract, virtual or
+/// override): its interceptor marks the rules it decided, so a partial-mode body reached does not count the call again.
+/// </param>
 /// <param name="Rules">The method's rate-limit attributes, in declaration order.</param>
 internal sealed record TargetMethod(
     string Id,
@@ -72,6 +76,7 @@ internal sealed record TargetMethod(
     ReturnShape Shape,
     string? ElementType,
     bool CanDefer,
+    bool Dispatched,
     EquatableArray<RuleModel> Rules);
 
 /// <summary>
@@ -98,13 +103,18 @@ internal sealed record ContainingTypeModel(string Keyword, string Name);
 /// <param name="Modifiers">The definition's modifiers as written (including <c>partial</c>).</param>
 /// <param name="ReturnsByRef"><c>ref </c> or <c>ref readonly </c> for by-ref returns, else empty.</param>
 /// <param name="HintName">The generated file's name.</param>
+/// <param name="ReachedThrough">
+/// The ids of the members it overrides or implements: an interceptor of a call bound to one of them
+/// may have decided the call already. Empty when there are none, and nothing is checked.
+/// </param>
 internal sealed record PartialMethodModel(
     TargetMethod Method,
     string? Namespace,
     EquatableArray<ContainingTypeModel> ContainingTypes,
     string Modifiers,
     string ReturnsByRef,
-    string HintName);
+    string HintName,
+    EquatableArray<string> ReachedThrough);
 
 /// <summary>What parsing one attributed method declaration produced.</summary>
 internal sealed record DeclarationResult(PartialMethodModel? Partial, EquatableArray<DiagnosticInfo> Diagnostics);

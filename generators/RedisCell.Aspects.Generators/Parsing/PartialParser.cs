@@ -87,7 +87,7 @@ internal static class PartialParser
         string modifiers = string.Join(" ", declaration.Modifiers.Select(m => m.ValueText));
         string byRef = method.ReturnsByRefReadonly ? "ref readonly " : method.ReturnsByRef ? "ref " : "";
         string? ns = method.ContainingNamespace is { IsGlobalNamespace: false } containingNamespace ? containingNamespace.ToDisplayString() : null;
-        return new PartialMethodModel(target, ns, types.ToEquatableArray(), modifiers, byRef, HintName(target.Id));
+        return new PartialMethodModel(target, ns, types.ToEquatableArray(), modifiers, byRef, HintName(target.Id), DispatchedMembers.IdsReaching(method));
     }
 
     /// <summary>A file name from a method identity: readable, and unique through a hash of the whole identity.</summary>

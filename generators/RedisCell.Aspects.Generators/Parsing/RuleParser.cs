@@ -200,7 +200,11 @@ internal static class RuleParser
         IParameterSymbol? parameter = method.Parameters.FirstOrDefault(p => p.Name == names[0]);
         if (parameter is null)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.KeyTemplateUnknownParameter, location, template, methodName, names[0]) with { Subject = names[0] });
+            // Suggested as the code fix writes them (@event), carried as names for it to write.
+            IReadOnlyList<string> closest = ClosestName.For(names[0], method.Parameters.Select(p => p.Name));
+            string suggestion = DiagnosticMessages.DidYouMean(closest.Select(SymbolText.Identifier).ToArray());
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.KeyTemplateUnknownParameter, location, template, methodName, names[0], suggestion)
+                with { Subject = names[0], Suggestions = closest.ToEquatableArray() });
             return null;
         }
 

@@ -31,6 +31,12 @@ internal static class SymbolText
         parameterOptions: SymbolDisplayParameterOptions.IncludeType,
         miscellaneousOptions: SymbolDisplayMiscellaneousOptions.UseSpecialTypes);
 
+    /// <summary>
+    /// A method's identity, as declared (not a generic instantiation), in <see cref="MethodKey"/>'s
+    /// format: the same for a symbol read from source or from metadata, so compilations agree on it.
+    /// </summary>
+    public static string MemberId(IMethodSymbol method) => method.OriginalDefinition.ToDisplayString(MethodKey);
+
     public static string Of(ITypeSymbol type) => type.ToDisplayString(Type);
 
     /// <summary>As <see cref="Of(ITypeSymbol)"/>, with some type parameters written under other names.</summary>

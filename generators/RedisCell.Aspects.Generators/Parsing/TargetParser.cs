@@ -84,8 +84,14 @@ internal static class TargetParser
         (ReturnShape shape, string? element) = ShapeOf(method, renames);
         bool canDefer = MethodSupport.SynchronousReasons(method).Count == 0;
 
+        // A partial-mode implementation or override may be what such a call runs, and it asks the
+        // limiter itself: the interceptor tells it what it has decided (DecidedCalls).
+        bool dispatched = interceptorMode && !method.IsStatic && (method.ContainingType.TypeKind == TypeKind.Interface
+            ? method.IsAbstract || method.IsVirtual
+            : (method.IsAbstract || method.IsVirtual || method.IsOverride) && !method.IsSealed && !method.ContainingType.IsSealed);
+
         return new TargetMethod(
-            Id: method.ToDisplayString(SymbolText.MethodKey),
+            Id: SymbolText.MemberId(method),
             Name: SymbolText.Identifier(method.Name),
             ContainingType: SymbolText.Of(method.ContainingType),
             IsStatic: method.IsStatic,
@@ -98,6 +104,7 @@ internal static class TargetParser
             Shape: shape,
             ElementType: element,
             CanDefer: canDefer,
+            Dispatched: dispatched,
             Rules: rules.ToEquatableArray());
     }
 

@@ -1,7 +1,6 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
-using RedisCell.Aspects.FixedWindow;
 using RedisCell.Aspects.Gcra;
 using RedisCell.Aspects.Redis;
 using RedisCell.Aspects.Telemetry;
@@ -235,14 +234,6 @@ internal sealed class LocalDenyCache
         public void EndLead(Task asking) => Interlocked.CompareExchange(ref _asking, null, asking);
 
         public bool Describes(in RateLimitRule rule) =>
-            string.Equals(Key, rule.Key, StringComparison.Ordinal) && SameLimit(Policy, rule.Policy);
-
-        private static bool SameLimit(RateLimitPolicy a, RateLimitPolicy b) =>
-            ReferenceEquals(a, b) || (a, b) switch
-            {
-                (GcraPolicy x, GcraPolicy y) => x.MaxBurst == y.MaxBurst && x.Count == y.Count && x.PeriodSeconds == y.PeriodSeconds,
-                (FixedWindowPolicy x, FixedWindowPolicy y) => x.Limit == y.Limit && x.WindowMilliseconds == y.WindowMilliseconds,
-                _ => false,
-            };
+            string.Equals(Key, rule.Key, StringComparison.Ordinal) && RateLimitPolicy.SameLimit(Policy, rule.Policy);
     }
 }

@@ -46,6 +46,63 @@ public static class LimitedCalls
         AdmittedAtOnce(acquire) ? call(state) : AcquireThenCall(acquire, state, call);
 
     /// <summary>
+    /// As <see cref="Call{TState}(ValueTask, TState, Func{TState, Task})"/>, for a call that can
+    /// dispatch to a partial-mode method: <paramref name="rule"/> is marked decided for
+    /// <paramref name="memberId"/> while <paramref name="call"/> runs (<see cref="DecidedCalls"/>).
+    /// </summary>
+    /// <param name="acquire">The limiter's pending decision.</param>
+    /// <param name="state">The receiver and arguments.</param>
+    /// <param name="call">Calls the method with <paramref name="state"/>.</param>
+    /// <param name="rule">The rule <paramref name="acquire"/> decides.</param>
+    /// <param name="memberId">The member the call binds to.</param>
+    /// <param name="limiterName">The shared limiter's name, or null for the default one.</param>
+    /// <returns>The method's task, or a task faulted or cancelled as the acquire was.</returns>
+    [StackTraceHidden]
+    public static Task Call<TState>(ValueTask acquire, TState state, Func<TState, Task> call, in RateLimitRule rule, string memberId, string? limiterName) =>
+        Call(acquire, new Marked<TState, Task>(state, call, new Decision(rule, null, memberId, limiterName)), Marked<TState, Task>.Invoke);
+
+    /// <inheritdoc cref="Call{TState}(ValueTask, TState, Func{TState, Task}, in RateLimitRule, string, string)"/>
+    /// <param name="acquire">The limiter's pending decision.</param>
+    /// <param name="state">The receiver and arguments.</param>
+    /// <param name="call">Calls the method with <paramref name="state"/>.</param>
+    /// <param name="rules">The rules <paramref name="acquire"/> decides together; held until the call returns.</param>
+    /// <param name="memberId">The member the call binds to.</param>
+    /// <param name="limiterName">The shared limiter's name, or null for the default one.</param>
+    [StackTraceHidden]
+    public static Task Call<TState>(ValueTask acquire, TState state, Func<TState, Task> call, RateLimitRule[] rules, string memberId, string? limiterName) =>
+        Call(acquire, new Marked<TState, Task>(state, call, new Decision(default, rules, memberId, limiterName)), Marked<TState, Task>.Invoke);
+
+    /// <inheritdoc cref="Call{TState}(ValueTask, TState, Func{TState, Task}, in RateLimitRule, string, string)"/>
+    [StackTraceHidden]
+    public static Task<T> Call<TState, T>(ValueTask acquire, TState state, Func<TState, Task<T>> call, in RateLimitRule rule, string memberId, string? limiterName) =>
+        Call(acquire, new Marked<TState, Task<T>>(state, call, new Decision(rule, null, memberId, limiterName)), Marked<TState, Task<T>>.Invoke);
+
+    /// <inheritdoc cref="Call{TState}(ValueTask, TState, Func{TState, Task}, RateLimitRule[], string, string)"/>
+    [StackTraceHidden]
+    public static Task<T> Call<TState, T>(ValueTask acquire, TState state, Func<TState, Task<T>> call, RateLimitRule[] rules, string memberId, string? limiterName) =>
+        Call(acquire, new Marked<TState, Task<T>>(state, call, new Decision(default, rules, memberId, limiterName)), Marked<TState, Task<T>>.Invoke);
+
+    /// <inheritdoc cref="Call{TState}(ValueTask, TState, Func{TState, Task}, in RateLimitRule, string, string)"/>
+    [StackTraceHidden]
+    public static ValueTask Call<TState>(ValueTask acquire, TState state, Func<TState, ValueTask> call, in RateLimitRule rule, string memberId, string? limiterName) =>
+        Call(acquire, new Marked<TState, ValueTask>(state, call, new Decision(rule, null, memberId, limiterName)), Marked<TState, ValueTask>.Invoke);
+
+    /// <inheritdoc cref="Call{TState}(ValueTask, TState, Func{TState, Task}, RateLimitRule[], string, string)"/>
+    [StackTraceHidden]
+    public static ValueTask Call<TState>(ValueTask acquire, TState state, Func<TState, ValueTask> call, RateLimitRule[] rules, string memberId, string? limiterName) =>
+        Call(acquire, new Marked<TState, ValueTask>(state, call, new Decision(default, rules, memberId, limiterName)), Marked<TState, ValueTask>.Invoke);
+
+    /// <inheritdoc cref="Call{TState}(ValueTask, TState, Func{TState, Task}, in RateLimitRule, string, string)"/>
+    [StackTraceHidden]
+    public static ValueTask<T> Call<TState, T>(ValueTask acquire, TState state, Func<TState, ValueTask<T>> call, in RateLimitRule rule, string memberId, string? limiterName) =>
+        Call(acquire, new Marked<TState, ValueTask<T>>(state, call, new Decision(rule, null, memberId, limiterName)), Marked<TState, ValueTask<T>>.Invoke);
+
+    /// <inheritdoc cref="Call{TState}(ValueTask, TState, Func{TState, Task}, RateLimitRule[], string, string)"/>
+    [StackTraceHidden]
+    public static ValueTask<T> Call<TState, T>(ValueTask acquire, TState state, Func<TState, ValueTask<T>> call, RateLimitRule[] rules, string memberId, string? limiterName) =>
+        Call(acquire, new Marked<TState, ValueTask<T>>(state, call, new Decision(default, rules, memberId, limiterName)), Marked<TState, ValueTask<T>>.Invoke);
+
+    /// <summary>
     /// The sequence <paramref name="source"/> yields, after asking the limiter each time it is
     /// enumerated: the call that made <paramref name="source"/> has happened, the limit applies to
     /// reading it.
@@ -109,6 +166,37 @@ public static class LimitedCalls
     {
         await acquire;
         return await call(state).ConfigureAwait(false);
+    }
+
+    // What an interceptor decided, marked only around the invocation: the marked overloads travel
+    // through the plain ones as their state, so the plain ones stay the only code that awaits.
+    private readonly struct Decision(RateLimitRule rule, RateLimitRule[]? rules, string memberId, string? limiterName)
+    {
+        public void Mark()
+        {
+            if (rules is not null) DecidedCalls.Mark(rules, memberId, limiterName);
+            else DecidedCalls.Mark(in rule, memberId, limiterName);
+        }
+    }
+
+    private readonly struct Marked<TState, TResult>(TState state, Func<TState, TResult> call, Decision decision)
+    {
+        // Cached once per closed type, so a call allocates no delegate.
+        public static readonly Func<Marked<TState, TResult>, TResult> Invoke = static marked => marked.Run();
+
+        [StackTraceHidden]
+        private TResult Run()
+        {
+            decision.Mark();
+            try
+            {
+                return call(state);
+            }
+            finally
+            {
+                DecidedCalls.Unmark();
+            }
+        }
     }
 
     // One rule is acquired as one (rules is null), several together: the limiter decides them differently.

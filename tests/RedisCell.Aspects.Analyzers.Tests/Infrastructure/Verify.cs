@@ -95,10 +95,14 @@ internal static class CodeFixVerifier<TAnalyzer, TCodeFix>
     where TAnalyzer : DiagnosticAnalyzer, new()
     where TCodeFix : CodeFixProvider, new()
 {
-    public static Task VerifyAsync(string source, string fixedSource, params DiagnosticResult[] expected)
+    public static Task VerifyAsync(string source, string fixedSource, params DiagnosticResult[] expected) =>
+        VerifyAsync(source, fixedSource, allowUnsafe: false, expected);
+
+    /// <summary>As <see cref="VerifyAsync(string, string, DiagnosticResult[])"/>, compiled with unsafe code allowed (function pointers).</summary>
+    public static Task VerifyAsync(string source, string fixedSource, bool allowUnsafe, params DiagnosticResult[] expected)
     {
         var test = new CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier> { TestCode = source, FixedCode = fixedSource };
-        TestProject.Configure(test);
+        TestProject.Configure(test, allowUnsafe: allowUnsafe);
         test.ExpectedDiagnostics.AddRange(expected);
         return test.RunAsync();
     }

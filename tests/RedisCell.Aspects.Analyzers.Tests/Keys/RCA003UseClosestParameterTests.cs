@@ -1,3 +1,6 @@
+extern alias Generators;
+
+using Generators::RedisCell.Aspects.Generators.Parsing;
 using RedisCell.Aspects.Analyzers.Tests.Infrastructure;
 using RedisCell.Aspects.CodeFixes;
 

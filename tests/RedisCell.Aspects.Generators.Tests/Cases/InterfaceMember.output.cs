@@ -19,10 +19,12 @@ namespace RedisCell.Aspects.Generated
             __key0.AppendLiteral("mail:");
             __key0.AppendFormatted(to);
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, __key0.ToStringAndClear(), 1);
+            // A partial-mode body this call dispatches to does not count it again (DecidedCalls).
             return global::RedisCell.Aspects.Generated.LimitedCalls.Call(
                 global::RedisCell.Aspects.SharedLimiter.Current.AcquireAsync(__rule0, default),
                 (@this, to, body),
-                [global::System.Diagnostics.StackTraceHidden] static global::System.Threading.Tasks.Task (__state) => __state.Item1.SendAsync(__state.Item2, __state.Item3));
+                [global::System.Diagnostics.StackTraceHidden] static global::System.Threading.Tasks.Task (__state) => __state.Item1.SendAsync(__state.Item2, __state.Item3),
+                in __rule0, "Shop.IMailer.SendAsync(string, string)", null);
         }
     }
 }

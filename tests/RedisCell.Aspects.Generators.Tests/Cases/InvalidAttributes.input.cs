@@ -27,6 +27,9 @@ public static class Broken
     [Throttle("user:{user}", 1, 1, 1)]
     public static void UnknownParameter(int userId) { }
 
+    [Throttle("user:{usrId}", 1, 1, 1)]
+    public static void MisspeltParameter(int userId) { }
+
     [Throttle("user:{customer.Name}", 1, 1, 1)]
     public static void UnknownMember(Customer customer) { }
 

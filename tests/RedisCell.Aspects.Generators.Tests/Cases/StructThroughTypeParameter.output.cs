@@ -17,8 +17,17 @@ namespace RedisCell.Aspects.Generated
         public static void Inc_0(this global::Shop.ICounter @this)
         {
             global::RedisCell.Aspects.RateLimitRule __rule0 = new(s_method0_policy0, "Shop.ICounter.Inc()", 1);
+            // A partial-mode body this call dispatches to does not count it again (DecidedCalls).
             global::RedisCell.Aspects.SharedLimiter.Current.Acquire(in __rule0);
-            @this.Inc();
+            global::RedisCell.Aspects.Generated.DecidedCalls.Mark(in __rule0, "Shop.ICounter.Inc()", null);
+            try
+            {
+                @this.Inc();
+            }
+            finally
+            {
+                global::RedisCell.Aspects.Generated.DecidedCalls.Unmark();
+            }
         }
     }
 }

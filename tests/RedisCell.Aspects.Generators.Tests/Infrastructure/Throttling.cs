@@ -34,6 +34,17 @@ public static class Throttling
     }
 
     /// <summary>
+    /// How long <paramref name="key"/> lives on in <paramref name="limiter"/>'s store: for a GCRA key,
+    /// one emission interval for each unit counted and not yet recovered.
+    /// </summary>
+    public static async Task<TimeSpan> TimeToLiveAsync(CellLimiter limiter, string key) => limiter switch
+    {
+        InProcessCellLimiter local => TimeSpan.FromMilliseconds(local.Inspect(key).PttlMilliseconds),
+        RedisCellLimiter redis => await redis.Connection.GetDatabase().KeyTimeToLiveAsync(redis.Options.KeyPrefix + key) ?? TimeSpan.Zero,
+        _ => throw new ArgumentOutOfRangeException(nameof(limiter), limiter, null),
+    };
+
+    /// <summary>
     /// As <see cref="AssertLimitedAfterAsync"/> for a fixed window on a real server, whose window
     /// can end between two calls on a slow machine: then the attempt is repeated, at most 5 times.
     /// </summary>

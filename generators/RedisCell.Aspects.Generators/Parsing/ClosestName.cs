@@ -2,9 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 
-namespace RedisCell.Aspects.CodeFixes;
+namespace RedisCell.Aspects.Generators.Parsing;
 
-/// <summary>Picks the names a misspelt one most likely meant.</summary>
+/// <summary>Picks the names a misspelt one most likely meant: RCA003 suggests them, and its code fix offers them.</summary>
 internal static class ClosestName
 {
     /// <summary>
