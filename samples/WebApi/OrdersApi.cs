@@ -20,6 +20,7 @@ public static class OrdersApi
         builder.Services.AddSingleton<OrderService>();
 
         WebApplication app = builder.Build();
+        app.UseExceptionHandler();  // optional for the 429; keeps refusals out of Development's error log
         app.MapGet("/orders/{userId}", (string userId, OrderService orders) => orders.GetOrders(userId));
         return app;
     }

@@ -113,7 +113,7 @@ internal sealed class RedisCellOptionsValidator : IValidateOptions<RedisCellOpti
                 }
                 catch (ArgumentException ex)
                 {
-                    failures.Add($"{section}:Connection: {WithoutParameterName(ex)}");
+                    failures.Add($"{section}:Connection: {ex.Message}");
                 }
             }
         }

@@ -111,7 +111,7 @@ public sealed class RedisCellLimiter : CellLimiter
     /// <exception cref="ArgumentException"><paramref name="configuration"/> is not a configuration string or URL, or an option is out of range.</exception>
     /// <exception cref="RedisCellException">The server refused the credentials: it would never accept them.</exception>
     public static async Task<RedisCellLimiter> ConnectAsync(string configuration, RedisCellOptions? options = null) =>
-        await ConnectAsync(RedisConnectionString.Parse(configuration), options).ConfigureAwait(false);
+        await ConnectAsync(RedisConnectionString.Parse(configuration, nameof(configuration)), options).ConfigureAwait(false);
 
     /// <summary>
     /// Connects with <paramref name="configuration"/> (copied, then tuned for decisions) and creates
@@ -148,7 +148,7 @@ public sealed class RedisCellLimiter : CellLimiter
 
     /// <summary>The synchronous <see cref="ConnectAsync(string, RedisCellOptions?)"/>, for a container's factory: only synchronous calls, no wait on a task.</summary>
     internal static RedisCellLimiter Connect(string configuration, RedisCellOptions? options = null) =>
-        Connect(RedisConnectionString.Parse(configuration), options);
+        Connect(RedisConnectionString.Parse(configuration, nameof(configuration)), options);
 
     /// <inheritdoc cref="Connect(string, RedisCellOptions?)"/>
     internal static RedisCellLimiter Connect(ConfigurationOptions configuration, RedisCellOptions? options = null)

@@ -12,16 +12,19 @@ namespace RedisCell.Aspects.Redis;
 internal static class RedisConnectionString
 {
     /// <summary>Parses <paramref name="value"/> into StackExchange.Redis options.</summary>
+    /// <param name="value">The URL or configuration string.</param>
+    /// <param name="paramName">The public parameter the value came in, named by the exception; null
+    /// when the value came from elsewhere (a variable, a setting) and the caller names its source.</param>
     /// <exception cref="ArgumentException">The value is empty or not a valid URL or configuration string.</exception>
-    public static ConfigurationOptions Parse(string value)
+    public static ConfigurationOptions Parse(string value, string? paramName = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(value);
+        ArgumentException.ThrowIfNullOrWhiteSpace(value, paramName);
         value = value.Trim();
         bool url = value.StartsWith("redis://", StringComparison.OrdinalIgnoreCase) || value.StartsWith("rediss://", StringComparison.OrdinalIgnoreCase);
         if (!url && value.Contains("://", StringComparison.Ordinal))
         {
             // StackExchange.Redis would read "http://host:6520" as a host named "http".
-            throw new ArgumentException($"'{value}' is a URL, but not a redis:// or rediss:// one.", nameof(value));
+            throw new ArgumentException($"'{value}' is a URL, but not a redis:// or rediss:// one.", paramName);
         }
 
         if (!url)
@@ -32,13 +35,13 @@ internal static class RedisConnectionString
             }
             catch (ArgumentException ex)
             {
-                throw new ArgumentException($"'{value}' is neither a redis:// URL nor a StackExchange.Redis configuration string: {ex.Message}", nameof(value), ex);
+                throw new ArgumentException($"'{value}' is neither a redis:// URL nor a StackExchange.Redis configuration string: {ex.Message}", paramName, ex);
             }
         }
 
         if (!Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) || string.IsNullOrEmpty(uri.Host))
         {
-            throw new ArgumentException($"'{value}' is not a valid redis:// URL.", nameof(value));
+            throw new ArgumentException($"'{value}' is not a valid redis:// URL.", paramName);
         }
 
         var options = new ConfigurationOptions
@@ -70,19 +73,19 @@ internal static class RedisConnectionString
         {
             if (!int.TryParse(path, NumberStyles.None, CultureInfo.InvariantCulture, out int database))
             {
-                throw new ArgumentException($"'{path}' in '{value}' is not a database number.", nameof(value));
+                throw new ArgumentException($"'{path}' in '{value}' is not a database number.", paramName);
             }
 
             options.DefaultDatabase = database;
         }
 
-        ReadQuery(uri.Query, value, options);
+        ReadQuery(uri.Query, value, paramName, options);
         return options;
     }
 
     // The settings a URL may carry as a query (?connectTimeout=500): milliseconds, as in a
     // configuration string.
-    private static void ReadQuery(string query, string value, ConfigurationOptions options)
+    private static void ReadQuery(string query, string value, string? paramName, ConfigurationOptions options)
     {
         foreach (string pair in query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -91,12 +94,12 @@ internal static class RedisConnectionString
             string setting = parts.Length == 2 ? Uri.UnescapeDataString(parts[1]) : "";
             if (!name.Equals("connectTimeout", StringComparison.OrdinalIgnoreCase))
             {
-                throw new ArgumentException($"'{name}' in '{value}' is not a setting a redis:// URL takes here; only connectTimeout (milliseconds) is.", nameof(value));
+                throw new ArgumentException($"'{name}' in '{value}' is not a setting a redis:// URL takes here; only connectTimeout (milliseconds) is.", paramName);
             }
 
             if (!int.TryParse(setting, NumberStyles.None, CultureInfo.InvariantCulture, out int milliseconds) || milliseconds < 1)
             {
-                throw new ArgumentException($"connectTimeout '{setting}' in '{value}' is not a number of milliseconds.", nameof(value));
+                throw new ArgumentException($"connectTimeout '{setting}' in '{value}' is not a number of milliseconds.", paramName);
             }
 
             options.ConnectTimeout = milliseconds;

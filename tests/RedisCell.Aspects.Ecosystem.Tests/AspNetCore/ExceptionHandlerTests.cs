@@ -135,9 +135,11 @@ public sealed class ExceptionHandlerTests
     {
         // A newcomer who forgot app.UseExceptionHandler(): the package's own middleware answers in
         // production, the developer exception page's filter in Development.
+        var logs = new RecordingLoggerProvider();
         await using WebApp web = await WebApp.StartAsync(
             builder =>
             {
+                builder.Logging.AddProvider(logs);
                 builder.Services.AddRedisCell().UseInProcess();
                 builder.Services.AddRedisCellExceptionHandler();
             },
@@ -156,6 +158,11 @@ public sealed class ExceptionHandlerTests
         Assert.True(third.Headers.Contains("Retry-After"));
         JsonElement problem = await third.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("Too Many Requests", problem.GetProperty("title").GetString());
+
+        // The developer page logs every exception before its filters run (ASP.NET Core's choice,
+        // docs/observability.md); the package's middleware logs none.
+        int errors = logs.Entries.Count(e => e.Level >= LogLevel.Error);
+        Assert.Equal(environment == "Development" ? 1 : 0, errors);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await web.Client.GetAsync("/unavailable")).StatusCode);
         Assert.Equal(HttpStatusCode.InternalServerError, (await web.Client.GetAsync("/broken")).StatusCode);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using RedisCell.Aspects.Redis;
 using RedisCell.Aspects.TestServers;
 using RedisCell.Aspects.Tests.Infrastructure;
 using StackExchange.Redis;
@@ -86,6 +87,17 @@ public sealed class EnvironmentLimiterTests(ITestOutputHelper output)
     {
         var error = Assert.Throws<RedisCellException>(() => EnvironmentLimiter.Create(Variables((variable, value))));
         Assert.StartsWith(named, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://localhost:6520")]
+    [InlineData("redis://127.0.0.1:6379?timeout=5")]
+    [InlineData(" ")]
+    public async Task AConnectionStringThatCannotBeRedisIsAnArgumentExceptionForTheParameter(string configuration)
+    {
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => RedisCellLimiter.ConnectAsync(configuration));
+        Assert.Equal("configuration", error.ParamName);
     }
 
     [Fact]
